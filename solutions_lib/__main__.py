@@ -1,0 +1,29 @@
+"""Command line of the reference library: ``python -m solutions_lib COMMAND``.
+
+Commands: ``mock`` (simulate one observation), ``datasets`` (build and
+summarise the course data sets), ``fit`` (fit one model to one data set),
+``reference`` (recompute the stored reference answers).
+"""
+import argparse
+import sys
+
+from . import fit_cli, summary
+from .mock import cli as mock_cli
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m solutions_lib",
+        description="Instructor tools of the X-ray image tutorial.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    mock_cli.add_parser(subparsers)
+    summary.add_parser(subparsers)
+    fit_cli.add_fit_parser(subparsers)
+    fit_cli.add_reference_parser(subparsers)
+    args = parser.parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
