@@ -1,13 +1,16 @@
 """Command line of the reference library: ``python -m solutions_lib COMMAND``.
 
-Commands: ``mock`` (simulate one observation), ``datasets`` (build and
-summarise the course data sets), ``fit`` (fit one model to one data set),
-``reference`` (recompute the stored reference answers).
+Data: ``mock`` (simulate one observation), ``datasets`` (build and summarise
+the course data sets). Inference: ``fit`` (fit one model to one data set),
+``reference`` (recompute the stored reference answers). Course: ``release``
+(regenerate the student version), ``demo`` (autograde the reference
+solution), ``regrade`` (re-verify autograded submissions outside the kernel).
 """
 import argparse
 import sys
 
-from . import fit_cli, summary
+from . import course, fit_cli, summary
+from .grading import regrade
 from .mock import cli as mock_cli
 
 
@@ -21,6 +24,8 @@ def main(argv=None) -> int:
     summary.add_parser(subparsers)
     fit_cli.add_fit_parser(subparsers)
     fit_cli.add_reference_parser(subparsers)
+    course.add_parsers(subparsers)
+    regrade.add_parser(subparsers)
     args = parser.parse_args(argv)
     return args.func(args) or 0
 
