@@ -4,10 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.setup-done
-# pytest workers: the suite is CPU-bound and these machines have 2 cores.
+# Extra pytest arguments, e.g. PYTEST_ARGS="-m 'not browser'" to skip the browser test.
 PYTEST_ARGS ?=
 
-.PHONY: setup data demo test bench release clean-venv
+.PHONY: setup data notebook release demo test bench clean-venv
 
 setup: $(STAMP)
 
@@ -22,13 +22,23 @@ $(STAMP): requirements.txt pyproject.toml tools/install_browser.sh
 data: setup
 	$(PY) -m solutions_lib datasets
 
-demo: data
+# Rebuild the instructor notebook from its reviewable jupytext source.
+notebook: setup
+	$(PY) tools/build_notebook.py
+
+release: notebook
+	$(PY) -m solutions_lib release
+
+# The main job: data summary, student release, autograde of the reference.
+demo: data release
+	$(PY) -m solutions_lib demo
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_notebook.py
 
 clean-venv:
 	rm -rf $(VENV)
