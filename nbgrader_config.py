@@ -18,3 +18,16 @@ c.ExecutePreprocessor.timeout = 1800
 c.Execute.timeout = 1800
 # Widget state (the sky viewer) would add megabytes to every graded notebook.
 c.Execute.store_widget_state = False
+
+# Feedback must not reveal hidden tests: drop their source and shorten the
+# tracebacks of graded cells to the message written for the student.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+from solutions_lib.grading.feedback import ShortenGradedTracebacks  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [
+    GetGrades,
+    ClearHiddenTests,
+    ShortenGradedTracebacks,
+    CSSHTMLHeaderPreprocessor,
+]

@@ -7,6 +7,7 @@ the score table.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,9 @@ COPY_IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", ".grad
 def nbgrader(course_root, *args: str) -> None:
     """Run one nbgrader command in ``course_root``; raise with its log if it fails."""
     command = [sys.executable, "-m", "nbgrader", *args]
-    result = subprocess.run(command, cwd=course_root, capture_output=True, text=True)
+    # nbgrader runs `alembic` to create its database: it must be on PATH.
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    result = subprocess.run(command, cwd=course_root, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise RuntimeError(
             f"`nbgrader {' '.join(args)}` failed (exit {result.returncode}):\n"
