@@ -1,0 +1,115 @@
+"""The catalogue of course data sets (simulated, deterministic from seeds).
+
+Public files live in ``source/xray_image/data/<name>/`` (they ship with the
+student release); the truth and the instructor's reference mask live in
+``solutions_lib/datasets/<name>/`` and never ship.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .data import EXPMAP_FILE, IMAGE_FILE
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+COURSE_DATA = REPO_ROOT / "source" / "xray_image" / "data"
+HIDDEN_DATA = PACKAGE_DIR / "datasets"
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Arguments of `mock.simulate` for one course data set."""
+
+    name: str
+    seed: int
+    layout: str
+    exposure_ks: float
+    cool_core: str          # 'strong', 'weak' or 'none'
+    ellipticity: float = 0.0
+    streak: bool = False
+    extra_s_chips: int = 0
+    cluster_counts: float = 25000.0
+
+
+CATALOGUE = (
+    DatasetSpec("cl_j0142", 142, "acis-i", 70.0, "strong"),
+    DatasetSpec("cl_j0815", 815, "acis-i", 40.0, "weak", ellipticity=0.12, extra_s_chips=2),
+    DatasetSpec("cl_j1029", 1029, "acis-s", 120.0, "strong"),
+    DatasetSpec("cl_j2231", 2231, "acis-s", 25.0, "none", ellipticity=0.1),
+    DatasetSpec("cl_j0266", 266, "acis-i", 20.0, "none", extra_s_chips=1),
+    DatasetSpec("cl_j1720", 1720, "acis-i", 100.0, "strong", ellipticity=0.05, streak=True,
+                cluster_counts=400000.0),
+    DatasetSpec("cl_j1347", 1347, "acis-s", 60.0, "weak"),
+    DatasetSpec("cl_j0547", 547, "acis-i", 30.0, "strong", ellipticity=0.15),
+)
+DEFAULT_DATASET = "cl_j0142"
+
+
+def dataset_names() -> list[str]:
+    return [spec.name for spec in CATALOGUE]
+
+
+def spec(name: str) -> DatasetSpec:
+    for entry in CATALOGUE:
+        if entry.name == name:
+            return entry
+    raise KeyError(f"Unknown data set {name!r}; the course data sets are {dataset_names()}.")
+
+
+def course_data_dir(name: str) -> Path:
+    spec(name)
+    return COURSE_DATA / name
+
+
+def hidden_dir(name: str) -> Path:
+    spec(name)
+    return HIDDEN_DATA / name
+
+
+def truth_path(name: str) -> Path:
+    return hidden_dir(name) / "truth.json"
+
+
+def load_truth(name: str) -> dict:
+    return json.loads(truth_path(name).read_text())
+
+
+def reference_region_path(name: str) -> Path:
+    return hidden_dir(name) / "mask.reg"
+
+
+def reference_region_string(name: str) -> str:
+    return reference_region_path(name).read_text()
+
+
+def simulate_dataset(name: str):
+    """Simulate a catalogue entry in memory (no files written)."""
+    from .mock import simulate
+
+    arguments = asdict(spec(name))
+    arguments.pop("name")
+    seed = arguments.pop("seed")
+    return simulate(seed, name=name, **arguments)
+
+
+def is_built(name: str) -> bool:
+    files = [course_data_dir(name) / IMAGE_FILE, course_data_dir(name) / EXPMAP_FILE,
+             truth_path(name), reference_region_path(name)]
+    return all(path.exists() for path in files)
+
+
+def build_dataset(name: str, force: bool = False) -> bool:
+    """Write one data set's files; return True if it was (re)built."""
+    from .mock.fitsio import write_observation
+
+    if is_built(name) and not force:
+        return False
+    write_observation(simulate_dataset(name), course_data_dir(name), hidden_dir(name))
+    return True
+
+
+def build_all(force: bool = False) -> list[str]:
+    """Build every missing data set (all of them with ``force``); return those built."""
+    return [name for name in dataset_names() if build_dataset(name, force)]

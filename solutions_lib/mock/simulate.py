@@ -1,0 +1,191 @@
+"""Draw one simulated Chandra observation of a galaxy cluster (pure numerics)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from astropy.wcs import WCS
+
+from . import instrument as inst
+from .sky import (
+    cluster_brightness,
+    draw_point_sources,
+    readout_streak,
+    scatter_point_sources,
+)
+
+SHAPE = (883, 883)
+FI_BACKGROUND_RATE = 1.2e-6   # particle counts / s / binned pixel, 0.6-2 keV
+BI_BACKGROUND_FACTOR = 2.5
+VISIBLE_SOURCE_COUNTS = 10.0  # expected counts above which the reference mask covers a source
+
+
+@dataclass
+class Observation:
+    """A simulated observation.
+
+    counts : (883, 883) int16 counts image.
+    expmap : (883, 883) float32 exposure map in cm^2 (no exposure time).
+    wcs : celestial TAN WCS of both images.
+    exposure_s : exposure time in seconds.
+    truth : dict, the parameters and sources used (see `truth.json`).
+    chips : list of `instrument.Chip`.
+    roll, aimpoint : detector orientation (radians) and aimpoint (x, y).
+    """
+
+    counts: np.ndarray
+    expmap: np.ndarray
+    wcs: WCS
+    exposure_s: float
+    truth: dict
+    chips: list
+    roll: float
+    aimpoint: tuple
+
+
+def make_wcs(rng, shape=SHAPE) -> WCS:
+    """A north-up TAN WCS at a random high-latitude-ish pointing."""
+    wcs = WCS(naxis=2)
+    wcs.wcs.ctype = ["RA---TAN", "DEC--TAN"]
+    wcs.wcs.crpix = [shape[1] / 2 + 0.5, shape[0] / 2 + 0.5]
+    wcs.wcs.crval = [rng.uniform(0, 360), np.degrees(np.arcsin(rng.uniform(-0.85, 0.95)))]
+    wcs.wcs.cdelt = [-inst.PIXEL_ARCSEC / 3600, inst.PIXEL_ARCSEC / 3600]
+    wcs.wcs.cunit = ["deg", "deg"]
+    wcs.wcs.radesys = "FK5"
+    wcs.wcs.equinox = 2000.0
+    return wcs
+
+
+def cluster_parameters(rng, cool_core: str, centre) -> dict:
+    """Beta-model parameters before normalisation (S0 + S02 scaled later).
+
+    ``cool_core``: 'strong' (bright compact core), 'weak' (mild core) or
+    'none' (a single component). Component 1 is always the compact one.
+    """
+    params = {"x0": float(centre[0]), "y0": float(centre[1])}
+    if cool_core == "none":
+        params.update(S0=1.0, rc=rng.uniform(18, 45), beta=rng.uniform(0.55, 0.8),
+                      S02=0.0, rc2=None, beta2=None)
+        return params
+    if cool_core == "strong":
+        ratio, rc, beta = rng.uniform(6, 14), rng.uniform(3, 7), rng.uniform(0.8, 1.15)
+    elif cool_core == "weak":
+        ratio, rc, beta = rng.uniform(1.5, 3.0), rng.uniform(7, 11), rng.uniform(0.75, 1.0)
+    else:
+        raise ValueError(f"cool_core must be 'strong', 'weak' or 'none', not {cool_core!r}")
+    params.update(S0=ratio, rc=rc, beta=beta, S02=1.0, rc2=rng.uniform(22, 45),
+                  beta2=rng.uniform(0.55, 0.72))
+    return params
+
+
+def simulate(seed: int, layout: str = "acis-i", exposure_ks: float = 60.0,
+             cool_core: str = "strong", ellipticity: float = 0.0, streak: bool = False,
+             extra_s_chips: int = 0, cluster_counts: float = 25000.0, name: str = "") -> Observation:
+    """Simulate one observation, deterministic in ``seed``.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of `numpy.random.default_rng`; same seed, same observation.
+    layout : {'acis-i', 'acis-s'}
+        The 2x2 ACIS-I array or a row of four ACIS-S chips.
+    exposure_ks : float
+        Exposure time in kiloseconds.
+    cool_core : {'strong', 'weak', 'none'}
+        Strength of the compact core component ('none': one component).
+    ellipticity : float
+        0 for circular isophotes; 0.1-0.2 for a mildly elliptical cluster.
+    streak : bool
+        Add the readout streak of the bright core.
+    extra_s_chips : int
+        ACIS-I only: number (0-2) of ACIS-S chips also on, to be masked.
+    cluster_counts : float
+        Expected cluster counts for a 60 ks exposure (scaled with exposure).
+    """
+    if exposure_ks <= 0:
+        raise ValueError(f"exposure_ks must be positive, not {exposure_ks}")
+    if not 0 <= ellipticity < 0.5:
+        raise ValueError(f"ellipticity must be in [0, 0.5), not {ellipticity}")
+    if layout != "acis-i" and extra_s_chips:
+        raise ValueError("extra_s_chips applies to the acis-i layout only")
+    rng = np.random.default_rng(seed)
+    exposure_s = exposure_ks * 1000.0 * rng.uniform(0.97, 0.995)  # live time
+    wcs = make_wcs(rng)
+    aimpoint = (SHAPE[1] / 2 + rng.uniform(-15, 15), SHAPE[0] / 2 + rng.uniform(-15, 15))
+    roll = rng.uniform(0, 2 * np.pi)
+    chips = inst.chip_layout(layout, rng, extra_s_chips)
+    u, v = inst.detector_coords(SHAPE, aimpoint, roll)
+    theta = inst.off_axis_arcmin(SHAPE, aimpoint)
+    background_fi = FI_BACKGROUND_RATE * rng.uniform(0.85, 1.15) * exposure_s
+    area, background, chip_index = inst.detector_response(
+        chips, u, v, theta, rng, background_fi, BI_BACKGROUND_FACTOR * background_fi
+    )
+    area = np.round(area, 2)  # 0.01 cm^2 steps: realistic, and compresses well
+    exposure = area * exposure_s
+
+    # Cluster: within ~1 arcmin of the aimpoint, on a used chip.
+    for _ in range(100):
+        centre = (aimpoint[0] + rng.uniform(-20, 20), aimpoint[1] + rng.uniform(-20, 20))
+        index = chip_index[int(centre[1]), int(centre[0])]
+        if index >= 0 and chips[index].used and area[int(centre[1]), int(centre[0])] > 0.9 * area.max():
+            break
+    params = cluster_parameters(rng, cool_core, centre)
+    angle = rng.uniform(0, np.pi)
+    shape_only = cluster_brightness(SHAPE, params, ellipticity, angle)
+    scale = cluster_counts * exposure_ks / 60.0 * rng.uniform(0.8, 1.25) / (shape_only * exposure).sum()
+    params["S0"] *= scale
+    params["S02"] *= scale
+    expected = shape_only * scale * exposure
+
+    used = np.array([chip.used for chip in chips])
+    used_bi = [chip.back_illuminated for chip in chips if chip.used]
+    params["B"] = float(background_fi * (BI_BACKGROUND_FACTOR if used_bi[0] else 1.0))
+    model_counts = expected + background
+    if streak:
+        bounds = [(chip.u0, chip.u0 + inst.CHIP) for chip in chips]
+        model_counts = model_counts + readout_streak(expected, chip_index, u, bounds)
+    counts = rng.poisson(model_counts)
+
+    sources = draw_point_sources(rng, SHAPE, aimpoint, exposure_ks, centre, avoid_radius=35)
+    relative_area = area / area.max()
+    counts += scatter_point_sources(rng, SHAPE, sources, relative_area)
+    for source in sources:
+        source["counts"] = float(source["counts"] * relative_area[int(source["y"]), int(source["x"])])
+        ra, dec = wcs.pixel_to_world_values(source["x"], source["y"])
+        source.update(ra=float(ra), dec=float(dec))
+
+    truth = {
+        "name": name,
+        "seed": int(seed),
+        "layout": layout,
+        "exposure_s": float(exposure_s),
+        "cool_core": cool_core != "none",
+        "cool_core_strength": cool_core,
+        "n_components": 1 if cool_core == "none" else 2,
+        "ellipticity": float(ellipticity),
+        "ellipse_angle_deg": float(np.degrees(angle)),
+        "streak": bool(streak),
+        "params": {k: (None if v is None else float(v)) for k, v in params.items()},
+        "crval": [float(c) for c in wcs.wcs.crval],
+        "aimpoint": [float(a) for a in aimpoint],
+        "roll_deg": float(np.degrees(roll)),
+        "point_sources": [
+            {k: source[k] for k in ("ra", "dec", "x", "y", "counts", "psf_sigma_pix")}
+            for source in sources
+        ],
+        "chips": [
+            {"name": c.name, "back_illuminated": c.back_illuminated, "used": c.used} for c in chips
+        ],
+    }
+    if not used.any():  # pragma: no cover - layouts always use chips
+        raise RuntimeError("no chip in use")
+    return Observation(
+        counts=np.clip(counts, 0, np.iinfo(np.int16).max).astype(np.int16),
+        expmap=area.astype(np.float32),
+        wcs=wcs,
+        exposure_s=float(exposure_s),
+        truth=truth,
+        chips=chips,
+        roll=float(roll),
+        aimpoint=aimpoint,
+    )

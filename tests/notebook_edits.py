@@ -1,0 +1,51 @@
+"""Edits that turn the instructor notebook into test submissions.
+
+Used by the pipeline tests to build honest and dishonest submissions from
+``source/xray_image/xray_image.ipynb`` without hand-maintained copies.
+"""
+from __future__ import annotations
+
+import copy
+import re
+
+import nbformat
+
+_SOLUTION = re.compile(r"### BEGIN SOLUTION\n.*?### END SOLUTION\n?", re.S)
+
+
+def grade_id(cell) -> str:
+    return cell.metadata.get("nbgrader", {}).get("grade_id", "")
+
+
+def find_cell(notebook, predicate):
+    """Index of the first cell for which ``predicate(cell)`` is true."""
+    for index, cell in enumerate(notebook.cells):
+        if predicate(cell):
+            return index
+    raise LookupError("no such cell in the notebook")
+
+
+def replace_solution(notebook, predicate, code: str):
+    """Replace the solution region of the first matching cell with ``code``."""
+    notebook = copy.deepcopy(notebook)
+    cell = notebook.cells[find_cell(notebook, predicate)]
+    cell.source = _SOLUTION.sub(code.rstrip("\n") + "\n", cell.source, count=1)
+    return notebook
+
+
+def insert_after(notebook, predicate, code: str):
+    """Insert an unmarked code cell (a student's own cell) after a matching cell."""
+    notebook = copy.deepcopy(notebook)
+    index = find_cell(notebook, predicate)
+    notebook.cells.insert(index + 1, nbformat.v4.new_code_cell(code))
+    return notebook
+
+
+def gut_test_cells(notebook):
+    """Replace the source of every graded test cell by ``pass`` (editing locked cells)."""
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            cell.source = "pass"
+    return notebook
