@@ -40,7 +40,7 @@ CATALOGUE = (
     DatasetSpec("cl_j2231", 2231, "acis-s", 25.0, "none", ellipticity=0.1),
     DatasetSpec("cl_j0266", 266, "acis-i", 20.0, "none", extra_s_chips=1),
     DatasetSpec("cl_j1720", 1720, "acis-i", 100.0, "strong", ellipticity=0.05, streak=True,
-                cluster_counts=400000.0),
+                cluster_counts=60000.0),
     DatasetSpec("cl_j1347", 1347, "acis-s", 60.0, "weak"),
     DatasetSpec("cl_j0547", 547, "acis-i", 30.0, "strong", ellipticity=0.15),
 )

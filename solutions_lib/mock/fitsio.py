@@ -99,7 +99,8 @@ def _streak_boxes(obs: Observation, angle: float, core_gap: float = 30.0) -> lis
     u_core, v_core = cos * du + sin * dv, -sin * du + cos * dv
     boxes = []
     for chip in obs.chips:
-        if not (chip.used and chip.u0 <= u_core <= chip.u0 + inst.CHIP):
+        on_chip = chip.u0 <= u_core <= chip.u0 + inst.CHIP and chip.v0 <= v_core <= chip.v0 + inst.CHIP
+        if not (chip.used and on_chip):
             continue
         for lo, hi in ((chip.v0, v_core - core_gap), (v_core + core_gap, chip.v0 + inst.CHIP)):
             if hi - lo < 5:

@@ -18,6 +18,8 @@ SHAPE = (883, 883)
 FI_BACKGROUND_RATE = 1.2e-6   # particle counts / s / binned pixel, 0.6-2 keV
 BI_BACKGROUND_FACTOR = 2.5
 VISIBLE_SOURCE_COUNTS = 10.0  # expected counts above which the reference mask covers a source
+ACIS_S_IMAGE_OFFSET = 130.0   # binned pixels from the aimpoint (on S3) towards S1 to the image centre
+STREAK_CORE_BOOST = 10.0      # a streak needs a core far brighter than the rest of the cluster
 
 
 @dataclass
@@ -113,6 +115,10 @@ def simulate(seed: int, layout: str = "acis-i", exposure_ks: float = 60.0,
     wcs = make_wcs(rng)
     aimpoint = (SHAPE[1] / 2 + rng.uniform(-15, 15), SHAPE[0] / 2 + rng.uniform(-15, 15))
     roll = rng.uniform(0, 2 * np.pi)
+    if layout == "acis-s":
+        # Centre the image between S2 and S3 so that both BI chips (S1, S3) are in view.
+        aimpoint = (aimpoint[0] + ACIS_S_IMAGE_OFFSET * np.cos(roll),
+                    aimpoint[1] + ACIS_S_IMAGE_OFFSET * np.sin(roll))
     chips = inst.chip_layout(layout, rng, extra_s_chips)
     u, v = inst.detector_coords(SHAPE, aimpoint, roll)
     theta = inst.off_axis_arcmin(SHAPE, aimpoint)
@@ -135,7 +141,9 @@ def simulate(seed: int, layout: str = "acis-i", exposure_ks: float = 60.0,
     scale = cluster_counts * exposure_ks / 60.0 * rng.uniform(0.8, 1.25) / (shape_only * exposure).sum()
     params["S0"] *= scale
     params["S02"] *= scale
-    expected = shape_only * scale * exposure
+    if streak:
+        params["S0"] *= STREAK_CORE_BOOST
+    expected = cluster_brightness(SHAPE, params, ellipticity, angle) * exposure
 
     used = np.array([chip.used for chip in chips])
     used_bi = [chip.back_illuminated for chip in chips if chip.used]

@@ -51,7 +51,7 @@ def draw_point_sources(rng, shape, aimpoint, exposure_ks, avoid, avoid_radius):
     off-axis angle in arcmin.
     """
     ny, nx = shape
-    number = rng.poisson(70 * (exposure_ks / 60.0) ** 0.7)
+    number = rng.poisson(110 * (exposure_ks / 60.0) ** 0.7)
     sources = []
     for _ in range(number):
         x, y = rng.uniform(20, nx - 20), rng.uniform(20, ny - 20)
