@@ -7,70 +7,104 @@
 # ---
 
 # %% [markdown]
-# # Fitting a galaxy cluster in a Chandra X-ray image
+# # Weighing the light of a galaxy cluster: Bayesian fits to a Chandra X-ray image
 #
-# Galaxy clusters are filled with gas at tens of millions of kelvin that glows in X-rays. In this
-# tutorial you will measure how that glow falls off with distance from the cluster centre, using a
-# Chandra image, and decide whether the cluster has a dense, bright core.
+# Galaxy clusters are the largest gravitationally bound objects in the Universe. Most of their
+# ordinary matter is not in galaxies but in a diffuse gas at tens of millions of kelvin, which
+# shines in X-rays. How the brightness of that gas falls off with distance from the centre tells
+# us how the gas is arranged, and in particular whether the cluster has a dense, bright core.
 #
-# **You will learn to**
+# ## What you will learn
 #
-# * read an X-ray counts image and its exposure map, and explain what each pixel of them means;
-# * mask point sources, chip edges and unused chips by drawing regions in an interactive sky viewer;
-# * turn images into the compact arrays that make a likelihood fast;
-# * write a Poisson likelihood for an image, sample its posterior with MCMC and check convergence;
-# * compare two models of the cluster with the deviance information criterion (DIC).
+# * What an X-ray counts image and its exposure map are, and how to read them with `astropy`.
+# * How to hide the parts of an image that your model does not describe, by drawing regions on
+#   the sky.
+# * How to turn a masked image into compact arrays that make a likelihood fast, and how to
+#   compile Python functions with `numba`.
+# * How to write down a Poisson model for every pixel of an image, sample its posterior, and
+#   check that the samples can be trusted.
+# * How to compare two models of the same data with the deviance information criterion (DIC).
 #
-# **What you will do.** Each student analyses a different (simulated, but realistic) Chandra
-# observation. You will fit a *beta model* plus a flat background, then a model with two beta
-# components, and report which one your data prefer.
+# ## What you will do
 #
-# Cells that need your work are marked **Your turn**. Each graded answer is followed by a test cell:
-# if it fails, its message says what to check. The MCMC cells take a few minutes; everything else
-# runs in seconds.
+# You get your own (simulated but realistic) Chandra observation of a cluster. You will
+#
+# 1. look at the image and the exposure map and learn what is in them;
+# 2. mask point sources and unused detector chips in an interactive sky viewer;
+# 3. fit a *beta model* of the cluster plus a flat background, with MCMC;
+# 4. fit a second model with two beta components, one of them for a compact core;
+# 5. decide, with the DIC, which model your data prefer, and share the answer with the class.
+#
+# **Time.** About three hours of reading, coding and thinking. Most cells run in seconds; the
+# sampling cells take minutes, more if your sampler is slow.
+#
+# **How this notebook is graded.** Cells that need your work say **Your turn**. Each graded
+# answer is followed by a test cell. When a test fails, its message tells you what to look at;
+# some tests also run hidden checks when the notebook is graded. Three written answers are graded
+# by hand.
 
 # %% [markdown]
 # ## 1. Set-up
 #
-# The packages we use: `astropy` for FITS files and sky coordinates, `regions` for DS9 region files,
-# `numba` to compile the likelihood, `incredible` for MCMC diagnostics and `pygtc` for triangle plots.
-# In Google Colab the next cell installs the ones Colab lacks.
+# We use `astropy` for FITS files and sky coordinates, `regions` to read region lists,
+# `numba` to compile functions, `incredible` for MCMC diagnostics and `pygtc` for triangle
+# plots. In Google Colab the next cell installs the packages that Colab does not have
+# (elsewhere it does nothing).
 
 # %% nbgrader={"grade": false, "grade_id": "colab_setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 import sys
 
 IN_COLAB = "google.colab" in sys.modules
 if IN_COLAB:
-    get_ipython().run_line_magic(  # noqa: F821 - defined inside IPython
+    get_ipython().run_line_magic(  # noqa: F821 (get_ipython exists inside IPython)
         "pip", "install --quiet regions==0.12 incredible==0.3.1 pygtc==0.5.0 ipyaladin==0.8.1"
     )
 
 # %% nbgrader={"grade": false, "grade_id": "imports", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import os
+import warnings
+
+import incredible as cr
 import matplotlib.pyplot as plt
 import numpy as np
-import incredible as cr
 from astropy.io import fits
-from astropy.wcs import WCS
+from astropy.wcs import WCS, FITSFixedWarning
+from astropy.visualization import ImageNormalize, LogStretch
 from numba import njit
 from pygtc import plotGTC
 from regions import Regions
 from yaml import safe_dump
 
 plt.rcParams["figure.dpi"] = 90
+warnings.simplefilter("ignore", FITSFixedWarning)  # astropy's notes on harmless header fixes
+
+IMAGE_FILE = "image_0.6-2.0keV.fits.gz"  # counts, 0.6 to 2.0 keV
+EXPMAP_FILE = "expmap_1.25kev.fits.gz"  # exposure map at 1.25 keV
 
 
-def log_image(image):
-    """Logarithmic stretch for display: log10(1 + counts); NaN stays NaN."""
-    return np.log10(1.0 + np.asarray(image, dtype=float))
+def show_image(ax, image, title, label, **imshow_options):
+    """Draw a 2-D array with row 0 at the bottom, pixel axes and a labelled colour bar."""
+    shown = ax.imshow(image, origin="lower", **imshow_options)
+    ax.figure.colorbar(shown, ax=ax, label=label, shrink=0.85)
+    ax.set_title(title)
+    ax.set_xlabel("x (image pixel)")
+    ax.set_ylabel("y (image pixel)")
+    return shown
 
 
 # %% [markdown]
-# ### Your turn: choose your data set
+# ### Your turn: set your data set
 #
-# Set `dataset_name` to the name of the data set you were assigned (for example `"cl_j0815"`).
-# Everything below uses it. Locally the data live in `data/<dataset_name>/` next to this notebook.
-# In Colab, copy the course folder to `MyDrive/xray_image/` on your Google Drive first; the cell
-# mounts your Drive and looks there.
+# Every student analyses a different cluster. Replace the name below by the one you were given
+# (for example `"cl_j0815"`); leave it as it is if you were not given one. All the cells below
+# read your data through `datapath`.
+#
+# * **On your own computer or a course server**, the data sets live in the folder `data/`
+#   next to this notebook, one sub-folder per data set.
+# * **In Google Colab**, first copy the whole course folder (this notebook, `skyviewer.py`,
+#   `skyviewer_assets/` and `data/`) to a folder `xray_image` at the top of your Google Drive,
+#   so that your files sit in `MyDrive/xray_image/data/<your data set>/`. The next cell asks for
+#   permission to mount your Drive and reads from there.
 
 # %% nbgrader={"grade": false, "grade_id": "choose_dataset", "locked": false, "schema_version": 3, "solution": false, "task": false}
 dataset_name = "cl_j0142"
@@ -80,131 +114,187 @@ if IN_COLAB:
     from google.colab import drive
 
     drive.mount("/content/drive")
-    datapath = f"/content/drive/MyDrive/xray_image/data/{dataset_name}/"
+    course_folder = "/content/drive/MyDrive/xray_image/"
+    sys.path.insert(0, course_folder)  # so that `import skyviewer` finds the course's copy
 else:
-    datapath = f"data/{dataset_name}/"
-print("Reading data from", datapath)
+    course_folder = ""
+datapath = f"{course_folder}data/{dataset_name}/"
+
+if not os.path.isfile(datapath + IMAGE_FILE):
+    known = sorted(os.listdir(course_folder + "data")) if os.path.isdir(course_folder + "data") else []
+    raise FileNotFoundError(f"No {IMAGE_FILE} in {datapath!r}. Data sets found: {known or 'none'}.")
+print("Data are read from", datapath)
 
 # %% [markdown]
 # ## 2. The data: a counts image and an exposure map
 #
-# An X-ray CCD records individual photons. Each event has a position and an energy, and photons are
-# so rare that a pixel almost never catches two in one readout. The image we use was made by keeping
-# the events with energies of 0.6-2.0 keV and counting how many landed in each pixel, after binning
-# the detector 4x4 (one image pixel is 1.968 arcsec on a side). So the image holds **integers**, and
-# in most pixels that integer is 0 or 1.
+# ### Counting photons
 #
-# To predict those counts we also need to know how sensitive each pixel was. The **exposure map**
-# carries that information, in units of area (cm$^2$):
+# Chandra's ACIS camera is a set of CCD chips, close cousins of the sensor in a phone camera.
+# The difference is that X-ray photons are few and energetic. The chips are read out every few
+# seconds, and in that time a pixel almost never sees more than one photon. Each photon frees a
+# cloud of electrons whose size grows with the photon's energy, so every detected photon (an
+# *event*) comes with a position, a time and an energy: the camera is a spectrometer as well.
 #
-# * the **effective area** of the mirrors and detector at the energy of interest (a few hundred cm$^2$);
-# * **vignetting**: the mirrors collect less light away from the optical axis;
-# * the **quantum efficiency** of each part of each chip, including bad columns, and the gaps between
-#   chips (blurred because the telescope dithers, i.e. wobbles slowly during the observation).
+# Your image was made from such an event list: keep the events with energies between 0.6 and
+# 2.0 keV, then count how many fall into each image pixel. To keep the arrays small, one image
+# pixel is a block of 4 x 4 detector pixels (about 2 arcseconds on a side). The image therefore
+# holds small **integers**, and most of its pixels hold 0 or 1. From now on "pixel" means an
+# image pixel.
+
+# %% [markdown]
+# ### The exposure map
 #
-# The map does *not* include how long the telescope looked. Multiplying it by the exposure time
-# (in seconds, recorded as `EXPOSURE` in the image header) gives units of cm$^2$ s. A model of the
-# sky in counts s$^{-1}$ cm$^{-2}$ per pixel, times that map, is then an expected number of counts.
+# Counts alone do not tell us how bright the sky is: we also need to know how sensitive the
+# telescope was at each pixel. That is what the **exposure map** records. It combines
+#
+# * the **effective area** of mirrors plus detector for photons of about 1.25 keV, a few hundred
+#   cm$^2$;
+# * **vignetting**: the mirrors collect less light from directions away from the optical axis;
+# * the **efficiency of each part of the detector**, which is lower (or zero) along bad columns
+#   and in the gaps between chips. Those edges are blurred because the pointing *dithers*, i.e.
+#   moves in a slow pattern during the observation, so each sky pixel is seen by several
+#   detector pixels.
+#
+# The map is in cm$^2$ and leaves out how long the telescope looked. Multiplied by the exposure
+# time (in seconds, stored as `EXPOSURE` in the image header) it becomes cm$^2$ s. A model of the
+# sky in counts s$^{-1}$ cm$^{-2}$ per pixel times this map is then an expected number of counts,
+# which is exactly what we need to compare with the image.
+
+# %% [markdown]
+# Both files are FITS images. `fits.open` returns a list of header-data units (HDUs); ours have
+# a single one each.
 
 # %%
-imfits = fits.open(datapath + "image_0.6-2.0keV.fits.gz")
-exfits = fits.open(datapath + "expmap_1.25kev.fits.gz")
+imfits = fits.open(datapath + IMAGE_FILE)
+exfits = fits.open(datapath + EXPMAP_FILE)
 imfits.info()
 exfits.info()
 
+# %% [markdown]
+# The counts are stored as integers and the exposure as floating-point numbers. (The `>` in the
+# dtypes below means big-endian, the byte order FITS uses; numpy deals with it for us.) We scale
+# the exposure map by the exposure time straight away.
+
 # %%
+exposure_time = imfits[0].header["EXPOSURE"]  # seconds
 im = imfits[0].data
-ex = exfits[0].data * imfits[0].header["EXPOSURE"]  # cm^2 -> cm^2 s
-print("image:", im.shape, im.dtype, "  exposure map:", ex.shape, ex.dtype)
-print(f"exposure time {imfits[0].header['EXPOSURE'] / 1000:.1f} ks, total counts {im.sum()}")
+ex = exfits[0].data * exposure_time  # cm^2 -> cm^2 s
+print(f"counts image: shape {im.shape}, dtype {im.dtype}, {im.sum()} counts in total")
+print(f"exposure map: shape {ex.shape}, dtype {ex.dtype}, max {ex.max():.3g} cm^2 s")
+print(f"exposure time: {exposure_time / 1000:.1f} ks")
 
 # %% [markdown]
-# A logarithmic stretch shows both the bright cluster and the faint background; the exposure map
-# varies smoothly, so a linear scale suits it.
+# Cluster brightness spans orders of magnitude, so we show the counts with a logarithmic stretch
+# (`astropy.visualization.LogStretch`). The exposure map changes slowly, so a linear scale suits
+# it better.
 
 # %%
-fig, ax = plt.subplots(1, 2, figsize=(13, 6))
-shown = ax[0].imshow(log_image(im), cmap="magma", origin="lower", vmax=1.2)
-fig.colorbar(shown, ax=ax[0], label="log10(1 + counts)")
-ax[0].set_title("Counts, 0.6-2.0 keV")
-shown = ax[1].imshow(ex, cmap="gray", origin="lower")
-fig.colorbar(shown, ax=ax[1], label="exposure (cm$^2$ s)")
-ax[1].set_title("Exposure map times exposure time")
-for a in ax:
-    a.set_xlabel("x (pixel)")
-    a.set_ylabel("y (pixel)")
+counts_norm = ImageNormalize(vmin=0.0, vmax=max(1.0, np.percentile(im, 99.95)), stretch=LogStretch())
+
+fig, axes = plt.subplots(1, 2, figsize=(14, 6))
+show_image(axes[0], im, "Counts, 0.6-2.0 keV (log stretch)", "counts per pixel",
+           cmap="magma", norm=counts_norm)
+show_image(axes[1], ex, "Exposure map x exposure time", "exposure (cm$^2$ s)", cmap="gray")
+fig.tight_layout()
 
 # %% [markdown]
-# What to look for:
+# ### What is in the picture
 #
-# * the **cluster**: the large diffuse glow;
-# * **point sources**, mostly distant active galactic nuclei. They are blurred by the telescope's
-#   point spread function (PSF), which widens with distance from the optical axis, so sources far
-#   out look bigger and fainter;
-# * a roughly flat **background**, most of it from charged particles hitting the detector;
-# * in the exposure map: the square **chips**, the **gaps** between them, a few **bad columns**, and
-#   the gentle fall-off of vignetting. Some observations also switched on extra chips that we will
-#   not use, and a very bright core can leave a faint **readout streak** along a chip column.
+# In the counts image:
 #
-# **A word on array order.** Image arrays are indexed `[row, column]`, i.e. `[y, x]`, and FITS
-# stores the bottom row first. That is why we pass `origin="lower"` to `imshow`. To stop worrying
-# about it, we build two arrays holding the x and y index of every pixel.
+# * the **cluster**, the large diffuse glow;
+# * **point sources**, mostly active galactic nuclei far behind the cluster. The telescope blurs
+#   each of them into a spot (its point spread function, PSF), and the spot gets larger and
+#   fainter the further it lies from the optical axis;
+# * a nearly flat **background**. Part of it is faint unresolved sources and X-rays from our own
+#   Galaxy, but most of it, after bright sources are removed, comes from charged particles
+#   (cosmic rays, solar protons) striking the CCDs;
+# * sometimes a faint **streak** along one chip column through a very bright core: photons that
+#   arrived while the chip was being read out. It is an artefact, not structure in the sky.
+#
+# In the exposure map:
+#
+# * the **chips** (squares), with soft-edged **gaps** between them and a few **bad columns**;
+# * a gentle fall-off away from the optical axis: **vignetting**;
+# * possibly one or two **extra chips** away from the main group, which we will not use.
+#
+# The chip gaps and bad columns also show up in the counts image. Vignetting is harder to see
+# there, since the particle background is not focused by the mirrors and so is not vignetted.
+# Your image differs in the details, but these features should all be recognisable.
+
+# %% [markdown]
+# ### Rows, columns, x and y
+#
+# A numpy image is indexed `im[row, column]`, that is `im[y, x]`: the vertical position comes
+# first. FITS files also store the bottom row first, which is why every `imshow` here uses
+# `origin="lower"`. To avoid slips, we store the x and y index of every pixel in two arrays of
+# the image's shape, and keep everything in one dictionary, `data`.
 
 # %%
+ny, nx = im.shape
 data = {"im": im, "ex": ex}
-data["imx"], data["imy"] = np.meshgrid(np.arange(im.shape[1]), np.arange(im.shape[0]))
+data["imx"], data["imy"] = np.meshgrid(np.arange(nx), np.arange(ny))
 
-fig, ax = plt.subplots(1, 2, figsize=(10, 4.5))
-for a, key in zip(ax, ("imx", "imy")):
-    shown = a.imshow(data[key], origin="lower", cmap="viridis")
-    fig.colorbar(shown, ax=a, label="pixel index")
-    a.set_title(key)
-    a.set_xlabel("x (pixel)")
-    a.set_ylabel("y (pixel)")
-print("imx runs from", data["imx"].min(), "to", data["imx"].max(), "; imy from", data["imy"].min(), "to", data["imy"].max())
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+for ax, key in zip(axes, ("imx", "imy")):
+    show_image(ax, data[key], f'data["{key}"]', "pixel index", cmap="viridis")
+fig.tight_layout()
+print("imx:", data["imx"].min(), "to", data["imx"].max(), "   imy:", data["imy"].min(), "to", data["imy"].max())
 
 # %% [markdown]
-# With `imx` and `imy`, the distance of every pixel from a point $(x_0, y_0)$ is simply
-# `np.hypot(data["imx"] - x0, data["imy"] - y0)`.
+# Now the distance of every pixel from a point $(x_0, y_0)$ is one line,
+# `np.hypot(data["imx"] - x0, data["imy"] - y0)`, with no index order to remember.
+
+# %% [markdown]
+# ## 3. Masking what the model does not describe
 #
-# ## 3. Masking what is not the cluster
+# Our model will describe two things: the cluster and a flat background. Everything else must
+# be kept out of the fit. Modelling every point source would need the PSF at each position,
+# which is complicated and tells us nothing about the cluster, so we simply **mask** (ignore) the
+# pixels they touch. We also mask chips we do not want, and pixels with too little exposure.
 #
-# We will model the cluster and the background, nothing else. Rather than model every point source
-# (which would need the position-dependent PSF), we ignore the pixels they touch. We also drop the
-# chip edges and gaps, and any chip we do not want:
-#
-# * with a **2x2 square of chips** (ACIS-I), mask any extra chip outside the square;
-# * with a **row of chips** (ACIS-S), keep only the **two chips that are clearly brighter** (they are
-#   back-illuminated, with more background); mask the others.
+# Automatic source detection exists, but it needs a good PSF model and still makes mistakes.
+# Here you will mark the sources by eye.
 #
 # ### Your turn: draw your mask
 #
-# Run the next cell to open your image in the sky viewer. Pan with the mouse, zoom with the wheel;
-# the coordinates under the cursor are shown in the corner.
+# Run the next cell. It shows your image in a sky viewer (Aladin Lite, running inside the
+# notebook). Scroll to zoom, drag to pan; the sky coordinates under the cursor are shown on the
+# map.
 #
-# 1. Choose **circle**, set a radius, and click on each clear point source. Sources far from the
-#    centre need bigger circles. Do not chase every bump: noise also makes bumps.
-# 2. Choose **box**, set width, height and angle, and click to cover chips you should not use (and a
-#    streak, if your image has one). Gaps and edges are handled by the exposure cut below.
-# 3. **Undo** and **Clear** fix mistakes. The region list below the viewer updates as you go.
-# 4. Copy the region list into `region_string` in the cell after. You can reload it later with
-#    `viewer.load_regions(region_string)` to keep editing.
+# * **Circles for point sources.** Pick the *circle* tool, set its radius (in arcseconds) and
+#   click on each clear source. Sources far from the centre are broader, so give them bigger
+#   circles. Do not hunt for every bump: the background has random bumps too, and masking them
+#   only throws data away. Never mask the centre of the cluster.
+# * **Boxes for chips.** Pick the *box* tool, set width, height and rotation angle, and click to
+#   place it. The controls also resize the selected shape (the last one placed, or one chosen
+#   with *select*). Which chips to cover:
+#   * if four chips form a **2 x 2 square** (the ACIS-I layout), cover any chip outside the square;
+#   * if the chips form a **row** (ACIS-S), keep only the **two chips that are clearly brighter**
+#     than the rest and cover all the others.
+#   * If your image has a readout streak, cover it with a thin box as well.
+# * **Undo**, **delete** and **clear** fix mistakes.
+# * The box under the map lists your regions in DS9 format and updates as you draw. Copy all of
+#   it into `region_string` in the cell after the viewer. To continue editing later, run
+#   `viewer.load_regions(region_string)`.
 #
-# If you prefer DS9, any region file in `fk5` coordinates works too.
+# Gaps and bad columns need no boxes: the exposure cut below removes them. If you already use
+# SAOImage DS9, a region list saved from it in `fk5` coordinates works as well.
 
 # %%
 from skyviewer import SkyViewer
 
-viewer = SkyViewer(datapath + "image_0.6-2.0keV.fits.gz", height=600)
+viewer = SkyViewer(datapath + IMAGE_FILE, height=600)
 viewer
 
 # %% nbgrader={"grade": false, "grade_id": "region_string", "locked": false, "schema_version": 3, "solution": true, "task": false}
-# Paste your regions between the triple quotes, e.g.
+# Paste the region list from the viewer between the triple quotes. It looks like this:
 # region_string = """
 # # Region file format: DS9
 # fk5
-# circle(150.12345,+2.54321,6.0")
-# box(150.2,+2.4,520",520",30)
+# circle(38.640411,+18.291048,17.74")
+# box(38.801234,+18.350000,500.0",500.0",27.5)
 # """
 ### BEGIN SOLUTION
 import solutions_lib.datasets
@@ -213,84 +303,95 @@ region_string = solutions_lib.datasets.reference_region_string(dataset_name)
 ### END SOLUTION
 
 # %% [markdown]
-# The image header knows how pixels map to right ascension and declination (its WCS). With it,
-# `regions` converts each shape to pixel coordinates and rasterises it; the union of all of them is
-# our region mask, `True` where a pixel is to be ignored.
+# The regions are given in sky coordinates. The image header contains the mapping from pixels to
+# right ascension and declination (its *world coordinate system*, WCS). With it, `regions`
+# converts each shape to pixel coordinates and paints it onto an image-sized array. Combining all
+# shapes gives `region_mask`: `True` for every pixel to be ignored.
 
 # %%
 wcs = WCS(imfits[0].header).celestial
 region_mask = np.zeros(im.shape, dtype=bool)
-for shape in Regions.parse(region_string, format="ds9"):
-    footprint = shape.to_pixel(wcs).to_mask(mode="center").to_image(im.shape)
-    if footprint is not None:
-        region_mask |= footprint.astype(bool)
-print(f"{region_mask.sum()} pixels inside your regions")
+for sky_shape in Regions.parse(region_string, format="ds9"):
+    stamp = sky_shape.to_pixel(wcs).to_mask(mode="center").to_image(im.shape)
+    if stamp is None:
+        print("This region lies outside the image and is ignored:", sky_shape)
+        continue
+    region_mask |= stamp.astype(bool)
+print(f"Your regions cover {region_mask.sum()} pixels ({100 * region_mask.mean():.1f}% of the image).")
 
-fig, ax = plt.subplots(1, 2, figsize=(13, 6))
-ax[0].imshow(log_image(im), cmap="magma", origin="lower", vmax=1.2)
-ax[0].set_title("Counts")
-ax[1].imshow(region_mask, cmap="gray", origin="lower")
-ax[1].set_title("Region mask (white = ignored)")
-for a in ax:
-    a.set_xlabel("x (pixel)")
-    a.set_ylabel("y (pixel)")
+fig, axes = plt.subplots(1, 2, figsize=(14, 6))
+show_image(axes[0], im, "Counts (log stretch)", "counts per pixel", cmap="magma", norm=counts_norm)
+show_image(axes[1], region_mask, "region_mask (1 = ignored)", "masked?", cmap="gray")
+fig.tight_layout()
 
 # %% nbgrader={"grade": true, "grade_id": "test_region_mask", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-assert region_mask.shape == im.shape, "region_mask must have the same shape as the image"
-assert region_mask.any(), "Your regions mask no pixel at all: did you paste the region list?"
-assert region_mask.mean() < 0.5, "Your regions cover more than half the image; use smaller shapes"
+assert region_mask.shape == im.shape, f"region_mask has shape {region_mask.shape}, the image {im.shape}"
+assert region_mask.any(), "Your regions mask no pixel at all: did you paste the region list into region_string?"
+assert region_mask.mean() < 0.6, "Your regions cover most of the image: check the sizes of your boxes"
+print("region_mask has the right form; the grader also checks which sources and chips it covers.")
 ### BEGIN HIDDEN TESTS
 import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
 from solutions_lib.grading import hidden as _hidden
-_hidden.check('region_mask', region_mask=region_mask, dataset=dataset_name)
+_hidden.check('region_mask', region_mask=region_mask, dataset=dataset_name, datapath=datapath)
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Your turn: mask low exposure
 #
-# Pixels with little exposure (chip gaps, dithered edges, bad columns) are the least trustworthy.
-# Define `exp_mask`, a boolean array shaped like the image that is `True` where the exposure map is
-# **below half of its maximum**. No regions needed: it is a one-line function of `ex`.
+# Where the exposure is low (chip gaps, blurred chip edges, bad columns), the exposure map is
+# least accurate, so it is safer to drop those pixels altogether. Define `exp_mask`: a boolean
+# array shaped like the image, `True` wherever the exposure is **less than half of its highest
+# value**. This one needs no regions, only the array `ex`.
 
 # %% nbgrader={"grade": false, "grade_id": "exp_mask", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-exp_mask = ex < 0.5 * ex.max()
+import solutions_lib.masks
+
+exp_mask = solutions_lib.masks.exposure_mask(data["ex"])
 ### END SOLUTION
 
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(14, 6))
+show_image(axes[0], ex, "Exposure map x exposure time", "exposure (cm$^2$ s)", cmap="gray")
+show_image(axes[1], exp_mask, "exp_mask (1 = ignored)", "masked?", cmap="gray")
+fig.tight_layout()
+
 # %% nbgrader={"grade": true, "grade_id": "test_exp_mask", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-assert isinstance(exp_mask, np.ndarray), "exp_mask should be a numpy array"
-assert exp_mask.shape == ex.shape, f"exp_mask has shape {exp_mask.shape}, the image {ex.shape}"
-assert exp_mask.dtype == bool, f"exp_mask should hold True/False values, not {exp_mask.dtype}"
-assert exp_mask[ex == 0].all(), "Pixels with zero exposure must be masked"
-assert not exp_mask[ex == ex.max()].any(), "The best-exposed pixels must not be masked"
+assert isinstance(exp_mask, np.ndarray), f"exp_mask should be a numpy array, not {type(exp_mask).__name__}"
+assert exp_mask.shape == ex.shape, f"exp_mask has shape {exp_mask.shape}; the exposure map has {ex.shape}"
+assert exp_mask.dtype == bool, f"exp_mask should hold True/False, not {exp_mask.dtype}"
+assert exp_mask[ex == 0].all(), "Pixels with no exposure at all must be masked"
+assert not exp_mask[ex >= 0.9 * ex.max()].any(), "Well-exposed pixels must not be masked"
+print(f"exp_mask removes {100 * exp_mask.mean():.1f}% of the pixels.")
 ### BEGIN HIDDEN TESTS
 import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
 from solutions_lib.grading import hidden as _hidden
-_hidden.check('exposure_mask', exp_mask=exp_mask, dataset=dataset_name)
+_hidden.check('exposure_mask', exp_mask=exp_mask, datapath=datapath)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# The two masks together leave the cluster and a clean background. Check that nothing important
-# disappeared, in particular the cluster centre.
+# Together the two masks should leave the cluster and clean background, with no visible point
+# sources and only the chips you want. Check that the cluster centre survived.
 
 # %%
 combined_mask = region_mask | exp_mask
-fig, ax = plt.subplots(1, 2, figsize=(13, 6))
-ax[0].imshow(log_image(np.where(combined_mask, np.nan, im)), cmap="magma", origin="lower", vmax=1.2)
-ax[0].set_title("Counts left after masking")
-ax[1].imshow(np.where(combined_mask, 0.0, ex), cmap="gray", origin="lower")
-ax[1].set_title("Exposure left after masking")
-for a in ax:
-    a.set_xlabel("x (pixel)")
-    a.set_ylabel("y (pixel)")
+
+fig, axes = plt.subplots(1, 2, figsize=(14, 6))
+show_image(axes[0], np.where(combined_mask, np.nan, im), "Counts left after masking",
+           "counts per pixel", cmap="magma", norm=counts_norm)
+show_image(axes[1], np.where(combined_mask, 0.0, ex), "Exposure left after masking",
+           "exposure (cm$^2$ s)", cmap="gray")
+fig.tight_layout()
 
 # %% [markdown]
 # ### Keeping only the good pixels
 #
-# A likelihood summed over a 2-D image with a mask wastes time on masked pixels. Instead we keep
-# 1-D arrays of just the good pixels: their counts, exposures and positions. `goodpix` holds the
-# positions of the good pixels in the flattened image, which is how we can put them back later.
-# `numba` works best with 64-bit types, so we convert the counts and exposures here.
+# We could carry `combined_mask` around and skip masked pixels in every sum, but the likelihood
+# will be evaluated hundreds of thousands of times, and visiting pixels only to skip them wastes
+# time. Instead we keep 1-D arrays holding just the good pixels: counts, exposure, x and y. The
+# position of each good pixel in the flattened image goes into `goodpix`, so we can always put
+# the pixels back. `numba`, which we use later, wants the counts as 64-bit integers and the
+# exposure as 64-bit floats, so we convert them now.
 
 # %%
 goodpix = np.flatnonzero(~combined_mask)
@@ -299,85 +400,94 @@ data["flatim"] = data["im"].ravel()[goodpix].astype(np.int64)
 data["flatex"] = data["ex"].ravel()[goodpix].astype(np.float64)
 data["flatx"] = data["imx"].ravel()[goodpix]
 data["flaty"] = data["imy"].ravel()[goodpix]
-print(f"{goodpix.size} good pixels out of {im.size}, holding {data['flatim'].sum()} counts")
+print(f"{goodpix.size} good pixels out of {im.size}; they hold {data['flatim'].sum()} counts")
 
 # %% [markdown]
 # ### Your turn: rebuild the image
 #
-# Prove the flattening lost nothing. Using **only** `data["flatim"]`, `data["goodpix"]` and the
-# image *shape*, build `new_im`: a float array equal to the image in the good pixels and `NaN`
-# everywhere else.
+# Show that flattening lost nothing. Build `new_im`, a floating-point array with the shape of the
+# image that equals the image in every good pixel and is `NaN` in every masked one. Use only
+# `data["flatim"]`, `data["goodpix"]` and the *shape* of `data["im"]` (not its values).
 
 # %% nbgrader={"grade": false, "grade_id": "new_im", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-new_im = np.full(data["im"].shape, np.nan)
-new_im.ravel()[data["goodpix"]] = data["flatim"]
+import solutions_lib.data
+
+new_im = solutions_lib.data.rebuild_image(data)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_new_im", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-assert new_im.shape == data["im"].shape, f"new_im has shape {new_im.shape}, expected {data['im'].shape}"
-assert np.isnan(new_im).any(), "Masked pixels should be NaN in new_im"
-kept = ~np.isnan(new_im)
-assert kept.sum() == data["goodpix"].size, "new_im should hold a number in every good pixel, NaN elsewhere"
-assert np.array_equal(new_im[kept], data["im"][kept]), "new_im differs from the image in some good pixels"
+assert np.shape(new_im) == data["im"].shape, f"new_im has shape {np.shape(new_im)}; it should be {data['im'].shape}"
+assert np.asarray(new_im).dtype.kind == "f", "new_im must be a float array, so that it can hold NaN"
+has_value = ~np.isnan(new_im)
+assert has_value.sum() == data["goodpix"].size, (
+    f"new_im has {has_value.sum()} numbers, but there are {data['goodpix'].size} good pixels")
+assert np.array_equal(new_im[has_value], data["im"][has_value]), "new_im differs from the image in some good pixels"
+print("new_im matches the image in every good pixel.")
 ### BEGIN HIDDEN TESTS
 import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
 from solutions_lib.grading import hidden as _hidden
-_hidden.check('rebuilt_image', new_im=new_im, goodpix=data['goodpix'], dataset=dataset_name)
+_hidden.check('rebuilt_image', new_im=new_im, goodpix=data['goodpix'], datapath=datapath)
 ### END HIDDEN TESTS
 
 # %%
-fig, ax = plt.subplots(1, 2, figsize=(13, 6))
-ax[0].imshow(log_image(data["im"]), cmap="magma", origin="lower", vmax=1.2)
-ax[0].set_title("Original image")
-ax[1].imshow(log_image(new_im), cmap="magma", origin="lower", vmax=1.2)
-ax[1].set_title("Rebuilt from the good pixels")
-for a in ax:
-    a.set_xlabel("x (pixel)")
-    a.set_ylabel("y (pixel)")
+fig, axes = plt.subplots(1, 2, figsize=(14, 6))
+show_image(axes[0], data["im"], "Original counts", "counts per pixel", cmap="magma", norm=counts_norm)
+show_image(axes[1], new_im, "Rebuilt from the good pixels", "counts per pixel", cmap="magma", norm=counts_norm)
+fig.tight_layout()
 
 # %% [markdown]
 # ## 4. A model for the cluster
 #
-# No simple formula will describe a real cluster perfectly, but one has served X-ray astronomers
-# well for decades: the azimuthally symmetric **beta model**,
+# A real cluster is lumpy, perhaps elongated, perhaps disturbed by a merger; no short formula
+# will match it exactly. We aim for a description that is good enough to learn from. The
+# standard choice since the 1970s is the circularly symmetric **beta model** (unrelated to the
+# beta distribution of probability theory). The surface brightness at distance $r$ from the
+# centre is
 #
-# $$ S_\mathrm{CL}(r) = S_0 \left[1 + \left(\frac{r}{r_c}\right)^2\right]^{-3\beta + 1/2}, $$
+# $$ S_\mathrm{CL}(r) \;=\; S_0 \, \Bigl(1 + r^2 / r_c^2\Bigr)^{\,1/2 \,-\, 3\beta},
+# \qquad r^2 = (x - x_0)^2 + (y - y_0)^2 . $$
 #
-# where $r = \sqrt{(x - x_0)^2 + (y - y_0)^2}$ is the distance from the centre $(x_0, y_0)$ in
-# pixels. (On a field this small, treating the sky as flat is fine.) We measure $S_0$ in
-# counts s$^{-1}$ cm$^{-2}$ pixel$^{-1}$ and the core radius $r_c$ in pixels, so the model times
-# the exposure map is directly counts per pixel.
+# We measure $r$ in pixels and use plain Pythagoras. That is fine over a field this small, even
+# though the sky is a sphere.
 #
-# * $S_0$ sets the central surface brightness;
-# * inside $r_c$ the profile is nearly flat;
-# * $\beta$ sets how steeply it falls far outside $r_c$ (as $r^{-6\beta+1}$). $\beta = 2/3$
-#   corresponds to isothermal gas in hydrostatic equilibrium, a useful reference value, not a rule.
+# **Units.** We are free to pick them, as long as the model ends up predicting counts. With the
+# central brightness $S_0$ in counts s$^{-1}$ cm$^{-2}$ pixel$^{-1}$ and the core radius $r_c$ in
+# pixels, multiplying $S_\mathrm{CL}$ by our exposure map (cm$^2$ s) gives counts per pixel
+# directly.
 #
 # ### Your turn: code the beta model
 #
-# Write `betaModel(r, S0, rc, beta)`, decorated with `@njit` from `numba`. It must work for a scalar
-# `r` and for an array of radii.
+# Complete `betaModel(r, S0, rc, beta)`. It must return the formula above for a single radius
+# `r` and, element by element, for a numpy array of radii.
 #
-# `@njit` compiles the function to machine code the first time it is called, for the types it is
-# called with. Compiled code is much faster inside loops, which matters when a likelihood is
-# evaluated hundreds of thousands of times. The price: numba must be able to infer every type, so
-# keep the function plain arithmetic (no dictionaries of mixed types, no classes).
+# **About `@njit`.** The decorator hands the function to `numba`, which compiles it to machine
+# code the first time it is called ("just in time"), for the argument types of that call. Later
+# calls run the compiled code, which is much faster than Python in loops, and a likelihood is
+# exactly such a loop, evaluated many times. The catch: `numba` must work out the type of every
+# variable, so compiled functions should stick to numbers, numpy arrays and simple loops (no
+# dictionaries of mixed types, no pandas, no classes of your own). If you cannot get `numba` to
+# work, you may delete `@njit`; everything still runs, only slower.
 
 # %% nbgrader={"grade": false, "grade_id": "betaModel", "locked": false, "schema_version": 3, "solution": true, "task": false}
 @njit
 def betaModel(r, S0, rc, beta):
-    """Beta-model surface brightness at radius r (pixels)."""
+    """Beta-model surface brightness at radius r (pixels), in the units of S0."""
     ### BEGIN SOLUTION
-    return S0 * (1.0 + (r / rc) ** 2) ** (0.5 - 3.0 * beta)
+    scaled = r / rc
+    return S0 * (1.0 + scaled * scaled) ** (0.5 - 3.0 * beta)
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_betaModel", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-assert np.isclose(betaModel(0.0, 2.0, 5.0, 0.7), 2.0), "At r = 0 the model should equal S0"
-assert np.isclose(betaModel(5.0, 1.0, 5.0, 0.5), 2.0 ** -1.0), "At r = rc the bracket is 2; check the exponent -3*beta + 1/2"
-radii = np.array([0.0, 1.0, 10.0])
-assert np.shape(betaModel(radii, 1.0, 1.0, 0.67)) == (3,), "betaModel should accept an array of radii"
+assert np.isclose(betaModel(0.0, 2.5, 4.0, 0.7), 2.5), "At the centre, r = 0, the model should equal S0"
+assert np.isclose(betaModel(4.0, 1.0, 4.0, 0.5), 0.5), "At r = rc the bracket is 2; check the power 1/2 - 3*beta"
+assert np.isclose(betaModel(3.0, 1.0, 1.0, 2.0 / 3.0), 10.0 ** -1.5), "Wrong value at r = 3 rc for beta = 2/3"
+test_radii = np.array([0.0, 1.0, 10.0, 100.0])
+from_array = betaModel(test_radii, 1.0, 2.0, 0.67)
+assert np.shape(from_array) == test_radii.shape, "betaModel should return one value per radius for an array"
+assert np.allclose(from_array, [betaModel(r, 1.0, 2.0, 0.67) for r in test_radii]), "Array and scalar results differ"
+print("betaModel passes the visible checks.")
 ### BEGIN HIDDEN TESTS
 import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
 from solutions_lib.grading import hidden as _hidden
@@ -385,43 +495,65 @@ _hidden.check('beta_model', probe=_hidden.probe_beta_model(betaModel))
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Compilation happened at the first call above. A million calls now take well under a second; if
-# you remove `@njit` and rerun the definition, the same loop is several times slower.
+# The test cell has already triggered the compilation. The loop below makes a million calls from
+# Python; if you take out `@njit`, rerun the definition and time the loop again, it should be a
+# few times slower. (Much of what remains is the cost of the Python loop itself; inside a compiled
+# likelihood even that disappears.)
 
 # %%
 # %%time
 for _ in range(1_000_000):
-    betaModel(1.0, 1.0, 1.0, 0.67)
-
-# %%
-rgrid = np.geomspace(0.1, 10.0, 100)
-for beta in (0.5, 2 / 3, 1.0):
-    plt.loglog(rgrid, betaModel(rgrid, 1.0, 1.0, beta), label=fr"$\beta = {beta:.2f}$")
-plt.xlabel(r"$r / r_c$")
-plt.ylabel(r"$S_\mathrm{CL}(r) / S_0$")
-plt.title("Larger beta, steeper outskirts")
-plt.legend();
+    betaModel(2.0, 1.0, 1.0, 0.67)
 
 # %% [markdown]
-# ### Background and the full model
+# ### What the parameters do
 #
-# After masking point sources, what remains of the background is mostly particles: cosmic rays and
-# solar protons that hit the detector from every direction. They are not focused by the mirrors, so
-# they are **not vignetted** and should not be multiplied by the exposure map. We describe them by
-# $B$, the expected background counts per pixel, the same everywhere. The expected counts in a pixel
-# are then
+# * $S_0$ scales the whole profile: it is the brightness at the centre.
+# * Inside the core radius $r_c$ the profile is nearly flat.
+# * Far outside $r_c$ it falls as a power law, $S \propto r^{1 - 6\beta}$, so $\beta$ sets the
+#   slope of the outskirts.
+# * The centre $(x_0, y_0)$, in pixels, is also a free parameter.
 #
-# $$ \mu(x, y) = S_\mathrm{CL}(r)\, E(x, y) + B, $$
+# A sphere of isothermal gas in hydrostatic equilibrium gives $\beta = 2/3$. Real clusters are
+# not that simple, so treat $2/3$ as a sign of what is plausible, not as the answer.
+
+# %%
+r_over_rc = np.geomspace(0.1, 30.0, 200)
+fig, ax = plt.subplots(figsize=(6.5, 4.5))
+for beta in (0.5, 2.0 / 3.0, 0.9, 1.2):
+    ax.loglog(r_over_rc, betaModel(r_over_rc, 1.0, 1.0, beta), label=fr"$\beta$ = {beta:.2f}")
+ax.axvline(1.0, color="gray", lw=0.8, ls=":")
+ax.set_xlabel(r"radius in units of the core radius, $r / r_c$")
+ax.set_ylabel(r"$S_\mathrm{CL}(r) / S_0$")
+ax.set_title("Beta models: flat core, power-law outskirts")
+ax.legend();
+
+# %% [markdown]
+# ### Background, and the expected counts
 #
-# and the observed counts $N(x, y)$ are Poisson-distributed about $\mu(x, y)$.
+# After the bright point sources are masked, the background is mostly particle events, with a
+# little unresolved X-ray emission. Particles reach the CCDs from all directions without passing
+# through the mirrors, so they are **not vignetted**: their rate does not follow the exposure
+# map. We keep the model simple and describe the background by one number, $B$: the expected
+# background counts per pixel over the whole observation (the length of the exposure is built
+# into it). The expected counts in a pixel at $(x, y)$ are then
 #
-# Many clusters have a dense, bright core that a single beta model cannot follow. Our second model
-# adds a second, concentric component,
+# $$ \mu(x, y) \;=\; S_\mathrm{CL}(r)\, E(x, y) \;+\; B , $$
 #
-# $$ S_\mathrm{CL}(r) = S_0 \left[1 + \left(\tfrac{r}{r_c}\right)^2\right]^{-3\beta + 1/2}
-#   + S_{02} \left[1 + \left(\tfrac{r}{r_{c2}}\right)^2\right]^{-3\beta_2 + 1/2}, $$
+# where $E$ is the exposure map in cm$^2$ s, and the counts observed there, $N(x, y)$, follow a
+# Poisson distribution with mean $\mu(x, y)$.
 #
-# sharing the centre $(x_0, y_0)$. Order the parameters like this everywhere:
+# ### A second model: a bright core
+#
+# In many clusters the gas at the centre has cooled and become dense, producing a sharp peak that
+# one beta model cannot follow. Our second model adds a second beta component with the same
+# centre and its own normalisation $S_{02}$, core radius $r_{c2}$ and slope $\beta_2$:
+#
+# $$ S_\mathrm{CL}(r) \;=\; S_0 \Bigl(1 + r^2 / r_c^2\Bigr)^{1/2 - 3\beta}
+#   \;+\; S_{02} \Bigl(1 + r^2 / r_{c2}^2\Bigr)^{1/2 - 3\beta_2} . $$
+#
+# The single model is the special case $S_{02} = 0$. Everywhere in this notebook the parameters
+# come in this order:
 
 # %% nbgrader={"grade": false, "grade_id": "paramnames", "locked": true, "schema_version": 3, "solution": false, "task": false}
 paramnames = ["x0", "y0", "S0", "rc", "beta", "B"]
@@ -430,247 +562,374 @@ paramnames2 = paramnames + ["S02", "rc2", "beta2"]
 # %% [markdown]
 # ### Your turn: the generative model
 #
-# Write the full generative model (every parameter with its prior, and the sampling distribution of
-# the data) and draw its probabilistic graphical model (PGM), for the two-component model (the
-# single one is the special case $S_{02} = 0$). You may embed a PGM image, or describe the nodes and
-# edges in words. Think about what priors are sensible, and what stops the two components from
-# swapping roles.
+# In the next cell, write the complete generative model for the **two-component** model:
+# a prior for every parameter (with its range and units), how the expected counts follow from
+# the parameters, and the sampling distribution of the data. Then draw its probabilistic
+# graphical model (PGM): embed an image of a drawing, or describe the nodes, edges and plates in
+# words. Two things to think about: priors that are honest about what you know before seeing the
+# data, and what stops the two beta components from trading places.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "generative_model", "locked": false, "points": 4, "schema_version": 3, "solution": true, "task": false}
-# **Priors** (independent):
-# $x_0 \sim \mathrm{U}(0, n_x - 1)$, $y_0 \sim \mathrm{U}(0, n_y - 1)$;
-# $\ln S_0, \ln S_{02} \sim \mathrm{U}(\ln 10^{-12}, \ln 10^{-2})$;
-# $\ln r_c, \ln r_{c2} \sim \mathrm{U}(\ln 0.1, \ln 500)$ with $r_c < r_{c2}$ (component 1 is the
-# compact core, which removes the label-switching symmetry);
-# $\beta, \beta_2 \sim \mathrm{U}(0.3, 3)$; $\ln B \sim \mathrm{U}(\ln 10^{-5}, \ln 10)$.
+# **Priors** (independent, except for the ordering of the core radii):
 #
-# **Deterministic:** for each good pixel $i$, $r_i = \sqrt{(x_i - x_0)^2 + (y_i - y_0)^2}$ and
-# $\mu_i = S_\mathrm{CL}(r_i; S_0, r_c, \beta, S_{02}, r_{c2}, \beta_2)\,E_i + B$.
+# * centre: $x_0 \sim \mathrm{Uniform}(0, n_x - 1)$ and $y_0 \sim \mathrm{Uniform}(0, n_y - 1)$ pixels;
+# * normalisations, which are unknown by orders of magnitude: $\ln S_0$ and $\ln S_{02}$ uniform
+#   between $\ln 10^{-12}$ and $\ln 10^{-2}$ (counts s$^{-1}$ cm$^{-2}$ pixel$^{-1}$);
+# * core radii: $\ln r_c$, $\ln r_{c2}$ uniform between $\ln 0.1$ and $\ln 500$ (pixels), with
+#   $r_c < r_{c2}$, so that component 1 is always the compact core; this removes the
+#   label-switching symmetry;
+# * slopes: $\beta, \beta_2 \sim \mathrm{Uniform}(0.3, 3)$;
+# * background: $\ln B$ uniform between $\ln 10^{-5}$ and $\ln 10$ (counts per pixel).
 #
-# **Sampling distribution:** $N_i \sim \mathrm{Poisson}(\mu_i)$, independently for each pixel.
+# **Deterministic relations**, for each good pixel $i$ with position $(x_i, y_i)$ and exposure
+# $E_i$: $r_i = \sqrt{(x_i - x_0)^2 + (y_i - y_0)^2}$ and
+# $\mu_i = \bigl[S_0 (1 + r_i^2/r_c^2)^{1/2 - 3\beta} + S_{02} (1 + r_i^2/r_{c2}^2)^{1/2 - 3\beta_2}\bigr] E_i + B$.
 #
-# **PGM:** parameter nodes $x_0, y_0, S_0, r_c, \beta, S_{02}, r_{c2}, \beta_2, B$ (open circles) all
-# point to the deterministic node $\mu_i$, which also receives the fixed inputs $x_i, y_i, E_i$
-# (dots); $\mu_i$ points to the observed node $N_i$ (shaded). $\mu_i$, $N_i$, $x_i$, $y_i$, $E_i$ sit
-# in a plate over the good pixels $i$.
+# **Sampling distribution:** $N_i \sim \mathrm{Poisson}(\mu_i)$, independently for every good pixel.
+#
+# **PGM:** the nine parameters are open circles at the top, all with arrows into the
+# deterministic node $\mu_i$. The fixed inputs $x_i$, $y_i$, $E_i$ (small dots) also point to
+# $\mu_i$, which points to the observed, shaded node $N_i$. A plate "good pixels $i$" encloses
+# $x_i, y_i, E_i, \mu_i$ and $N_i$; the parameters sit outside it.
 
 # %% [markdown]
 # ## 5. Comparing model and data by eye
 #
-# Far from the centre most pixels hold 0 or 1 counts, so a residual image is mostly Poisson noise.
-# Averaging over rings around the centre beats the noise down. The `Profile` class below sums the
-# counts, the exposure and the number of pixels in logarithmically spaced annuli about a chosen
-# centre. From those sums we can plot three views of the same data: total counts per annulus, mean
-# counts per pixel, and mean surface brightness (counts over exposure).
+# Away from the centre most pixels hold 0 or 1 counts, so an image of data minus model would be
+# mostly Poisson noise. Since our models are circularly symmetric, we can average over rings
+# instead: annuli about the centre collect many pixels, and the noise shrinks. We lose the
+# information in the angles, but a profile is an excellent check by eye.
+#
+# `Profile`, given below, sums the counts (`N`), the exposure (`E`) and the number of good
+# pixels (`npix`) in logarithmically spaced annuli about a chosen centre, out to a radius
+# `rmax`; `r1`, `r2` and `r` hold the inner, outer and representative radius of each annulus.
+# From these sums come three views of the data, each with its own model curve:
+#
+# | view | data | cluster model | background model |
+# |---|---|---|---|
+# | counts per annulus | $N$ | $S_\mathrm{CL}(r)\,E$ | $B\,n_\mathrm{pix}$ |
+# | mean counts per pixel | $N / n_\mathrm{pix}$ | $S_\mathrm{CL}(r)\,E / n_\mathrm{pix}$ | $B$ |
+# | surface brightness | $N / E$ | $S_\mathrm{CL}(r)$ | $B\,n_\mathrm{pix} / E$ |
+#
+# `plot_profile_with_model` draws any of the views, with the model and its parts when you pass
+# a dictionary of parameters. We use it for every comparison below. Error bars are the Poisson
+# uncertainty $\sqrt{N}$ of each annulus. (The model curves are evaluated at the representative
+# radius of each annulus, which is only approximate in the widest annuli.) A fourth view,
+# `"ratio"`, divides the counts in each annulus by the model prediction summed over exactly the
+# same pixels (`expected_counts`); it is the sharpest test of a fit, and we use it once we have
+# one.
 
-# %% nbgrader={"grade": false, "grade_id": "profile_class", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "profile_tools", "locked": true, "schema_version": 3, "solution": false, "task": false}
+RMAX = 600.0  # pixels; larger than any cluster in this course
+
+
 class Profile:
-    """Counts, exposure and pixel sums in log-spaced annuli about (x0, y0).
+    """Sums of counts, exposure and good pixels in log-spaced annuli about (x0, y0).
 
-    Attributes r1, r2 (inner and outer radius, pixels), r (a representative
-    radius), N (counts), E (exposure, cm^2 s) and npix are arrays over the
-    annuli that contain at least one good pixel.
+    Attributes (arrays over the annuli that contain at least one good pixel):
+    r1, r2 inner and outer radius (pixels); r a representative radius;
+    N counts; E exposure (cm^2 s); npix number of good pixels.
     """
 
-    def __init__(self, data, x0, y0, rmax, nbins=32):
-        outer = np.geomspace(1.0, rmax, nbins)
-        inner = np.concatenate(([0.0], outer[:-1]))
-        radius = np.hypot(data["flatx"] - x0, data["flaty"] - y0)
-        ring = np.searchsorted(outer, radius, side="right")
-        inside = ring < nbins
-        sums = lambda weights: np.bincount(ring[inside], weights=weights, minlength=nbins)
-        counts = sums(data["flatim"][inside])
-        exposure = sums(data["flatex"][inside])
-        pixels = sums(None)
-        middle = np.sqrt(inner * outer)
-        middle[0] = 0.5 * outer[0]
-        keep = pixels > 0
-        self.r1, self.r2, self.r = inner[keep], outer[keep], middle[keep]
-        self.N, self.E, self.npix = counts[keep], exposure[keep], pixels[keep]
+    def __init__(self, data, x0, y0, rmax=RMAX, nbins=32):
+        edges = np.geomspace(1.0, rmax, nbins)  # outer radii; the first annulus is a disc
+        inner = np.concatenate(([0.0], edges[:-1]))
+        distance = np.hypot(data["flatx"] - x0, data["flaty"] - y0)
+        annulus = np.searchsorted(edges, distance, side="right")
+        use = annulus < nbins  # drop pixels beyond rmax
+
+        def total(weights=None):
+            return np.bincount(annulus[use], weights=weights, minlength=nbins).astype(float)
+
+        counts, exposure, pixels = total(data["flatim"][use]), total(data["flatex"][use]), total()
+        typical = np.sqrt(inner * edges)
+        typical[0] = 0.5 * edges[0]
+        filled = pixels > 0
+        self.r1, self.r2, self.r = inner[filled], edges[filled], typical[filled]
+        self.N, self.E, self.npix = counts[filled], exposure[filled], pixels[filled]
 
 
-def model_surface_brightness(r, params):
-    """Cluster surface brightness for a dict of parameters (one or two components)."""
-    total = betaModel(r, params["S0"], params["rc"], params["beta"])
+def beta_components(r, params):
+    """The beta components of a parameter dict (one or two), each in counts/s/cm^2/pixel."""
+    parts = [betaModel(r, params["S0"], params["rc"], params["beta"])]
     if "S02" in params:
-        total = total + betaModel(r, params["S02"], params["rc2"], params["beta2"])
-    return total
+        parts.append(betaModel(r, params["S02"], params["rc2"], params["beta2"]))
+    return parts
 
 
-def plot_profiles(profile, params=None, axes=None, title=None):
-    """Three views of a profile, with the model, its parts and the background if given."""
+def expected_counts(data, params):
+    """Model prediction mu = S_CL(r) E + B for every good pixel (same order as data["flatim"])."""
+    r = np.hypot(data["flatx"] - params["x0"], data["flaty"] - params["y0"])
+    return sum(beta_components(r, params)) * data["flatex"] + params["B"]
+
+
+PROFILE_VIEWS = {  # view: axis label
+    "counts": "counts per annulus",
+    "per_pixel": "mean counts per pixel",
+    "brightness": "surface brightness (counts s$^{-1}$ cm$^{-2}$ pixel$^{-1}$)",
+    "ratio": "data / model",
+}
+
+
+def plot_profile_with_model(profile, params=None, views=("counts", "per_pixel", "brightness"),
+                            axes=None, title=None, data=None):
+    """Plot the chosen views of a Profile; add model, components and background if params given.
+
+    Every view is the counts per annulus times a scale (1, 1/npix or 1/E), so the cluster model
+    in that view is S_CL * E * scale and the background B * npix * scale. The "ratio" view
+    divides the counts by the model summed over the same pixels, so it needs `data` as well.
+    """
     if axes is None:
-        _, axes = plt.subplots(1, 3, figsize=(17, 4.2))
-    views = [
-        ("counts per annulus", profile.N, profile.E, profile.npix),
-        ("mean counts per pixel", profile.N / profile.npix, profile.E / profile.npix, 1.0),
-        ("surface brightness (counts s$^{-1}$ cm$^{-2}$ pix$^{-1}$)", profile.N / profile.E, 1.0, profile.npix / profile.E),
-    ]
-    for ax, (label, measured, cluster_scale, background_scale) in zip(axes, views):
-        ax.loglog(profile.r, measured, "k.", label="data")
+        _, axes = plt.subplots(1, len(views), figsize=(5.8 * len(views), 4.3), squeeze=False)
+        axes = axes[0]
+    for ax, view in zip(axes, views):
+        ax.set_xscale("log")
+        ax.set_xlabel("radius from the centre (pixels)")
+        ax.set_ylabel(PROFILE_VIEWS[view])
+        if view == "ratio":
+            model = Profile(dict(data, flatim=expected_counts(data, params)), params["x0"], params["y0"])
+            ax.errorbar(profile.r, profile.N / model.N, yerr=np.sqrt(model.N) / model.N,
+                        fmt="k.", ms=4, lw=0.8, label="data / model")
+            ax.axhline(1.0, color="C0", lw=1.5)
+            continue
+        scale = {"counts": 1.0, "per_pixel": 1.0 / profile.npix, "brightness": 1.0 / profile.E}[view]
+        values = profile.N * scale
+        errors = np.sqrt(np.maximum(profile.N, 1.0)) * scale
+        ax.errorbar(profile.r, values, yerr=[np.minimum(errors, 0.99 * values), errors],
+                    fmt="k.", ms=4, lw=0.8, label="data")
         if params is not None:
-            cluster = model_surface_brightness(profile.r, params) * cluster_scale
-            background = params["B"] * background_scale * np.ones_like(profile.r)
-            ax.plot(profile.r, cluster + background, "-", label="cluster + background")
-            ax.plot(profile.r, cluster, "--", label="cluster")
-            ax.plot(profile.r, background, ":", label="background")
-        ax.set_xlabel("radius (pixels)")
-        ax.set_ylabel(label)
+            parts = [s * profile.E * scale for s in beta_components(profile.r, params)]
+            background = params["B"] * profile.npix * scale
+            ax.plot(profile.r, sum(parts) + background, "C0-", lw=2, label="model total")
+            for k, part in enumerate(parts, start=1):
+                ax.plot(profile.r, part, f"C{k}--", label="cluster" if len(parts) == 1 else f"beta component {k}")
+            ax.plot(profile.r, background, "C3:", label="background")
+        ax.set_yscale("log")
+        ax.set_ylim(bottom=0.2 * values[values > 0].min())  # model parts may fall far below the data
     axes[0].legend(fontsize=8)
     if title:
-        axes[1].set_title(title)
+        axes[len(axes) // 2].set_title(title)
     return axes
 
 
 # %% [markdown]
-# Centred on the average position of the good pixels (which is probably not the cluster centre),
-# the profiles look odd: brightness should fall with radius, then level off at the background.
+# First, a profile about the mean position of the good pixels, which is unlikely to be the
+# cluster centre. A profile about the right centre falls steadily with radius and then levels off
+# where the background takes over. Does this one?
 
 # %%
-naive = Profile(data, data["flatx"].mean(), data["flaty"].mean(), rmax=600.0)
-plot_profiles(naive, title="Centred on the mean pixel position");
+naive_profile = Profile(data, data["flatx"].mean(), data["flaty"].mean())
+plot_profile_with_model(naive_profile, title="Centred on the mean position of the good pixels");
 
 # %% [markdown]
 # ### Your turn: a first guess
 #
-# Fill in `guess` with plausible values: read the centre off the image, the background from the
-# outer part of the profile, and adjust `S0`, `rc` and `beta` until the model roughly follows the
-# data. A good guess is also a good starting point for the fit.
+# Fill in `guess`, a dictionary with a value for each of `x0, y0, S0, rc, beta, B`, and rerun
+# the cell and the plot until the model roughly follows the data in all three views. Some hints:
+# read the centre off the image (hover over the sky viewer, or look at `new_im`); the outer part
+# of the "mean counts per pixel" view gives $B$; the innermost surface brightness gives $S_0$.
+# You will see that $S_0$ and $r_c$ can compensate for each other. A sensible guess is a good
+# place to start your fit.
 
 # %% nbgrader={"grade": false, "grade_id": "guess", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-brightest = np.argmax(np.where(np.isnan(new_im), -1, new_im))
-cy, cx = np.unravel_index(brightest, new_im.shape)
-guess = {"x0": float(cx), "y0": float(cy), "S0": 2e-6, "rc": 8.0, "beta": 0.7, "B": 0.08}
+peak_y, peak_x = np.unravel_index(np.nanargmax(new_im), new_im.shape)
+guess = {"x0": float(peak_x), "y0": float(peak_y), "S0": 2e-6, "rc": 8.0, "beta": 0.6, "B": 0.07}
 ### END SOLUTION
+print(guess)
 
 # %%
-guess_profile = Profile(data, guess["x0"], guess["y0"], rmax=600.0)
-plot_profiles(guess_profile, guess, title="First guess");
+guess_profile = Profile(data, guess["x0"], guess["y0"])
+plot_profile_with_model(guess_profile, guess, title="First guess");
 
 # %% [markdown]
 # ## 6. Inference: one beta component plus background
 #
-# Now sample the posterior of the single-beta model. How is up to you, with these requirements:
+# ### Your turn: sample the posterior
 #
-# * any correct sampling method (no approximate methods such as variational inference or a Laplace
-#   approximation);
-# * store the samples in `chains`: an array shaped `(n_chains, n_samples, n_params)`, at least 4
-#   chains, burn-in removed, parameters in the order of `paramnames`;
-# * start long cells with `%%time`.
+# Now sample the posterior of the single-beta model given your data. The method is your choice
+# (Metropolis, an ensemble sampler, Gibbs, nested sampling, ...), within these rules:
 #
-# Suggestions:
+# * The samples must come from the posterior itself: no approximate methods such as
+#   variational inference or a Laplace (Gaussian) approximation.
+# * Store them in `chains`, an array of shape `(n_chains, n_samples, n_params)` with at least
+#   4 chains, burn-in removed (and thinned if you like), and parameters in the order of
+#   `paramnames`. A list of `(n_samples, n_params)` arrays of equal length also works. If your
+#   method does not produce chains, split its samples into 4 or more groups.
+# * Start every slow cell with `%%time`, so that you and the graders can see what it cost.
+# * If you find the posterior maximum on the way, show it with `plot_profile_with_model`.
 #
-# * write the log-likelihood as a loop over good pixels in an `@njit` function; leave out terms that
-#   do not depend on the parameters (such as $\log N!$);
-# * $S_0$ and $r_c$ are strongly degenerate (many pairs give the same total flux). Sampling
-#   $\ln S_0$ and $\ln r_c$ instead helps a lot; remember that a prior uniform in $S_0$ is *not*
-#   uniform in $\ln S_0$;
-# * find the posterior maximum first, start the chains near it, and size proposals from the
-#   curvature there;
-# * the test below needs $R < 1.1$ and more than 200 effective samples per parameter.
+# Suggestions, which you are free to ignore:
+#
+# * Write the log-posterior (or its pieces) as `@njit` functions that loop over the good pixels.
+#   Coding the Poisson log-probability yourself is much faster than calling `scipy.stats`, and
+#   terms that do not depend on the parameters, such as $\ln N!$, can be left out.
+# * $S_0$ and $r_c$ are strongly correlated: a smaller core with a brighter centre gives almost
+#   the same total flux. Sampling $\ln S_0$ (and $\ln r_c$) instead makes the posterior much
+#   rounder. Remember that a prior uniform in $S_0$ is *not* uniform in $\ln S_0$: decide which
+#   one you mean and include the Jacobian if needed.
+# * Find the posterior maximum first and start the chains around it; the curvature there is a
+#   good guide to the proposal size.
+# * The tests below ask for $R < 1.1$ and more than 200 effective samples for every parameter,
+#   computed with `maxlag=750`.
+#
+# Use as many cells as you like, but leave the result in `chains` in the cell marked for it.
 
 # %% nbgrader={"grade": false, "grade_id": "fit_single", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # %%time
 ### BEGIN SOLUTION
 import solutions_lib.fitting
 
-fit1 = solutions_lib.fitting.fit_single(data, seed=1)
+fit1 = solutions_lib.fitting.fit_single(data, seed=1, progress=True)
 chains = fit1.chains
 ### END SOLUTION
 
 # %% [markdown]
 # ### Checking the single-beta chains
 #
-# First the traces: every chain should wander over the same range, with no trends.
+# Start with the traces. Every chain should wander over the same range, with no drifts and no
+# chain stuck apart from the others.
+
+# %% nbgrader={"grade": false, "grade_id": "chain_tools", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def chains_as_array(chains, names):
+    """chains as a float array (n_chains, n_samples, n_params), or an AssertionError saying what is wrong."""
+    try:
+        array = np.asarray(chains, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise AssertionError(f"Cannot turn the chains into one array ({error}); are all chains equally long?")
+    assert array.ndim == 3, f"Expected (n_chains, n_samples, n_params); got an array of shape {array.shape}"
+    assert array.shape[0] >= 4, f"Use at least 4 chains; there are {array.shape[0]}"
+    assert array.shape[2] == len(names), f"Each sample needs {len(names)} parameters, ordered as {names}"
+    assert np.all(np.isfinite(array)), "The chains contain NaN or infinite values"
+    return array
+
+
+def plot_chain_traces(chains, names):
+    """Traces of up to 8 chains, one panel per parameter."""
+    array = np.asarray(chains, dtype=float)
+    fig, axes = plt.subplots(len(names), 1, figsize=(13, 1.9 * len(names)), sharex=True)
+    cr.plot_traces(array[:8], axes, labels=names)
+    axes[-1].set_xlabel("step (after burn-in)")
+
+
+def triangle_plot(pooled, names, size):
+    """plotGTC of pooled samples, with normalisations shown in units of 1e-6 for readable ticks."""
+    scale = np.array([1e6 if name.startswith("S0") else 1.0 for name in names])
+    labels = [f"{name} x 1e6" if name.startswith("S0") else name for name in names]
+    font = "DejaVu Sans"  # pygtc asks for Arial, which many systems lack
+    return plotGTC(pooled * scale, paramNames=labels, figureSize=size,
+                   customLabelFont={"family": font, "size": 10}, customTickFont={"family": font, "size": 7},
+                   customLegendFont={"family": font})
+
 
 # %%
-fig, ax = plt.subplots(len(paramnames), 1, figsize=(14, 2.2 * len(paramnames)))
-cr.plot_traces(np.asarray(chains)[:8], ax, labels=paramnames)
+plot_chain_traces(chains, paramnames)
+
+# %% [markdown]
+# Now the numbers. The Gelman-Rubin statistic $R$ compares the spread within each chain with the
+# spread between chains; values close to 1 mean the chains agree. The effective number of
+# samples says how many independent draws the correlated chains are worth.
 
 # %% nbgrader={"grade": true, "grade_id": "test_chains_format", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-chains_array = np.asarray(chains, dtype=float)
-assert chains_array.ndim == 3, f"chains should be (n_chains, n_samples, n_params); got shape {chains_array.shape}"
-assert chains_array.shape[0] >= 4, f"Use at least 4 chains; found {chains_array.shape[0]}"
-assert chains_array.shape[2] == len(paramnames), f"Each sample needs {len(paramnames)} parameters, in paramnames order"
-assert np.all(np.isfinite(chains_array)), "chains contain NaN or infinite values"
-R = cr.GelmanRubinR(chains_array)
-print("R =", R)
-assert np.all(R < 1.1), f"Not converged: R = {R}. Run longer, or start the chains closer to the maximum."
-neff = cr.effective_samples(chains_array, maxlag=750, throw=True)
-print("n_eff =", neff)
-assert np.all(neff > 200), f"Too few effective samples: {neff}. Run longer or thin less."
+chains_checked = chains_as_array(chains, paramnames)
+print(f"{chains_checked.shape[0]} chains of {chains_checked.shape[1]} samples each")
+R = cr.GelmanRubinR(chains_checked)
+print("Gelman-Rubin R:", np.round(R, 4))
+assert np.all(R < 1.1), f"Some chains have not converged (R = {R}); run longer or start closer to the maximum"
+neff = cr.effective_samples(chains_checked, maxlag=750, throw=True)
+print("effective samples:", np.round(neff))
+assert np.all(neff > 200), f"Too few effective samples ({neff}); run the chains longer"
 ### BEGIN HIDDEN TESTS
 import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
 from solutions_lib.grading import hidden as _hidden
 _hidden.check('chains', chains=chains, model='single')
 ### END HIDDEN TESTS
 
+# %% [markdown]
+# Converged chains can still describe the wrong posterior (a bug in the likelihood, a mask that
+# removed the cluster, parameters in the wrong order). The next test compares your posterior
+# with what your data support.
+
 # %% nbgrader={"grade": true, "grade_id": "test_posterior_single", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
-medians = np.median(np.asarray(chains, dtype=float).reshape(-1, len(paramnames)), axis=0)
-assert medians[3] > 0 and medians[2] > 0, "S0 and rc should be positive: check the parameter order"
-assert 0 < medians[5] < 10, "B (counts per pixel) should be a small positive number"
+single_medians = dict(zip(paramnames, np.median(chains_as_array(chains, paramnames).reshape(-1, 6), axis=0)))
+print("posterior medians:", ", ".join(f"{k} = {v:.4g}" for k, v in single_medians.items()))
+assert min(single_medians["S0"], single_medians["rc"], single_medians["B"]) > 0, (
+    "S0, rc and B should all be positive: check the order of the parameters")
+assert 0 <= single_medians["x0"] < nx and 0 <= single_medians["y0"] < ny, "The centre should lie on the image"
 ### BEGIN HIDDEN TESTS
 import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
 from solutions_lib.grading import hidden as _hidden
-_hidden.check('posterior', chains=chains, model='single', dataset=dataset_name)
+_hidden.check('posterior', chains=chains, model='single', dataset=dataset_name, datapath=datapath)
 ### END HIDDEN TESTS
 
+# %% [markdown]
+# With the tests passed, we pool the chains and look at the one- and two-dimensional marginal
+# posteriors in a triangle plot. Look for the strong correlation between $S_0$ and $r_c$
+# mentioned above, and for how well each parameter is pinned down.
+
 # %%
-chain1 = np.concatenate(np.asarray(chains), axis=0)
-plotGTC(chain1, paramNames=paramnames, figureSize=8, customLabelFont={"size": 11}, customTickFont={"size": 9});
+chain1 = np.concatenate(np.asarray(chains, dtype=float), axis=0)
+triangle_plot(chain1, paramnames, size=9);
 
 # %% [markdown]
-# And the model at the posterior median against the data:
+# Last, the model at the posterior median against the data. (The median of each parameter is
+# not always a typical point of the joint posterior, but for a well-constrained fit like this one
+# it is close to the peak.) In the right-hand panel, a good model scatters about 1 within the
+# error bars at every radius; runs of points on one side of 1 mean the shape is wrong.
 
 # %%
 fit = dict(zip(paramnames, np.median(chain1, axis=0)))
-fit_profile = Profile(data, fit["x0"], fit["y0"], rmax=600.0)
-plot_profiles(fit_profile, fit, title="Single beta model, posterior median");
+fit_profile = Profile(data, fit["x0"], fit["y0"])
+plot_profile_with_model(fit_profile, fit, views=("per_pixel", "brightness", "ratio"), data=data,
+                        title="One beta component: posterior median");
 
 # %% [markdown]
 # ### Your turn: reflect
 #
-# Does the single-beta model describe your cluster well at every radius? Where does it miss, and
-# what might cause that?
+# In the next cell, say whether the single-beta model describes your cluster well at all radii.
+# Where does it miss, by how much compared with the error bars, and what might cause it?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "reflect_single", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
-# For a cluster with a bright core, the single component compromises: it undershoots the innermost
-# few pixels and overshoots just outside them, while the outskirts and the background are matched.
-# A compact cool core is the likely cause.
+# At first sight the fit looks fine on the log-log plots, but the ratio panel shows that it is
+# not: the data wave around the model with a 10-20% amplitude, far more than the error bars
+# allow. The centre (r < 4 pixels) is brighter than the model, there is a deficit at 6-15 pixels,
+# an excess again at 25-50 and a deficit at 80-150 pixels, while the background level is right.
+# One beta component cannot have both a compact bright peak and a broad, shallow halo, so it
+# compromises (with a low beta, about 0.5). A dense core at the centre of the cluster, sitting
+# inside a more extended atmosphere, would produce exactly this pattern.
 
 # %% [markdown]
 # ## 7. Inference: two beta components plus background
 #
-# ### Your turn
+# ### Your turn: sample again
 #
-# Repeat the analysis for the two-component model and store the samples in `chains2`, parameters
-# ordered as in `paramnames2`. The test asks for $R < 1.1$ and more than 150 effective samples.
-# Starting from the single-beta solution for the shared parameters helps.
+# Repeat the analysis with the two-component model, and store its samples in `chains2`, with
+# the parameters in the order of `paramnames2`. The same rules apply; the tests ask for
+# $R < 1.1$ and more than 150 effective samples. Two hints: start the shared parameters from
+# your single-beta result, and decide how to keep the two components from swapping roles
+# (for example by requiring $r_c < r_{c2}$).
 
 # %% nbgrader={"grade": false, "grade_id": "fit_double", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # %%time
 ### BEGIN SOLUTION
-fit2_result = solutions_lib.fitting.fit_double(data, seed=2, single=fit1)
+import solutions_lib.fitting
+
+fit2_result = solutions_lib.fitting.fit_double(data, seed=2, single=fit1, progress=True)
 chains2 = fit2_result.chains
 ### END SOLUTION
 
 # %%
-fig, ax = plt.subplots(len(paramnames2), 1, figsize=(14, 2.2 * len(paramnames2)))
-cr.plot_traces(np.asarray(chains2)[:8], ax, labels=paramnames2)
+plot_chain_traces(chains2, paramnames2)
 
 # %% nbgrader={"grade": true, "grade_id": "test_chains2_format", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-chains2_array = np.asarray(chains2, dtype=float)
-assert chains2_array.ndim == 3, f"chains2 should be (n_chains, n_samples, n_params); got shape {chains2_array.shape}"
-assert chains2_array.shape[0] >= 4, f"Use at least 4 chains; found {chains2_array.shape[0]}"
-assert chains2_array.shape[2] == len(paramnames2), f"Each sample needs {len(paramnames2)} parameters, in paramnames2 order"
-assert np.all(np.isfinite(chains2_array)), "chains2 contain NaN or infinite values"
-R2 = cr.GelmanRubinR(chains2_array)
-print("R =", R2)
-assert np.all(R2 < 1.1), f"Not converged: R = {R2}. Run longer, or start closer to the maximum."
-neff2 = cr.effective_samples(chains2_array, maxlag=750, throw=True)
-print("n_eff =", neff2)
-assert np.all(neff2 > 150), f"Too few effective samples: {neff2}. Run longer or thin less."
+chains2_checked = chains_as_array(chains2, paramnames2)
+print(f"{chains2_checked.shape[0]} chains of {chains2_checked.shape[1]} samples each")
+R2 = cr.GelmanRubinR(chains2_checked)
+print("Gelman-Rubin R:", np.round(R2, 4))
+assert np.all(R2 < 1.1), f"Some chains have not converged (R = {R2}); run longer or start closer to the maximum"
+neff2 = cr.effective_samples(chains2_checked, maxlag=750, throw=True)
+print("effective samples:", np.round(neff2))
+assert np.all(neff2 > 150), f"Too few effective samples ({neff2}); run the chains longer"
 ### BEGIN HIDDEN TESTS
 import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
 from solutions_lib.grading import hidden as _hidden
@@ -678,104 +937,131 @@ _hidden.check('chains', chains=chains2, model='double')
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_posterior_double", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
-medians2 = np.median(np.asarray(chains2, dtype=float).reshape(-1, len(paramnames2)), axis=0)
-assert np.all(medians2[[2, 3, 6, 7]] > 0), "Normalisations and core radii should be positive: check the order"
+double_medians = dict(zip(paramnames2, np.median(chains_as_array(chains2, paramnames2).reshape(-1, 9), axis=0)))
+print("posterior medians:", ", ".join(f"{k} = {v:.4g}" for k, v in double_medians.items()))
+assert min(double_medians[k] for k in ("S0", "rc", "B", "S02", "rc2")) > 0, (
+    "Normalisations, core radii and B should be positive: check the order of the parameters")
 ### BEGIN HIDDEN TESTS
 import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
 from solutions_lib.grading import hidden as _hidden
-_hidden.check('posterior', chains=chains2, model='double', dataset=dataset_name)
+_hidden.check('posterior', chains=chains2, model='double', dataset=dataset_name, datapath=datapath)
 ### END HIDDEN TESTS
 
 # %%
-chain2 = np.concatenate(np.asarray(chains2), axis=0)
-plotGTC(chain2, paramNames=paramnames2, figureSize=11, customLabelFont={"size": 11}, customTickFont={"size": 8});
+chain2 = np.concatenate(np.asarray(chains2, dtype=float), axis=0)
+triangle_plot(chain2, paramnames2, size=12);
+
+# %% [markdown]
+# The two fits side by side: surface brightness (top) and data divided by model (bottom).
 
 # %%
 fit2 = dict(zip(paramnames2, np.median(chain2, axis=0)))
-fit2_profile = Profile(data, fit2["x0"], fit2["y0"], rmax=600.0)
-fig, ax = plt.subplots(1, 2, figsize=(13, 4.5))
-for axis, params, profile, title in ((ax[0], fit2, fit2_profile, "Two beta components"),
-                                     (ax[1], fit, fit_profile, "One beta component")):
-    axis.loglog(profile.r, profile.N / profile.E, "k.", label="data")
-    axis.plot(profile.r, model_surface_brightness(profile.r, params) + params["B"] * profile.npix / profile.E,
-              "-", label="model")
-    axis.plot(profile.r, params["B"] * profile.npix / profile.E, ":", label="background")
-    axis.set_xlabel("radius (pixels)")
-    axis.set_ylabel("surface brightness (counts s$^{-1}$ cm$^{-2}$ pix$^{-1}$)")
-    axis.set_title(title)
-    axis.legend(fontsize=8)
+fit2_profile = Profile(data, fit2["x0"], fit2["y0"])
+fig, axes = plt.subplots(2, 2, figsize=(13, 8.5), sharex=True, sharey="row")
+for column, (profile, params, name) in enumerate([(fit_profile, fit, "One beta component"),
+                                                  (fit2_profile, fit2, "Two beta components")]):
+    plot_profile_with_model(profile, params, views=("brightness", "ratio"), axes=axes[:, column], data=data)
+    axes[0, column].set_title(name)
+    axes[0, column].legend(fontsize=8)
+fig.tight_layout()
 
 # %% [markdown]
 # ### Your turn: reflect
 #
-# Is the two-component model a real improvement for your cluster? Look at the profile near the
-# centre and at the posteriors of the second component.
+# Is the two-component model a real improvement for your cluster? Look at the centre of the
+# profile, and at the posteriors of $S_{02}$, $r_{c2}$ and $\beta_2$: are they well constrained,
+# or could the second component just as well be absent?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "reflect_double", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
-# Yes: the compact component follows the bright centre that the single model missed, and the
-# extended one carries the outskirts. All nine parameters are well constrained, so the extra
-# component is supported by the data rather than fitting noise.
+# Yes. The ratio of data to model is now flat and scattered about 1 within the error bars at
+# every radius; the wave pattern of the single model is gone. The compact component (core radius
+# about 9 pixels, steep) carries the central peak and the extended one (about 23 pixels, beta near
+# 0.65) the outskirts. The posteriors are single-peaked; only the slope of the compact component
+# is broad and skewed (between about 1 and 2), since the data say little about how steeply the
+# core fades once the halo dominates. $S_{02}$ is many standard deviations from zero, so the data
+# clearly ask for the second component.
 
 # %% [markdown]
 # ## 8. Which model do the data prefer?
 #
-# The deviance is $D(\theta) = -2 \ln \mathcal{L}(\theta)$ (the likelihood, not the posterior). The
-# DIC adds to the mean deviance over the posterior a penalty for complexity, the effective number of
-# parameters $p_D = \overline{D} - D(\bar\theta)$:
+# A better fit alone does not settle it: a model with more parameters can always follow the data
+# more closely. The **deviance information criterion** weighs fit against complexity. With the
+# deviance $D(\theta) = -2 \ln \mathcal{L}(\theta)$ (the likelihood, not the posterior),
 #
-# $$ \mathrm{DIC} = \overline{D} + p_D. $$
+# $$ \mathrm{DIC} = \overline{D} + p_D, \qquad p_D = \overline{D} - D(\bar\theta), $$
 #
-# Lower is better. Thinning each chain to about 1000 samples is plenty here.
+# where $\overline{D}$ is the deviance averaged over the posterior samples and $D(\bar\theta)$ the
+# deviance at the posterior mean of the parameters. $p_D$ acts as the effective number of
+# parameters the data constrain. The model with the **lower** DIC is preferred; differences of
+# a few units are not worth much, differences of tens or more are.
 #
-# ### Your turn
+# ### Your turn: compute the DICs
 #
-# Compute `DIC1` for the single-beta chains and `DIC2` for the two-component chains.
+# Compute `DIC1` for the single-beta chains and `DIC2` for the two-component chains, both as
+# plain numbers. You need a log-likelihood function for each model; if your log-posterior
+# included the prior, leave it out here. Keeping every 10th sample or so (about 1000 per chain)
+# is plenty, and it saves time.
 
 # %% nbgrader={"grade": false, "grade_id": "dic", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # %%time
 ### BEGIN SOLUTION
-DIC1 = solutions_lib.fitting.compute_dic(chains, data, "single")
-DIC2 = solutions_lib.fitting.compute_dic(chains2, data, "double")
+import solutions_lib.fitting
+
+DIC1 = solutions_lib.fitting.compute_dic(chains, data, model="single")
+DIC2 = solutions_lib.fitting.compute_dic(chains2, data, model="double")
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_dic", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-print("DIC, one component: ", DIC1)
-print("DIC, two components:", DIC2)
-assert np.isfinite(DIC1) and np.isfinite(DIC2), "Both DICs should be finite numbers"
-assert np.ndim(DIC1) == 0 and np.ndim(DIC2) == 0, "DIC1 and DIC2 should be single numbers"
+print("DIC, one beta component: ", DIC1)
+print("DIC, two beta components:", DIC2)
+assert np.ndim(DIC1) == 0 and np.ndim(DIC2) == 0, "DIC1 and DIC2 should each be a single number"
+assert np.isfinite(DIC1) and np.isfinite(DIC2), "Both DICs should be finite"
 ### BEGIN HIDDEN TESTS
 import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
 from solutions_lib.grading import hidden as _hidden
 _hidden.check('dic', DIC1=DIC1, DIC2=DIC2, dataset=dataset_name)
 ### END HIDDEN TESTS
 
+# %%
+print(f"DIC1 - DIC2 = {DIC1 - DIC2:.1f}  (positive: the two-component model is preferred)")
+
 # %% [markdown]
 # ### Your turn: reflect
 #
-# How large is `DIC1 - DIC2`, and does it agree with what the profiles showed you?
+# How large is `DIC1 - DIC2`, and which model does it favour? Does that agree with what you saw
+# in the profiles?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "reflect_dic", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
-# The difference is large and positive (hundreds or more for a strong core), so the two-component
-# model is strongly preferred, in line with the better fit of the central profile. The extra three
-# parameters cost only about three units of DIC.
+# `DIC1 - DIC2` is large and positive (hundreds for this cluster), so the two-component model is
+# strongly preferred. That matches the profiles: the single component misses the bright core by
+# many error bars, while the three extra parameters of the second component cost only about three
+# units of DIC through $p_D$.
 
 # %% [markdown]
 # ## 9. For the class comparison
 #
-# Run the cell below and paste its output into the class table, so we can see how the preferred
-# model varies from cluster to cluster.
+# Run the cell below and paste what it prints into the class table. Together, your classmates'
+# numbers will show how often clusters have bright cores. (We report posterior medians only, as a
+# quick summary; a paper would quote credible intervals too.)
 
 # %%
-print(safe_dump({"dataset": dataset_name,
-                 "single": {name: float(value) for name, value in fit.items()},
-                 "double": {name: float(value) for name, value in fit2.items()},
-                 "DIC1_minus_DIC2": float(DIC1 - DIC2)}, sort_keys=False))
+class_summary = {
+    "dataset": dataset_name,
+    "single_beta_median": {name: float(value) for name, value in fit.items()},
+    "double_beta_median": {name: float(value) for name, value in fit2.items()},
+    "DIC1_minus_DIC2": float(DIC1 - DIC2),
+}
+print(safe_dump(class_summary, sort_keys=False))
 
 # %% [markdown]
-# ## Wrapping up
+# ## Summary
 #
-# You fitted a realistic X-ray image pixel by pixel with a Poisson likelihood, handled masks and
-# exposure properly, checked your chains, and compared two models. Common practice in the
-# literature is often cruder: the centre fixed by hand and a fit to a 1-D profile. A fuller analysis
-# would also model the vignetted cosmic X-ray background, the PSF near the core, and departures
-# from circular symmetry.
+# You read an X-ray image and exposure map, masked what the model cannot describe, wrote a Poisson
+# likelihood over tens of thousands of pixels, sampled two posteriors, checked them, and let the
+# DIC choose between the models. That is already more careful than many published analyses, which
+# often fix the centre by hand and fit a one-dimensional profile.
+#
+# A fuller analysis would add, among other things: a vignetted component of the sky background
+# alongside the particle one; the PSF, which blurs the very centre; elliptical rather than circular
+# models; and the spectral information we threw away, which gives the gas temperature and, with
+# it, the cluster's mass.

@@ -58,9 +58,18 @@ def submit(course_root, student: str, notebook_path) -> Path:
     return folder
 
 
-def autograde(course_root, student: str) -> None:
+def autograde(course_root, student: str | None = None) -> None:
+    """Autograde one student's submission, or every submission if ``student`` is None."""
     db = f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}"
-    nbgrader(course_root, "autograde", ASSIGNMENT, "--student", student, "--force", "--db", db)
+    who = ["--student", student] if student else []
+    nbgrader(course_root, "autograde", ASSIGNMENT, *who, "--force", "--db", db)
+
+
+def generate_feedback(course_root, student: str) -> Path:
+    """Write the feedback HTML of one autograded student; return its folder."""
+    db = f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}"
+    nbgrader(course_root, "generate_feedback", ASSIGNMENT, "--student", student, "--force", "--db", db)
+    return Path(course_root) / "feedback" / student / ASSIGNMENT
 
 
 def scores(course_root, student: str) -> list[dict]:

@@ -1,0 +1,112 @@
+"""Speed of the reference inference engine on the default course data set (`make bench`).
+
+Prints, each against its target:
+
+1. one single-beta log-likelihood evaluation (ms): the plain numba loop
+   (baseline, measured in this same run), one call of the fast kernel, and
+   the per-evaluation cost of the batched kernel the sampler uses
+   (target <= 0.4 ms);
+2. double-beta fit time to the convergence thresholds, maximum included
+   (target <= 45 s);
+3. both fits plus both DICs (target <= 90 s).
+
+The machine may be shared, so absolute times are noisy; the ratio to the
+baseline measured in the same process is the stable number.
+Usage: python benchmarks/bench_engine.py [--dataset NAME] [--seed N] [--loglike-only]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from solutions_lib import datasets  # noqa: E402
+from solutions_lib.data import prepare  # noqa: E402
+from solutions_lib.likelihood import (PixelData, loglike_batch, loglike_double,  # noqa: E402
+                                      loglike_numpy, loglike_plain_numba, loglike_single)
+
+TARGETS = {"loglike_ms": 0.4, "double_s": 45.0, "total_s": 90.0}
+
+
+def best_time(fn, repeat=7, number=50) -> float:
+    """Best-of-``repeat`` mean time of ``number`` calls, in seconds (least disturbed by other load)."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - start) / number)
+    return min(times)
+
+
+def line(label, value, unit, target=None):
+    verdict = "" if target is None else f"   target <= {target:g} {unit}: {'OK' if value <= target else 'MISSED'}"
+    print(f"{label:<58s} {value:9.3f} {unit}{verdict}", flush=True)
+
+
+def bench_loglike(data):
+    import numba
+
+    pixels = PixelData.from_data(data)
+    theta = np.array([data["imx"].shape[1] / 2, data["imy"].shape[0] / 2, 2e-6, 8.0, 0.7, 0.08])
+    theta2 = np.concatenate([theta, [2e-7, 30.0, 0.65]])
+    started = time.perf_counter()
+    loglike_single(theta, pixels)
+    loglike_double(theta2, pixels)
+    loglike_batch(np.tile(theta, (4, 1)), pixels)
+    first = time.perf_counter() - started
+    rel = abs(loglike_single(theta, pixels) / loglike_numpy(theta, data) - 1)
+    print(f"{pixels.size} good pixels ({pixels.n_positive} with counts), "
+          f"{numba.get_num_threads()} numba threads, layer {numba.threading_layer()}")
+    line("first calls (compile or load from numba cache)", first, "s")
+    print(f"relative difference from numpy float64: {rel:.1e}")
+    base = best_time(lambda: loglike_plain_numba(theta, pixels), repeat=5, number=10) * 1e3
+    one = best_time(lambda: loglike_single(theta, pixels)) * 1e3
+    batch4 = best_time(lambda: loglike_batch(np.tile(theta, (4, 1)), pixels)) * 1e3 / 4
+    batch12 = best_time(lambda: loglike_batch(np.tile(theta, (12, 1)), pixels), number=20) * 1e3 / 12
+    double12 = best_time(lambda: loglike_batch(np.tile(theta2, (12, 1)), pixels), number=20) * 1e3 / 12
+    line("single loglike, plain numba loop (baseline)", base, "ms")
+    line("single loglike, fast kernel, one call", one, "ms")
+    line("single loglike per evaluation, batch of 4 (threads)", batch4, "ms")
+    line("single loglike per evaluation, batch of 12 (sampler)", batch12, "ms", TARGETS["loglike_ms"])
+    line("double loglike per evaluation, batch of 12", double12, "ms")
+    print(f"speed-up over the plain loop: one call {base / one:.1f}x, batched {base / batch12:.1f}x")
+
+
+def bench_fits(data, seed):
+    from solutions_lib.fitting import fit_double, fit_single
+
+    started = time.perf_counter()
+    single = fit_single(data, seed=seed, progress=False)
+    double = fit_double(data, seed=seed, single=single, progress=False)
+    total = time.perf_counter() - started
+    for result in (single, double):
+        print(f"{result.model}: {result.chains.shape[0]} chains x {result.chains.shape[1]} samples, "
+              f"max R = {result.R.max():.3f}, min n_eff = {result.neff.min():.0f}, "
+              f"{result.extra['evaluations']} evaluations, DIC = {result.dic:.1f}")
+    line("single fit + DIC1", single.seconds, "s")
+    line("double fit (maximum + sampling to thresholds) + DIC2", double.seconds, "s", TARGETS["double_s"])
+    line("both fits + both DICs", total, "s", TARGETS["total_s"])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default=datasets.DEFAULT_DATASET)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--loglike-only", action="store_true")
+    args = parser.parse_args(argv)
+    data = prepare(datasets.course_data_dir(args.dataset), datasets.reference_region_string(args.dataset))
+    print(f"data set {args.dataset}")
+    bench_loglike(data)
+    if not args.loglike_only:
+        bench_fits(data, args.seed)
+
+
+if __name__ == "__main__":
+    main()

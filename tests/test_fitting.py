@@ -1,0 +1,101 @@
+"""Maximum, short-chain fits, DIC and input checks (solutions_lib.fitting, dic).
+
+Chains here are deliberately short (fast tests); the full convergence
+targets are checked by benchmarks/validate_engine.py.
+"""
+import numpy as np
+import pytest
+
+from solutions_lib import fitting
+from solutions_lib.dic import compute_dic, dic, validate_chains
+from solutions_lib.likelihood import PixelData, loglike_single
+from solutions_lib.model import PARAMNAMES, PARAMNAMES2
+from solutions_lib.optimize import initial_guess
+from solutions_lib.synthetic import STRONG_CORE, synthetic_data, truth_vector
+
+SINGLE_TRUTH = dict(x0=70.4, y0=83.1, S0=1.5e-6, rc=6.0, beta=0.7, B=0.05)
+SHORT = dict(progress=False, require_convergence=False, n_burn=150, block=300)
+
+
+@pytest.fixture(scope="module")
+def single_data():
+    return synthetic_data(SINGLE_TRUTH, seed=11)
+
+
+@pytest.fixture(scope="module")
+def core_pixels():
+    return PixelData.from_data(synthetic_data(STRONG_CORE, seed=5))
+
+
+def test_initial_guess_finds_the_cluster(single_data):
+    guess = initial_guess(single_data)
+    assert abs(guess[0] - SINGLE_TRUTH["x0"]) < 3 and abs(guess[1] - SINGLE_TRUTH["y0"]) < 3
+    assert 0.3 < guess[5] / SINGLE_TRUTH["B"] < 3
+
+
+def test_map_recovers_truth(single_data):
+    pixels = PixelData.from_data(single_data)
+    theta_map = fitting._single_maximum(pixels)
+    truth = truth_vector(SINGLE_TRUTH, "single")
+    assert np.all(np.abs(theta_map[:2] - truth[:2]) < 0.5)
+    np.testing.assert_allclose(theta_map[2:], truth[2:], rtol=0.2)
+    assert loglike_single(theta_map, pixels) >= loglike_single(truth, pixels)
+
+
+@pytest.fixture(scope="module")
+def short_fits(core_pixels):
+    single = fitting.fit_single(core_pixels, seed=1, **SHORT)
+    double = fitting.fit_double(core_pixels, seed=1, single=single, **SHORT)
+    return single, double
+
+
+def test_short_fit_shapes_and_order(short_fits):
+    for result, names in zip(short_fits, (PARAMNAMES, PARAMNAMES2)):
+        n_chains, n_samples, n_params = result.chains.shape
+        assert n_chains >= 4 and n_samples == 300 and n_params == len(names)
+        assert result.paramnames == names
+        assert np.all(np.isfinite(result.chains)) and np.isfinite(result.dic)
+        for vector in (result.map, result.median, result.mean, result.sd, result.R, result.neff):
+            assert vector.shape == (len(names),)
+        summary = result.summary()
+        assert list(summary["median"]) == names and summary["model"] == result.model
+    single, double = short_fits
+    # Natural units, paramnames order: the medians sit near the truth.
+    truth = truth_vector(STRONG_CORE, "double")
+    assert np.all(np.abs(double.median[:2] - truth[:2]) < 1.0)
+    assert 0.5 < double.median[5] / truth[5] < 2            # B
+    assert double.chains[..., 3].max() < double.chains[..., 7].min() or \
+        np.all(double.chains[..., 3] < double.chains[..., 7])   # rc < rc2 in every sample
+
+
+def test_dic_prefers_two_components_for_a_cool_core(short_fits):
+    single, double = short_fits
+    assert double.dic < single.dic - 10
+
+
+def test_dic_matches_generic_version(core_pixels, short_fits):
+    single = short_fits[0]
+    chains = single.chains[:, ::30]
+    assert compute_dic(chains, core_pixels, "single") == pytest.approx(
+        dic(chains, loglike_single, core_pixels), rel=1e-10)
+
+
+def test_bad_chains_are_explained(core_pixels, short_fits):
+    good = short_fits[0].chains
+    with pytest.raises(ValueError, match=r"3-D array shaped \(n_chains, n_samples, 6\)"):
+        validate_chains(good[0], model="single")
+    with pytest.raises(ValueError, match=r"9 parameters .*double"):
+        compute_dic(good, core_pixels, "double")
+    bad = good.copy()
+    bad[0, 3, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        compute_dic(bad, core_pixels, "single")
+    with pytest.raises(ValueError, match="numbers"):
+        validate_chains([["a"]], model="single")
+    with pytest.raises(ValueError, match="model must be"):
+        fitting.fit(core_pixels, "triple")
+
+
+def test_convergence_error_when_steps_run_out(core_pixels):
+    with pytest.raises(fitting.ConvergenceError, match="did not reach"):
+        fitting.fit_single(core_pixels, seed=2, progress=False, n_burn=50, block=100, max_steps=100)

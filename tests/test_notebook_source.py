@@ -1,0 +1,169 @@
+"""Fast checks of the tutorial notebook and its jupytext source (no execution).
+
+* the committed ``source/xray_image/xray_image.ipynb`` is a fresh build of
+  ``notebook_src/xray_image.py``;
+* nbgrader metadata is consistent (unique ids, solution markers, points, locks);
+* the notebook carries no outputs;
+* the names the grader and the pipeline tests rely on are present;
+* no cell repeats a run of 9 words of the original course notebook (the seed).
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "source" / "xray_image" / "xray_image.ipynb"
+SCRIPT = ROOT / "notebook_src" / "xray_image.py"
+BUILDER = ROOT / "tools" / "build_notebook.py"
+SEED = ROOT.parent / "shared" / "seed" / "xray_image_tutorial.txt"
+
+SHINGLE = 9
+WORD = re.compile(r"[a-z0-9']+")
+
+# Variables the hidden checks, the feedback and the class summary use.
+REQUIRED_NAMES = [
+    "dataset_name", "datapath", "data", "imx", "imy", "goodpix", "flatim", "flatex", "flatx",
+    "flaty", "region_string", "region_mask", "exp_mask", "new_im", "betaModel", "Profile",
+    "paramnames", "paramnames2", "chains", "chains2", "DIC1", "DIC2", "image_0.6-2.0keV.fits.gz",
+    "expmap_1.25kev.fits.gz", "maxlag=750", "throw=True", "safe_dump", "plotGTC",
+]
+# grade_ids that tests/test_course_pipeline.py edits or scores.
+PIPELINE_IDS = {
+    "imports", "region_string", "exp_mask", "betaModel", "fit_single", "fit_double",
+    "test_region_mask", "test_exp_mask", "test_betaModel", "test_chains_format",
+    "test_posterior_single", "generative_model", "reflect_dic",
+}
+# grade_id -> points, as agreed with the grader.
+EXPECTED_POINTS = {
+    "test_region_mask": 3, "test_exp_mask": 2, "test_new_im": 2, "test_betaModel": 3,
+    "test_chains_format": 3, "test_posterior_single": 4, "test_chains2_format": 3,
+    "test_posterior_double": 4, "test_dic": 3, "generative_model": 4, "reflect_single": 2,
+    "reflect_double": 2, "reflect_dic": 2,
+}
+# hidden check name -> how often it is called.
+HIDDEN_CALLS = {"region_mask": 1, "exposure_mask": 1, "rebuilt_image": 1, "beta_model": 1,
+                "chains": 2, "posterior": 2, "dic": 1}
+
+
+@pytest.fixture(scope="module")
+def notebook():
+    return nbformat.read(NOTEBOOK, as_version=4)
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def shingles(text: str, size: int = SHINGLE) -> set[tuple[str, ...]]:
+    words = WORD.findall(text.lower())
+    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+
+
+def test_notebook_is_a_fresh_build_of_the_script():
+    result = subprocess.run([sys.executable, str(BUILDER), "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr + "\nRun `python tools/build_notebook.py`."
+
+
+def test_notebook_is_valid_and_has_python_kernel(notebook):
+    nbformat.validate(notebook)
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+
+
+def test_notebook_has_no_outputs(notebook):
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, f"cell {index} has outputs"
+
+
+def test_grade_ids_are_unique_and_present(notebook):
+    ids = [nbgrader_meta(c)["grade_id"] for c in notebook.cells if nbgrader_meta(c)]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    assert not duplicates, f"duplicate grade_ids: {duplicates}"
+    assert all(ids), "every nbgrader cell needs a grade_id"
+    assert PIPELINE_IDS <= set(ids), f"missing grade_ids: {PIPELINE_IDS - set(ids)}"
+
+
+def test_solution_cells_have_markers(notebook):
+    for cell in notebook.cells:
+        meta = nbgrader_meta(cell)
+        if not meta.get("solution"):
+            assert "### BEGIN SOLUTION" not in cell.source, f"{meta.get('grade_id')}: markers outside a solution cell"
+            continue
+        if cell.cell_type == "code":  # markdown answers are replaced whole by nbgrader
+            source = cell.source
+            assert source.count("### BEGIN SOLUTION") == 1 and source.count("### END SOLUTION") == 1, meta["grade_id"]
+            assert source.index("### BEGIN SOLUTION") < source.index("### END SOLUTION"), meta["grade_id"]
+        assert not meta.get("locked"), f"{meta['grade_id']}: a solution cell must not be locked"
+
+
+def test_graded_cells_have_points_and_test_cells_are_locked(notebook):
+    points = {}
+    for cell in notebook.cells:
+        meta = nbgrader_meta(cell)
+        if not meta.get("grade"):
+            continue
+        assert meta.get("points", 0) > 0, f"{meta['grade_id']} has no points"
+        points[meta["grade_id"]] = meta["points"]
+        if not meta.get("solution"):
+            assert cell.cell_type == "code" and meta.get("locked"), f"{meta['grade_id']} must be a locked code cell"
+        else:
+            assert cell.cell_type == "markdown", f"{meta['grade_id']}: graded answers are markdown cells"
+    assert points == EXPECTED_POINTS
+
+
+def test_hidden_tests_follow_the_agreed_form(notebook):
+    calls = {}
+    for cell in notebook.cells:
+        if "### BEGIN HIDDEN TESTS" not in cell.source:
+            continue
+        meta = nbgrader_meta(cell)
+        assert meta.get("grade") and meta.get("locked"), f"{meta.get('grade_id')}: hidden tests in an ungraded cell"
+        hidden = cell.source.split("### BEGIN HIDDEN TESTS\n", 1)[1].split("### END HIDDEN TESTS")[0]
+        lines = hidden.strip().splitlines()
+        assert lines[0].startswith("import sys as _sys; [_sys.modules.pop(_k)"), meta["grade_id"]
+        assert lines[1] == "from solutions_lib.grading import hidden as _hidden", meta["grade_id"]
+        assert len(lines) == 3 and lines[2].startswith("_hidden.check("), meta["grade_id"]
+        name = re.match(r"_hidden\.check\('(\w+)'", lines[2]).group(1)
+        calls[name] = calls.get(name, 0) + 1
+        visible = cell.source.split("### BEGIN HIDDEN TESTS")[0]
+        assert "solutions_lib" not in visible, f"{meta['grade_id']}: visible test uses the reference"
+    assert calls == HIDDEN_CALLS
+
+
+def test_reference_is_only_used_inside_solutions_and_hidden_tests(notebook):
+    for cell in notebook.cells:
+        text = re.sub(r"### BEGIN SOLUTION.*?### END SOLUTION", "", cell.source, flags=re.S)
+        text = re.sub(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", "", text, flags=re.S)
+        assert "solutions_lib" not in text, f"the release would import the reference:\n{cell.source[:200]}"
+
+
+def test_names_the_grader_relies_on_appear(notebook):
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    missing = [name for name in REQUIRED_NAMES if name not in code]
+    assert not missing, f"missing from the notebook's code: {missing}"
+    assert re.search(r"^dataset_name = \"cl_j\d{4}\"$", code, re.M), "dataset_name must be set literally"
+    assert "IN_COLAB" in code and "google.colab" in code and "drive.mount" in code
+
+
+def test_long_cells_are_timed(notebook):
+    for cell in notebook.cells:
+        if nbgrader_meta(cell).get("grade_id") in ("fit_single", "fit_double", "dic"):
+            assert cell.source.startswith("%%time"), nbgrader_meta(cell)["grade_id"]
+
+
+def test_no_cell_shares_a_nine_word_run_with_the_seed(notebook):
+    if not SEED.exists():
+        pytest.skip(f"seed text not found at {SEED}; nothing to compare against")
+    seed = shingles(SEED.read_text(errors="replace"))
+    offenders = []
+    for index, cell in enumerate(notebook.cells):
+        shared = shingles(cell.source) & seed
+        if shared:
+            offenders.append(f"cell {index}: " + "; ".join(" ".join(s) for s in sorted(shared)[:3]))
+    assert not offenders, "text copied from the original notebook:\n" + "\n".join(offenders)
