@@ -7,7 +7,7 @@ STAMP := $(VENV)/.setup-done
 # Extra pytest arguments, e.g. PYTEST_ARGS="-m 'not browser'" to skip the browser test.
 PYTEST_ARGS ?=
 
-.PHONY: setup data notebook release demo test bench clean-venv
+.PHONY: setup data notebook release demo test bench validate reference clean-venv
 
 setup: $(STAMP)
 
@@ -39,6 +39,14 @@ test: setup
 bench: setup
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_notebook.py
+
+# Convergence with margin on every data set and 5 seeds, truth coverage (tens of minutes).
+validate: setup
+	$(PY) benchmarks/validate_engine.py
+
+# Refit every data set and rewrite the stored reference answers (about 10 minutes).
+reference: setup
+	$(PY) -m solutions_lib reference
 
 clean-venv:
 	rm -rf $(VENV)

@@ -570,7 +570,7 @@ paramnames2 = paramnames + ["S02", "rc2", "beta2"]
 # data, and what stops the two beta components from trading places.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "generative_model", "locked": false, "points": 4, "schema_version": 3, "solution": true, "task": false}
-# **Priors** (independent, except for the ordering of the core radii):
+# **Priors** (independent, except for the ordering of the two components):
 #
 # * centre: $x_0 \sim \mathrm{Uniform}(0, n_x - 1)$ and $y_0 \sim \mathrm{Uniform}(0, n_y - 1)$ pixels;
 # * normalisations, which are unknown by orders of magnitude: $\ln S_0$ and $\ln S_{02}$ uniform
@@ -578,7 +578,8 @@ paramnames2 = paramnames + ["S02", "rc2", "beta2"]
 # * core radii: $\ln r_c$, $\ln r_{c2}$ uniform between $\ln 0.1$ and $\ln 500$ (pixels), with
 #   $r_c < r_{c2}$, so that component 1 is always the compact core; this removes the
 #   label-switching symmetry;
-# * slopes: $\beta, \beta_2 \sim \mathrm{Uniform}(0.3, 3)$;
+# * slopes: $\beta, \beta_2 \sim \mathrm{Uniform}(0.3, 3)$, with $\beta \ge \beta_2$: the core
+#   fades at least as fast as the extended halo, so it cannot masquerade as a second halo;
 # * background: $\ln B$ uniform between $\ln 10^{-5}$ and $\ln 10$ (counts per pixel).
 #
 # **Deterministic relations**, for each good pixel $i$ with position $(x_i, y_i)$ and exposure
@@ -907,7 +908,8 @@ plot_profile_with_model(fit_profile, fit, views=("per_pixel", "brightness", "rat
 # the parameters in the order of `paramnames2`. The same rules apply; the tests ask for
 # $R < 1.1$ and more than 150 effective samples. Two hints: start the shared parameters from
 # your single-beta result, and decide how to keep the two components from swapping roles
-# (for example by requiring $r_c < r_{c2}$).
+# (for example by requiring $r_c < r_{c2}$, and $\beta \ge \beta_2$ so that the compact component
+# cannot also be the one that dominates far out).
 
 # %% nbgrader={"grade": false, "grade_id": "fit_double", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # %%time

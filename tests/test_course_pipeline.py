@@ -5,6 +5,8 @@ the student release (zero, no crash), and dishonest submissions, each of
 which must get no points for what it did not earn. The dishonest ones reuse
 the chains that the reference run saved, so they take seconds, not minutes.
 """
+import shutil
+
 import numpy as np
 import nbformat
 import pytest
@@ -156,10 +158,14 @@ def test_regrade_flags_nothing_it_cannot_reproduce(tampered_course):
     assert not flagged
 
 
-def test_validate_passes_on_the_fast_source_and_fails_on_the_release(tampered_course):
+def test_validate_passes_on_the_fast_source_and_fails_on_the_release(tampered_course, tmp_path):
+    """nbgrader validate (Python API) runs the notebook beside its data and reports failing tests."""
     from nbgrader.validator import Validator
 
+    folder = tmp_path / course.ASSIGNMENT
+    shutil.copytree(tampered_course / "source" / course.ASSIGNMENT, folder)
+    fast = folder / f"{course.NOTEBOOK}.ipynb"
+    shutil.copy(tampered_course / "submitted" / "honest_fast" / course.ASSIGNMENT / fast.name, fast)
     validator = Validator()
-    fast = tampered_course / "submitted" / "honest_fast" / course.ASSIGNMENT / f"{course.NOTEBOOK}.ipynb"
-    assert not validator.validate(str(fast))
-    assert validator.validate(str(RELEASE_NB))
+    assert validator.validate(str(fast)) == {}, "the honest source notebook should pass nbgrader validate"
+    assert validator.validate(str(RELEASE_NB)).get("failed"), "the blank release should fail nbgrader validate"

@@ -42,6 +42,17 @@ def test_map_recovers_truth(single_data):
     assert loglike_single(theta_map, pixels) >= loglike_single(truth, pixels)
 
 
+def test_double_starts_include_typical_cores_when_the_single_fit_is_a_cusp(core_pixels):
+    """A shallow single-beta cusp (rc ~ 1 pixel) must not confine every double start to tiny radii."""
+    from solutions_lib.priors import bounds, in_support
+
+    cusp = np.array([60.0, 45.0, 4e-5, 1.2, 0.47, 0.04])
+    starts = np.array(fitting._starts(core_pixels, "double", cusp))
+    lower, upper = bounds("double", core_pixels.shape)
+    assert np.all(in_support(starts, "double", lower, upper)), "every start must lie inside the prior"
+    assert np.any((starts[:, 3] >= 3) & (starts[:, 7] >= 25)), "no start with a typical core and halo"
+
+
 @pytest.fixture(scope="module")
 def short_fits(core_pixels):
     single = fitting.fit_single(core_pixels, seed=1, **SHORT)
@@ -64,8 +75,8 @@ def test_short_fit_shapes_and_order(short_fits):
     truth = truth_vector(STRONG_CORE, "double")
     assert np.all(np.abs(double.median[:2] - truth[:2]) < 1.0)
     assert 0.5 < double.median[5] / truth[5] < 2            # B
-    assert double.chains[..., 3].max() < double.chains[..., 7].min() or \
-        np.all(double.chains[..., 3] < double.chains[..., 7])   # rc < rc2 in every sample
+    assert np.all(double.chains[..., 3] < double.chains[..., 7])     # rc < rc2 in every sample
+    assert np.all(double.chains[..., 4] >= double.chains[..., 8])    # beta >= beta2 in every sample
 
 
 def test_dic_prefers_two_components_for_a_cool_core(short_fits):

@@ -132,6 +132,9 @@ def test_prior_support():
     equal = double.copy()
     equal[7] = equal[3]                                    # rc == rc2
     assert priors.log_prior(equal, "double", SHAPE) == -np.inf
+    shallow_core = double.copy()
+    shallow_core[4] = double[8] - 0.05                     # beta < beta2
+    assert priors.log_prior(shallow_core, "double", SHAPE) == -np.inf
     with pytest.raises(ValueError, match="9 parameters"):
         priors.log_prior(single, "double", SHAPE)
 

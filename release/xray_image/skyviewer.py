@@ -42,7 +42,9 @@ import math
 import os
 import re
 import sys
-from dataclasses import dataclass, replace
+import warnings
+from dataclasses import dataclass
+from dataclasses import replace as dc_replace
 from pathlib import Path
 
 __all__ = ["SkyViewer", "show_viewer"]
@@ -275,7 +277,7 @@ def _read_image(image):
     """Return (2-D float32 data, celestial WCS) from a path or HDU(List)."""
     import numpy as np
     from astropy.io import fits
-    from astropy.wcs import WCS
+    from astropy.wcs import WCS, FITSFixedWarning
 
     if isinstance(image, (str, os.PathLike)):
         path = Path(image)
@@ -293,7 +295,9 @@ def _read_image(image):
         data = getattr(hdu, "data", None)
         if data is None or not hasattr(data, "ndim") or data.ndim < 2:
             continue
-        wcs = WCS(hdu.header).celestial
+        with warnings.catch_warnings():  # e.g. FITSFixedWarning on DATE-OBS
+            warnings.simplefilter("ignore", FITSFixedWarning)
+            wcs = WCS(hdu.header).celestial
         if not wcs.has_celestial:
             continue
         data = np.asarray(data, dtype=np.float32)
@@ -312,7 +316,7 @@ def _image_payload(data, wcs):
     finite = np.isfinite(data)
     values = data[finite]
     if values.size:
-        lo, hi = (float(v) for v in np.percentile(values, [0.5, 99.9]))
+        lo, hi = (float(v) for v in np.percentile(values, [0.5, 99.99]))
         if hi <= lo:
             hi = float(values.max())
         if hi <= lo:
@@ -509,9 +513,9 @@ class SkyViewer:
             return
         shape = self._shapes[self._selected]
         if shape.kind == "circle" and change["owner"] is self._radius:
-            new = replace(shape, radius=float(self._radius.value))
+            new = dc_replace(shape, radius=float(self._radius.value))
         elif shape.kind == "box" and change["owner"] is not self._radius:
-            new = replace(shape, width=float(self._width.value),
+            new = dc_replace(shape, width=float(self._width.value),
                           height=float(self._height.value),
                           angle=float(self._angle.value))
         else:

@@ -1,0 +1,40 @@
+"""The committed student release is exactly what nbgrader makes from source/ now."""
+import json
+from pathlib import Path
+
+import pytest
+
+from solutions_lib import course
+
+COMMITTED = course.REPO_ROOT / "release" / course.ASSIGNMENT
+FORBIDDEN = ("solutions_lib", "truth.json", "mask.reg", "BEGIN SOLUTION", "BEGIN HIDDEN TESTS")
+
+
+def files_under(folder: Path) -> dict[str, Path]:
+    return {str(path.relative_to(folder)): path for path in sorted(folder.rglob("*"))
+            if path.is_file() and "__pycache__" not in path.parts and ".ipynb_checkpoints" not in path.parts}
+
+
+@pytest.fixture(scope="module")
+def fresh_release(tmp_path_factory):
+    root = course.copy_course(tmp_path_factory.mktemp("release") / "course")
+    return course.generate_release(root, with_db=False)
+
+
+def test_committed_release_is_up_to_date(fresh_release):
+    fresh, committed = files_under(fresh_release), files_under(COMMITTED)
+    assert sorted(fresh) == sorted(committed), "release/ lists different files: run `make release`"
+    stale = [name for name in fresh if name.endswith(".ipynb")
+             and json.loads(fresh[name].read_text()) != json.loads(committed[name].read_text())]
+    stale += [name for name in fresh if not name.endswith(".ipynb")
+              and fresh[name].read_bytes() != committed[name].read_bytes()]
+    assert not stale, f"release/ is stale in {stale}: run `make release` and commit it"
+
+
+def test_release_holds_no_answers_and_no_hidden_files():
+    names = files_under(COMMITTED)
+    assert not [n for n in names if any(bad in n for bad in FORBIDDEN[:3])]
+    notebook = (COMMITTED / f"{course.NOTEBOOK}.ipynb").read_text()
+    for marker in FORBIDDEN[3:]:
+        assert marker not in notebook
+    assert "_hidden.check" not in notebook
