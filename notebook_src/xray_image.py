@@ -57,7 +57,7 @@ import sys
 IN_COLAB = "google.colab" in sys.modules
 if IN_COLAB:
     get_ipython().run_line_magic(  # noqa: F821 (get_ipython exists inside IPython)
-        "pip", "install --quiet regions==0.12 incredible==0.3.1 pygtc==0.5.0 ipyaladin==0.8.1"
+        "pip", "install --quiet regions==0.12 incredible==0.3.1 pygtc==0.5.0 anywidget==0.11.0"
     )
 
 # %% nbgrader={"grade": false, "grade_id": "imports", "locked": true, "schema_version": 3, "solution": false, "task": false}

@@ -26,10 +26,13 @@ def find_cell(notebook, predicate):
 
 
 def replace_solution(notebook, predicate, code: str):
-    """Replace the solution region of the first matching cell with ``code``."""
+    """Replace the code inside the solution markers of the first matching cell (markers kept)."""
     notebook = copy.deepcopy(notebook)
     cell = notebook.cells[find_cell(notebook, predicate)]
-    cell.source = _SOLUTION.sub(code.rstrip("\n") + "\n", cell.source, count=1)
+    replacement = "### BEGIN SOLUTION\n" + code.rstrip("\n") + "\n### END SOLUTION\n"
+    cell.source, count = _SOLUTION.subn(lambda _: replacement, cell.source, count=1)
+    if count == 0:
+        raise LookupError(f"cell {grade_id(cell)!r} has no solution region to replace")
     return notebook
 
 

@@ -131,13 +131,16 @@ def tampered_course(reference_course, tmp_path_factory):
 
 
 # student -> grade cells that must score zero (every other automatic cell must score full)
+# ("stuck" chains move the pooled medians too little for the posterior check, so
+# only the convergence check, which the tampering targets, must give nothing;
+# fabricated draws around a wrong rc converge but have the wrong medians and DIC.)
 EXPECTED_ZERO = {
     "honest_fast": set(),
-    "redefines_np_all": {"test_exp_mask", "test_chains_format", "test_posterior_single"},
-    "patches_incredible": {"test_chains_format", "test_posterior_single"},
+    "redefines_np_all": {"test_exp_mask", "test_chains_format"},
+    "patches_incredible": {"test_chains_format"},
     "plants_fake_grader": {"test_betaModel", "test_region_mask"},
     "edits_locked_tests": {"test_betaModel"},
-    "fabricates_chains": {"test_posterior_single"},
+    "fabricates_chains": {"test_posterior_single", "test_dic"},
 }
 
 
