@@ -7,9 +7,9 @@ through ``-vector-library`` did not change the generated code in our tests).
 The two functions below use only arithmetic, FMAs and bit casts, which LLVM
 turns into SIMD code (AVX2/AVX-512 lanes).
 
-Accuracy (measured against numpy on 10^6 random arguments): ``vlog`` has a
-relative error below 4.5e-16 for positive normal arguments, ``vexp`` below
-2.3e-16 for arguments in [-700, 700] (arguments are clamped to that range;
+Accuracy (measured against numpy on 10^6 random arguments): ``vlog`` has an
+absolute error below 5e-13 for positive normal arguments, ``vexp`` a relative
+error below 3e-13 for arguments in [-700, 700] (arguments are clamped to that range;
 exp(-700) ~ 1e-304 is zero for every purpose here). Neither handles NaN, inf
 or non-positive ``log`` arguments: callers guarantee positive, finite input.
 
@@ -18,6 +18,15 @@ inserts a division-by-zero branch that blocks vectorization) and without the
 ``reassoc`` fast-math flag (it would fold the round-to-integer trick in
 `vexp` away); callers can use ``reassoc`` in their own loop, which only
 affects the callers' own instructions.
+
+The series are cut where their truncation error (~1e-13) is still 10^4
+times below what the likelihood needs (1e-9 relative): measured, the cut
+from f^21 / r^14 to f^13 / r^10 made one single-beta evaluation on the
+default data 23% faster (0.45 -> 0.35 ms per evaluation, `make bench`).
+
+Numba caches the likelihood kernels with these functions inlined, keyed on
+``likelihood.py`` only: after editing this file, delete the ``*.nbi`` and
+``*.nbc`` files in ``solutions_lib/__pycache__``.
 """
 from __future__ import annotations
 
@@ -57,7 +66,7 @@ def vlog(u):
     """Natural log of a positive normal float64.
 
     u = m 2^e with m in [sqrt(1/2), sqrt(2)); log m = 2 atanh(f) with
-    f = (m-1)/(m+1), |f| <= 0.172, summed as an odd series to f^21.
+    f = (m-1)/(m+1), |f| <= 0.172, summed as an odd series to f^13.
     """
     bits = _as_int(u)
     e = (bits - SQRT_HALF_BITS + ONE_BITS) >> 52        # biased exponent, always >= 0
@@ -65,11 +74,7 @@ def vlog(u):
     ef = _as_float(e - 1023 + ROUND_MAGIC_BITS) - ROUND_MAGIC   # int -> float without cvt
     f = (m - 1.0) / (m + 1.0)
     s = f * f
-    p = 1.0 / 21.0
-    p = p * s + 1.0 / 19.0
-    p = p * s + 1.0 / 17.0
-    p = p * s + 1.0 / 15.0
-    p = p * s + 1.0 / 13.0
+    p = 1.0 / 13.0
     p = p * s + 1.0 / 11.0
     p = p * s + 1.0 / 9.0
     p = p * s + 1.0 / 7.0
@@ -82,7 +87,7 @@ def vlog(u):
 def vexp(t):
     """exp(t) for t in [-700, 700] (clamped outside).
 
-    t = k ln2 + r with |r| <= ln2/2, exp(r) by its Taylor series to r^14,
+    t = k ln2 + r with |r| <= ln2/2, exp(r) by its Taylor series to r^10,
     times 2^k built from bits.
     """
     t = min(max(t, -700.0), 700.0)
@@ -90,11 +95,7 @@ def vexp(t):
     k = _as_int(kd) - ROUND_MAGIC_BITS
     kd = kd - ROUND_MAGIC
     r = t - kd * LN2_HI - kd * LN2_LO
-    p = 1.0 / 87178291200.0
-    p = p * r + 1.0 / 6227020800.0
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
+    p = 1.0 / 3628800.0
     p = p * r + 1.0 / 362880.0
     p = p * r + 1.0 / 40320.0
     p = p * r + 1.0 / 5040.0
