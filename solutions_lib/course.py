@@ -72,10 +72,21 @@ def generate_feedback(course_root, student: str) -> Path:
     return Path(course_root) / "feedback" / student / ASSIGNMENT
 
 
+def _grade_cell_order(notebook_path) -> dict[str, int]:
+    """Position of every graded cell's grade_id in the source notebook."""
+    import nbformat
+
+    cells = nbformat.read(notebook_path, as_version=4).cells
+    ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in cells
+           if cell.metadata.get("nbgrader", {}).get("grade")]
+    return {grade_id: index for index, grade_id in enumerate(ids)}
+
+
 def scores(course_root, student: str) -> list[dict]:
     """Per-cell scores of one autograded student, in notebook order."""
     from nbgrader.api import Gradebook
 
+    order = _grade_cell_order(Path(course_root) / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
     with Gradebook(f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}") as gradebook:
         submission = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
         return [
@@ -86,7 +97,7 @@ def scores(course_root, student: str) -> list[dict]:
                 "auto": grade.auto_score is not None,
                 "manual": grade.needs_manual_grade,
             }
-            for grade in sorted(submission.grades, key=lambda g: g.cell.id)
+            for grade in sorted(submission.grades, key=lambda g: order.get(g.name, len(order)))
         ]
 
 

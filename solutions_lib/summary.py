@@ -19,7 +19,7 @@ def summarize(name: str) -> dict:
         "exposure_ks": truth["exposure_s"] / 1000.0,
         "total_counts": int(data["im"].sum()),
         "good_pixels": int(data["goodpix"].size),
-        "cool_core": truth["cool_core"],
+        "cool_core": truth.get("cool_core_strength", "strong" if truth["cool_core"] else "none"),
         "streak": truth["streak"],
     }
 
@@ -31,7 +31,8 @@ def format_table(rows: list[dict]) -> str:
     for row in rows:
         notes = ", ".join(
             note
-            for note, present in (("cool core", row["cool_core"]), ("streak", row["streak"]))
+            for note, present in ((f"{row['cool_core']} cool core", row["cool_core"] != "none"),
+                                  ("streak", row["streak"]))
             if present
         )
         default = " (default)" if row["name"] == datasets.DEFAULT_DATASET else ""

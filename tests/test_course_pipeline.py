@@ -48,6 +48,8 @@ def test_reference_solution_gets_full_automatic_marks(reference_course):
     missing = [r["grade_id"] for r in rows if not r["manual"] and r["score"] < r["max_score"]]
     assert not missing, f"reference lost points in {missing}"
     assert auto_total(rows) >= 20
+    order = [r["grade_id"] for r in rows]
+    assert order[0] == "test_region_mask" and order[-1] == "reflect_dic", "scores not in notebook order"
     assert {r["grade_id"] for r in rows if r["manual"]} >= {"generative_model", "reflect_dic"}
 
 
