@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from solutions_lib import datasets  # noqa: E402
 from solutions_lib.data import prepare  # noqa: E402
-from solutions_lib.fitting import NEFF_TARGET, R_TARGET, fit_double, fit_single  # noqa: E402
+from solutions_lib.fitting import NEFF_TARGET, R_TARGET, converged, fit_double, fit_single  # noqa: E402
 from solutions_lib.likelihood import PixelData  # noqa: E402
 from solutions_lib.model import PARAMNAMES2  # noqa: E402
 
@@ -35,6 +35,24 @@ COVERAGE_TARGET = 0.9
 def coverage_applies(truth: dict) -> bool:
     return (truth.get("n_components") == 2 and not truth.get("streak")
             and float(truth.get("ellipticity") or 0.0) == 0.0)
+
+
+def coverage(truth: dict, lower: dict, upper: dict, label: str, failures: list) -> str:
+    """Fraction of double-model parameters whose truth lies in [lower, upper], as a table cell;
+    appends a failure naming the missed parameters when below the target."""
+    inside = [lower[p] <= truth["params"][p] <= upper[p] for p in PARAMNAMES2]
+    if np.mean(inside) < COVERAGE_TARGET:
+        failures.append(f"{label}: truth outside the 99% interval for "
+                        f"{[p for p, i in zip(PARAMNAMES2, inside) if not i]}")
+    return f"{np.mean(inside):.2f}"
+
+
+def summarize(failures: list) -> int:
+    """Print the failures and the verdict; the exit status."""
+    for failure in failures:
+        print("FAILED:", failure)
+    print("ALL CHECKS PASSED" if not failures else f"{len(failures)} FAILURES")
+    return 1 if failures else 0
 
 
 def run_one(name: str, seed: int, rows: list, failures: list):
@@ -50,16 +68,12 @@ def run_one(name: str, seed: int, rows: list, failures: list):
         print(f"{name:9s} {seed:4d}  FAILED: {exc}", flush=True)
         return
     for result in results:
-        ok = bool(np.all(result.R < R_TARGET) and np.all(result.neff >= NEFF_TARGET[result.model]))
+        ok = converged(result.R, result.neff, result.model)
         cover = ""
         if result.model == "double" and coverage_applies(truth):
             lo, hi = np.percentile(result.samples, [0.5, 99.5], axis=0)
-            true = np.array([truth["params"][p] for p in PARAMNAMES2])
-            inside = (true >= lo) & (true <= hi)
-            cover = f"{inside.mean():.2f}"
-            if inside.mean() < COVERAGE_TARGET:
-                failures.append(f"{name} seed {seed}: truth outside the 99% interval for "
-                                f"{[p for p, i in zip(PARAMNAMES2, inside) if not i]}")
+            cover = coverage(truth, dict(zip(PARAMNAMES2, lo)), dict(zip(PARAMNAMES2, hi)),
+                             f"{name} seed {seed}", failures)
         if not ok:
             failures.append(f"{name} seed {seed} {result.model}: R max {result.R.max():.3f}, "
                             f"n_eff min {result.neff.min():.0f}")
@@ -87,19 +101,12 @@ def from_reference() -> int:
             ok = R < R_TARGET and neff >= NEFF_TARGET[model]
             cover = ""
             if model == "double" and coverage_applies(truth) and "q005" in ref:
-                inside = [ref["q005"][p] <= truth["params"][p] <= ref["q995"][p] for p in PARAMNAMES2]
-                cover = f"{np.mean(inside):.2f}"
-                if np.mean(inside) < COVERAGE_TARGET:
-                    failures.append(f"{name}: truth outside the 99% interval for "
-                                    f"{[p for p, i in zip(PARAMNAMES2, inside) if not i]}")
+                cover = coverage(truth, ref["q005"], ref["q995"], name, failures)
             if not ok:
                 failures.append(f"{name} {model}: R max {R:.3f}, n_eff min {neff:.0f}")
             print(f"{name:9s} {model:6s} {ref['n_chains']:3d}x{ref['n_samples']:<5d} {R:7.3f} {neff:8.0f} "
                   f"{cover:>6s} {'ok' if ok else 'NOT CONVERGED'}")
-    for failure in failures:
-        print("FAILED:", failure)
-    print("ALL CHECKS PASSED" if not failures else f"{len(failures)} FAILURES")
-    return 1 if failures else 0
+    return summarize(failures)
 
 
 def main(argv=None) -> int:
@@ -124,10 +131,7 @@ def main(argv=None) -> int:
             run_one(datasets.DEFAULT_DATASET, seed, rows, failures)
     print(f"\n{len(rows)} fits in {time.perf_counter() - started:.0f} s; "
           f"targets R < {R_TARGET}, n_eff >= {NEFF_TARGET}, coverage >= {COVERAGE_TARGET}")
-    for failure in failures:
-        print("FAILED:", failure)
-    print("ALL CHECKS PASSED" if not failures else f"{len(failures)} FAILURES")
-    return 1 if failures else 0
+    return summarize(failures)
 
 
 if __name__ == "__main__":

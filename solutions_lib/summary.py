@@ -19,7 +19,7 @@ def summarize(name: str) -> dict:
         "exposure_ks": truth["exposure_s"] / 1000.0,
         "total_counts": int(data["im"].sum()),
         "good_pixels": int(data["goodpix"].size),
-        "cool_core": truth.get("cool_core_strength", "strong" if truth["cool_core"] else "none"),
+        "cool_core": truth["cool_core_strength"],
         "streak": truth["streak"],
     }
 

@@ -240,14 +240,20 @@ def chain_format_problem(chains: np.ndarray, model: str) -> str | None:
     return None
 
 
+def _chains_or_failure(arrays: dict, model: str):
+    """(chains as float, None) when well formed, else (None, a failing Verdict)."""
+    chains = arrays["chains"].astype(float)
+    problem = chain_format_problem(chains, model)
+    return (None, fail(problem)) if problem else (chains, None)
+
+
 def check_chains(arrays: dict, meta: dict) -> Verdict:
     import incredible as cr
 
     model = meta["model"]
-    chains = arrays["chains"].astype(float)
-    problem = chain_format_problem(chains, model)
-    if problem:
-        return fail(problem)
+    chains, failure = _chains_or_failure(arrays, model)
+    if failure:
+        return failure
     R = np.asarray(cr.GelmanRubinR(chains))
     if not np.all(R < MAX_R):
         return fail(f"The chains have not converged (largest R = {R.max():.3f}, needs < {MAX_R}).")
@@ -265,10 +271,9 @@ def check_chains(arrays: dict, meta: dict) -> Verdict:
 
 def check_posterior(arrays: dict, meta: dict) -> Verdict:
     model = meta["model"]
-    chains = arrays["chains"].astype(float)
-    problem = chain_format_problem(chains, model)
-    if problem:
-        return fail(problem)
+    chains, failure = _chains_or_failure(arrays, model)
+    if failure:
+        return failure
     names = PARAMNAMES if model == "single" else PARAMNAMES2
     reference = reference_for(resolve_dataset(meta), model)
     medians = np.median(chains.reshape(-1, chains.shape[-1]), axis=0)
