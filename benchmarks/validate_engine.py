@@ -14,6 +14,7 @@
    does not describe them exactly (their particle background falls with the
    dither coverage at chip edges and bad columns, and sources below ~10
    counts stay unmasked), which biases B and the halo by up to ~2 sigma.
+3. DIC2 < DIC1 on every data set with a strong cool core.
 
 Prints one table row per fit and exits non-zero if any check fails.
 Usage: python benchmarks/validate_engine.py [--datasets A B ...] [--seeds N] [--draws N] [--skip-seeds]
@@ -109,6 +110,9 @@ def fit_and_report(label: str, data, seed: int, truth: dict, rows: list, failure
         failures.append(f"{label} seed {seed}: {type(exc).__name__}: {exc}")
         print(f"{label:12s} {seed:4d}  FAILED: {exc}", flush=True)
         return
+    if len(results) == 2 and truth.get("cool_core_strength") == "strong" and not results[1].dic < results[0].dic:
+        failures.append(f"{label} seed {seed}: strong cool core but DIC2 {results[1].dic:.1f} "
+                        f">= DIC1 {results[0].dic:.1f}")
     for result in results:
         cover = ""
         if result.model == "double" and coverage_applies(truth):
