@@ -1,4 +1,4 @@
-"""Full validation of the reference engine (slow: ~20 minutes; not part of `make test`).
+"""Full validation of the reference engine (slow: ~15 minutes; not part of `make test`).
 
 1. Convergence, measured as the notebook measures it (incredible's
    GelmanRubinR and effective_samples with maxlag=750), with margin:
