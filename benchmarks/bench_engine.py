@@ -26,7 +26,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from solutions_lib import datasets  # noqa: E402
-from solutions_lib.data import prepare  # noqa: E402
 from solutions_lib.likelihood import (PixelData, loglike_batch, loglike_double,  # noqa: E402
                                       loglike_numpy, loglike_plain_numba, loglike_single)
 
@@ -101,7 +100,7 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--loglike-only", action="store_true")
     args = parser.parse_args(argv)
-    data = prepare(datasets.course_data_dir(args.dataset), datasets.reference_region_string(args.dataset))
+    data = datasets.reference_data(args.dataset)
     print(f"data set {args.dataset}")
     bench_loglike(data)
     if not args.loglike_only:

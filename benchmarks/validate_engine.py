@@ -32,7 +32,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from solutions_lib import datasets  # noqa: E402
-from solutions_lib.data import prepare  # noqa: E402
 from solutions_lib.fitting import NEFF_TARGET, R_TARGET, converged, fit_double, fit_single  # noqa: E402
 from solutions_lib.likelihood import PixelData  # noqa: E402
 from solutions_lib.model import PARAMNAMES2  # noqa: E402
@@ -51,10 +50,6 @@ def inside_interval(truth: dict, lower, upper) -> np.ndarray:
     (both in paramnames2 order)."""
     true = np.array([truth["params"][p] for p in PARAMNAMES2])
     return (np.asarray(lower) <= true) & (true <= np.asarray(upper))
-
-
-def interval_99(samples: np.ndarray):
-    return np.percentile(samples, [0.5, 99.5], axis=0)
 
 
 def missed(inside: np.ndarray) -> str:
@@ -116,15 +111,11 @@ def fit_and_report(label: str, data, seed: int, truth: dict, rows: list, failure
     for result in results:
         cover = ""
         if result.model == "double" and coverage_applies(truth):
-            inside = inside_interval(truth, *interval_99(result.samples))
+            inside = inside_interval(truth, result.percentile(0.5), result.percentile(99.5))
             records.append((f"{label} seed {seed}", inside))
             cover = f"{inside.mean():.2f}"
         rows.append(fit_row(label, seed, result, cover, failures))
         print(rows[-1], flush=True)
-
-
-def course_data(name: str) -> dict:
-    return prepare(datasets.course_data_dir(name), datasets.reference_region_string(name))
 
 
 def from_reference() -> int:
@@ -174,18 +165,18 @@ def main(argv=None) -> int:
     print(f"{'data set':12s} {'seed':>4s} {'model':6s} {'chains':9s} {'max R':>7s} {'min neff':>7s} "
           f"{'sec':>7s} {'DIC':>13s} {'cover':>6s}")
     for name in ([] if args.only_seeds else names):
-        fit_and_report(name, course_data(name), 0, datasets.load_truth(name), rows, failures, mock_records)
+        fit_and_report(name, datasets.reference_data(name), 0, datasets.load_truth(name), rows, failures, mock_records)
     if not args.skip_seeds:
         default = datasets.DEFAULT_DATASET
         for seed in range(1, args.seeds):
             # Same data, other sampler seeds: for convergence only (coverage would count one data set 5 times).
-            fit_and_report(default, course_data(default), seed, datasets.load_truth(default), rows,
+            fit_and_report(default, datasets.reference_data(default), seed, datasets.load_truth(default), rows,
                            failures, records=[])
     for name in ([] if args.only_seeds else names):
         truth = datasets.load_truth(name)
         if not coverage_applies(truth):
             continue
-        data = course_data(name)
+        data = datasets.reference_data(name)
         for draw in range(args.draws):
             fit_and_report(f"{name}~{draw}", redraw_counts(data, truth["params"], seed=draw), draw,
                            truth, rows, failures, exact_records, models=("double",))

@@ -34,6 +34,11 @@ def nbgrader(course_root, *args: str) -> None:
         )
 
 
+def gradebook_url(course_root) -> str:
+    """The nbgrader database of the course in ``course_root``."""
+    return f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}"
+
+
 def copy_course(destination) -> Path:
     """Copy ``source/`` and the nbgrader config into an empty course root."""
     destination = Path(destination)
@@ -44,7 +49,7 @@ def copy_course(destination) -> Path:
 
 def generate_release(course_root, with_db=True) -> Path:
     """Make ``release/xray_image`` from the source assignment in ``course_root``."""
-    db = ["--db", f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}"] if with_db else ["--no-db"]
+    db = ["--db", gradebook_url(course_root)] if with_db else ["--no-db"]
     nbgrader(course_root, "generate_assignment", ASSIGNMENT, "--force", *db)
     return Path(course_root) / "release" / ASSIGNMENT
 
@@ -60,15 +65,14 @@ def submit(course_root, student: str, notebook_path) -> Path:
 
 def autograde(course_root, student: str | None = None) -> None:
     """Autograde one student's submission, or every submission if ``student`` is None."""
-    db = f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}"
     who = ["--student", student] if student else []
-    nbgrader(course_root, "autograde", ASSIGNMENT, *who, "--force", "--db", db)
+    nbgrader(course_root, "autograde", ASSIGNMENT, *who, "--force", "--db", gradebook_url(course_root))
 
 
 def generate_feedback(course_root, student: str) -> Path:
     """Write the feedback HTML of one autograded student; return its folder."""
-    db = f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}"
-    nbgrader(course_root, "generate_feedback", ASSIGNMENT, "--student", student, "--force", "--db", db)
+    nbgrader(course_root, "generate_feedback", ASSIGNMENT, "--student", student, "--force",
+             "--db", gradebook_url(course_root))
     return Path(course_root) / "feedback" / student / ASSIGNMENT
 
 
@@ -87,7 +91,7 @@ def scores(course_root, student: str) -> list[dict]:
     from nbgrader.api import Gradebook
 
     order = _grade_cell_order(Path(course_root) / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
-    with Gradebook(f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}") as gradebook:
+    with Gradebook(gradebook_url(course_root)) as gradebook:
         submission = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
         return [
             {

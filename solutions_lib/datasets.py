@@ -84,6 +84,14 @@ def reference_region_string(name: str) -> str:
     return reference_region_path(name).read_text()
 
 
+def reference_data(name: str) -> dict:
+    """The tutorial's ``data`` dict of a course data set, masked with its reference
+    regions and the low-exposure mask: what the reference solution fits."""
+    from .data import prepare
+
+    return prepare(course_data_dir(name), reference_region_string(name))
+
+
 def simulate_dataset(name: str):
     """Simulate a catalogue entry in memory (no files written)."""
     from .mock import simulate

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .likelihood import NPARAMS, PixelData, loglike_batch
+from .likelihood import PixelData, loglike_batch
+from .model import NPARAMS
 
 
 def validate_chains(chains, n_params: int | None = None, model: str | None = None) -> np.ndarray:
@@ -53,7 +54,11 @@ def dic(chains, loglike_fn, data, thin_to: int = 1000) -> float:
     chains = thin(validate_chains(chains), thin_to)
     samples = chains.reshape(-1, chains.shape[-1])
     deviance = np.array([-2.0 * loglike_fn(theta, data) for theta in samples])
-    at_mean = -2.0 * loglike_fn(samples.mean(axis=0), data)
+    return _dic_from_deviance(deviance, -2.0 * loglike_fn(samples.mean(axis=0), data))
+
+
+def _dic_from_deviance(deviance: np.ndarray, at_mean: float) -> float:
+    """2 <D> - D(<theta>) = <D> + pD, after checking every deviance is finite."""
     if not np.all(np.isfinite(deviance)) or not np.isfinite(at_mean):
         raise ValueError("The log-likelihood is not finite for some samples (or their mean).")
     return float(2.0 * deviance.mean() - at_mean)
@@ -74,7 +79,4 @@ def compute_dic(chains, data, model: str, thin_to: int = 1000, max_samples: int 
     pixels = PixelData.from_data(data)
     samples = chains.reshape(-1, chains.shape[-1])
     deviance = -2.0 * loglike_batch(samples, pixels)
-    at_mean = -2.0 * loglike_batch(samples.mean(axis=0)[None, :], pixels)[0]
-    if not np.all(np.isfinite(deviance)) or not np.isfinite(at_mean):
-        raise ValueError("The log-likelihood is not finite for some samples (or their mean).")
-    return float(2.0 * deviance.mean() - at_mean)
+    return _dic_from_deviance(deviance, -2.0 * loglike_batch(samples.mean(axis=0)[None, :], pixels)[0])

@@ -73,8 +73,8 @@ def _stats(result) -> dict:
         "mean": result.as_dict(result.mean),
         "sd": result.as_dict(result.sd),
         "median": result.as_dict(result.median),
-        "q005": result.as_dict(np.percentile(result.samples, 0.5, axis=0)),
-        "q995": result.as_dict(np.percentile(result.samples, 99.5, axis=0)),
+        "q005": result.as_dict(result.percentile(0.5)),
+        "q995": result.as_dict(result.percentile(99.5)),
         "map": result.as_dict(result.map),
         "dic": float(result.dic),
         "R": result.as_dict(result.R),
@@ -99,7 +99,6 @@ def _fit_or_flag(fit_fn, pixels, seed, progress, name, **options):
 def reference_answers(names=None, seed: int = 0, progress: bool = True) -> dict:
     """Fit both models to the named course data sets (all by default)."""
     from . import datasets
-    from .data import prepare
     from .fitting import fit_double, fit_single
     from .likelihood import PixelData
 
@@ -107,8 +106,7 @@ def reference_answers(names=None, seed: int = 0, progress: bool = True) -> dict:
     out = {}
     for name in names:
         started = time.perf_counter()
-        data = prepare(datasets.course_data_dir(name), datasets.reference_region_string(name))
-        pixels = PixelData.from_data(data)
+        pixels = PixelData.from_data(datasets.reference_data(name))
         single = _fit_or_flag(fit_single, pixels, seed, progress, name)
         double = _fit_or_flag(fit_double, pixels, seed, progress, name, single=single)
         out[name] = {

@@ -29,10 +29,11 @@ up to ``max_steps`` per walker; beyond it a `ConvergenceError` (carrying
 the unconverged result) says what was reached.
 
 Known limitation (measured): when the data do not need a second component
-(no cool core: cl_j2231, cl_j0266; sometimes a weak one: cl_j1347), the
+(a cluster without a cool core, e.g. ``mock --no-cool-core``), the
 double-beta posterior is degenerate -- the superfluous component's
 amplitude runs into a funnel towards its prior bound while its rc and beta
 become unconstrained -- and these chains do not converge within the bound.
+Every course data set therefore has a cool core, if only a weak one.
 """
 from __future__ import annotations
 
@@ -43,14 +44,12 @@ import incredible as cr
 import numpy as np
 
 from .dic import compute_dic, validate_chains
-from .likelihood import PixelData, _one, loglike_batch
+from .likelihood import PixelData, loglike, loglike_batch
 from .optimize import initial_guess, laplace_covariance, maximize
 from .priors import bounds, from_sampler, in_support, log_jacobian_z, names_for, to_sampler
 from .sampler import Ensemble, say, start_points
 
-MAXLAG = 750
-NOTEBOOK_R = 1.1
-NOTEBOOK_NEFF = {"single": 200, "double": 150}
+MAXLAG = 750          # incredible's maxlag, as in the notebook's tests
 R_TARGET = 1.05
 NEFF_TARGET = {"single": 300, "double": 225}
 
@@ -104,6 +103,10 @@ class FitResult:
     @property
     def sd(self) -> np.ndarray:
         return self.samples.std(axis=0, ddof=1)
+
+    def percentile(self, q: float) -> np.ndarray:
+        """The ``q``-th percentile (0-100) of each parameter's pooled samples."""
+        return np.percentile(self.samples, q, axis=0)
 
     def as_dict(self, values) -> dict:
         return {name: float(v) for name, v in zip(self.paramnames, values)}
@@ -164,9 +167,8 @@ class Posterior:
         theta = from_sampler(np.asarray(z, dtype=float), self.model)
         if not in_support(theta, self.model, self.lower, self.upper)[0]:
             return -np.inf
-        px = self.pixels
-        value = _one(px.x, px.y, px.exposure, px.counts, px.n_positive, theta)
-        return float(value) if np.isfinite(value) else -np.inf
+        value = loglike(theta, self.pixels)
+        return value if np.isfinite(value) else -np.inf
 
 
 def _starts(pixels, model, single_map):

@@ -35,8 +35,7 @@ from numba import njit, prange
 from scipy.special import gammaln
 
 from .fastmath import vexp, vlog
-
-NPARAMS = {"single": 6, "double": 9}
+from .model import PARAMNAMES2, expected_counts
 
 # reassoc lets LLVM vectorize the sums (it only reorders the additions).
 _LOOP = dict(fastmath={"contract", "reassoc"}, error_model="numpy", cache=True)
@@ -186,10 +185,6 @@ def _batch(x, y, e, n, npos, thetas):
 # ---------------------------------------------------------------------------
 # Public functions
 # ---------------------------------------------------------------------------
-def _pixels(data) -> PixelData:
-    return data if isinstance(data, PixelData) else PixelData.from_data(data)
-
-
 def _theta(theta, nparams: int) -> np.ndarray:
     theta = np.ascontiguousarray(theta, dtype=np.float64)
     if theta.shape != (nparams,):
@@ -204,7 +199,7 @@ def loglike(theta, data) -> float:
     dict (converted on every call). Returns -inf for parameters outside the
     model's domain (S0, rc, B <= 0, S02 < 0, rc2 <= 0, non-finite values).
     """
-    px = _pixels(data)
+    px = PixelData.from_data(data)
     theta = np.ascontiguousarray(theta, dtype=np.float64)
     if theta.shape not in ((6,), (9,)):
         raise ValueError(f"expected 6 (single) or 9 (double) parameters, got shape {theta.shape}")
@@ -213,19 +208,19 @@ def loglike(theta, data) -> float:
 
 def loglike_single(theta, data) -> float:
     """Log-likelihood for ``(x0, y0, S0, rc, beta, B)``; see `loglike`."""
-    px = _pixels(data)
+    px = PixelData.from_data(data)
     return float(_one(px.x, px.y, px.exposure, px.counts, px.n_positive, _theta(theta, 6)))
 
 
 def loglike_double(theta, data) -> float:
     """Log-likelihood for ``(x0, y0, S0, rc, beta, B, S02, rc2, beta2)``; see `loglike`."""
-    px = _pixels(data)
+    px = PixelData.from_data(data)
     return float(_one(px.x, px.y, px.exposure, px.counts, px.n_positive, _theta(theta, 9)))
 
 
 def loglike_batch(thetas, data) -> np.ndarray:
     """Log-likelihoods of several parameter vectors (rows) at once, spread over threads."""
-    px = _pixels(data)
+    px = PixelData.from_data(data)
     thetas = np.ascontiguousarray(np.atleast_2d(thetas), dtype=np.float64)
     if thetas.ndim != 2 or thetas.shape[1] not in (6, 9):
         raise ValueError(f"expected rows of 6 or 9 parameters, got shape {thetas.shape}")
@@ -241,22 +236,10 @@ def loglike_numpy(theta, data: dict) -> float:
     ``theta`` has 6 (single) or 9 (double) entries in paramnames order;
     ``data`` is the tutorial's data dict (or a `PixelData`).
     """
-    theta = np.asarray(theta, dtype=np.float64)
-    if isinstance(data, PixelData):
-        x, y, ex, counts = data.x, data.y, data.exposure, data.counts
-    else:
-        x = np.asarray(data["flatx"], float)
-        y = np.asarray(data["flaty"], float)
-        ex = np.asarray(data["flatex"], float)
-        counts = np.asarray(data["flatim"], float)
-    x0, y0, S0, rc, beta, B = theta[:6]
-    r2 = (x - x0) ** 2 + (y - y0) ** 2
-    s = S0 * (1.0 + r2 / rc**2) ** (-3.0 * beta + 0.5)
-    if theta.size == 9:
-        S02, rc2, beta2 = theta[6:]
-        s = s + S02 * (1.0 + r2 / rc2**2) ** (-3.0 * beta2 + 0.5)
-    mu = s * ex + B
-    return float(np.sum(counts * np.log(mu) - mu))
+    px = PixelData.from_data(data)
+    mu = expected_counts(dict(zip(PARAMNAMES2, np.asarray(theta, dtype=np.float64))),
+                         px.x, px.y, px.exposure)
+    return float(np.sum(px.counts * np.log(mu) - mu))
 
 
 @njit(cache=True)
@@ -271,5 +254,5 @@ def _plain_loop(x, y, e, n, x0, y0, S0, rc, beta, B):
 
 def loglike_plain_numba(theta, data) -> float:
     """The straightforward numba loop over pixels (benchmark baseline only)."""
-    px = _pixels(data)
+    px = PixelData.from_data(data)
     return float(_plain_loop(px.x, px.y, px.exposure, px.counts, *np.asarray(theta, float)))

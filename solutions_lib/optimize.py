@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
+from .likelihood import PixelData
 from .priors import from_sampler, to_sampler
 
 CELL = 8  # pixels per side of the cells used to find the brightest region
@@ -19,10 +20,8 @@ def initial_guess(data) -> np.ndarray:
     S0: mean surface brightness above the background within 3 pixels.
     rc = 8 pixels and beta = 0.7 are typical values; the optimiser refines all.
     """
-    x = np.asarray(data["flatx"] if isinstance(data, dict) else data.x, float)
-    y = np.asarray(data["flaty"] if isinstance(data, dict) else data.y, float)
-    counts = np.asarray(data["flatim"] if isinstance(data, dict) else data.counts, float)
-    exposure = np.asarray(data["flatex"] if isinstance(data, dict) else data.exposure, float)
+    pixels = PixelData.from_data(data)
+    x, y, counts, exposure = pixels.x, pixels.y, pixels.counts, pixels.exposure
     ix, iy = (x // CELL).astype(int), (y // CELL).astype(int)
     nx, ny = ix.max() + 3, iy.max() + 3
     cnt = np.zeros((ny, nx))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from . import datasets
-from .data import prepare
 
 
 def summarize(name: str) -> dict:
@@ -12,7 +11,7 @@ def summarize(name: str) -> dict:
     with the low-exposure mask, i.e. what the reference solution fits.
     """
     truth = datasets.load_truth(name)
-    data = prepare(datasets.course_data_dir(name), datasets.reference_region_string(name))
+    data = datasets.reference_data(name)
     return {
         "name": name,
         "layout": truth["layout"],

@@ -11,19 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from .data import add_good_pixels
-from .model import PARAMNAMES, PARAMNAMES2
+from .model import PARAMNAMES, PARAMNAMES2, expected_counts
 
 # A compact bright core inside a wider cluster (strong cool core), image ~ 160x160.
 STRONG_CORE = dict(x0=80.3, y0=78.6, S0=2.0e-6, rc=3.0, beta=0.9, B=0.05,
                    S02=2.5e-7, rc2=15.0, beta2=0.65)
-
-
-def expected_counts(params: dict, x, y, exposure) -> np.ndarray:
-    r2 = (x - params["x0"]) ** 2 + (y - params["y0"]) ** 2
-    s = params["S0"] * (1.0 + r2 / params["rc"] ** 2) ** (-3.0 * params["beta"] + 0.5)
-    if params.get("S02"):
-        s = s + params["S02"] * (1.0 + r2 / params["rc2"] ** 2) ** (-3.0 * params["beta2"] + 0.5)
-    return s * exposure + params["B"]
 
 
 def synthetic_data(params: dict | None = None, shape=(160, 160), exposure=5e7, seed=0) -> dict:

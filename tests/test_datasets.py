@@ -4,7 +4,7 @@ import pytest
 from astropy.io import fits
 
 from solutions_lib import datasets
-from solutions_lib.data import EXPMAP_FILE, IMAGE_FILE, load_observation, prepare
+from solutions_lib.data import EXPMAP_FILE, IMAGE_FILE, load_observation
 
 
 @pytest.mark.parametrize("name", datasets.dataset_names())
@@ -17,7 +17,7 @@ def test_committed_data_set_reads_back(name):
     obs = load_observation(folder)
     assert obs.wcs.has_celestial
     truth = datasets.load_truth(name)
-    data = prepare(folder, datasets.reference_region_string(name))
+    data = datasets.reference_data(name)
     assert 50_000 < data["goodpix"].size < 300_000
     p = truth["params"]
     assert not data["mask"][int(round(p["y0"])), int(round(p["x0"]))]

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from solutions_lib.data import add_good_pixels
-from solutions_lib.synthetic import STRONG_CORE, expected_counts, redraw_counts, synthetic_data
+from solutions_lib.model import expected_counts
+from solutions_lib.synthetic import STRONG_CORE, redraw_counts, synthetic_data
 
 
 @pytest.fixture

@@ -17,12 +17,11 @@ import numpy as np
 
 from .. import datasets
 from ..data import load_observation
-from ..masks import exposure_mask, parse_regions, region_mask
-from ..model import PARAMNAMES, PARAMNAMES2, beta_model
+from ..fit_cli import REFERENCE_FILE
+from ..masks import exposure_mask, parse_regions
+from ..model import NPARAMS, PARAMNAMES, PARAMNAMES2, beta_model
 
-REFERENCE_FILE = Path(__file__).resolve().parents[1] / "reference" / "reference.json"
 MIN_NEFF = {"single": 200, "double": 150}
-NPARAMS = {"single": len(PARAMNAMES), "double": len(PARAMNAMES2)}
 MAX_R = 1.1
 MAXLAG = 750
 
