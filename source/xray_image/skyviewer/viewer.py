@@ -47,12 +47,12 @@ from dataclasses import dataclass
 from dataclasses import replace as dc_replace
 from pathlib import Path
 
-__all__ = ["SkyViewer", "show_viewer"]
+__all__ = ["SkyViewer", "show_viewer", "skip_reason", "Shape", "COLORS", "box_vertices"]
 
-ASSETS_DIR = Path(__file__).resolve().with_name("skyviewer_assets")
+ASSETS_DIR = Path(__file__).resolve().with_name("static")
 ALADIN_LITE_VERSION = "3.9.2-beta"  # the version ipyaladin 0.8.1 imports
 ALADIN_LITE_JS = ASSETS_DIR / f"aladin-lite-{ALADIN_LITE_VERSION}.js"
-WIDGET_JS = ASSETS_DIR / "skyviewer_widget.js"
+WIDGET_JS = ASSETS_DIR / "widget.js"
 
 DS9_HEADER = "# Region file format: DS9"
 MODES = ("pan", "circle", "box", "select")
