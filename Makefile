@@ -4,20 +4,31 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.setup-done
+# The environment student kernels run in when graded: the release's own requirements, nothing else.
+STUDENT_VENV := .venv-student
+STUDENT_STAMP := $(STUDENT_VENV)/.setup-done
+STUDENT_REQUIREMENTS := source/xray_image/requirements.txt
 # Extra pytest arguments, e.g. PYTEST_ARGS="-m 'not browser'" to skip the browser test.
 PYTEST_ARGS ?=
 
 .PHONY: setup data notebook release demo test bench validate reference clean-venv
 
-setup: $(STAMP)
+setup: $(STAMP) $(STUDENT_STAMP)
 
-$(STAMP): requirements.txt pyproject.toml tools/install_browser.sh
+$(STAMP): requirements.txt $(STUDENT_REQUIREMENTS) pyproject.toml tools/install_browser.sh tools/install_sandbox.sh
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	bash tools/install_browser.sh $(PY)
+	bash tools/install_sandbox.sh
 	@touch $(STAMP)
+
+$(STUDENT_STAMP): $(STUDENT_REQUIREMENTS)
+	@test -x $(STUDENT_VENV)/bin/python || $(PYTHON) -m venv $(STUDENT_VENV)
+	$(STUDENT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(STUDENT_VENV)/bin/python -m pip install --quiet -r $(STUDENT_REQUIREMENTS)
+	@touch $(STUDENT_STAMP)
 
 data: setup
 	$(PY) -m solutions_lib datasets
@@ -50,4 +61,4 @@ reference: setup
 	$(PY) -m solutions_lib reference
 
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(STUDENT_VENV)

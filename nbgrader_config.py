@@ -1,33 +1,67 @@
-"""nbgrader settings for the X-ray image tutorial course."""
+"""nbgrader settings for the X-ray image tutorial course.
+
+Grading is trusted only outside the student's kernel: each submission runs
+in a bubblewrap sandbox (`SandboxedExecute`), its hidden tests merely hand
+their answers in, and `JudgeAnswers` scores every autograded cell from
+those answers after the kernel has exited. See README.md, "Grading".
+"""
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades,
+)
+
+from solutions_lib.grading.preprocessors import (
+    ClearHiddenTestsSafely, JudgeAnswers, RemoveGraderEchoes, SandboxedExecute, ShortenGradedTracebacks,
+)
+
 c = get_config()  # noqa: F821 - provided by nbgrader
 
 c.CourseDirectory.course_id = "xray-bayes"
 c.CourseDirectory.root = "."
-# The hidden reference package and the simulator truths never ship to students.
+# The hidden reference package, the simulator truths and saved answers never ship to students.
 c.CourseDirectory.ignore = [
     ".ipynb_checkpoints",
     "*.pyc",
     "__pycache__",
+    ".grading",
     "solutions_lib",
     "truth.json",
     "mask.reg",
     "*.truth.json",
 ]
-# MCMC cells run for minutes; give each cell room, and the notebook a cap.
-c.ExecutePreprocessor.timeout = 1800
-c.Execute.timeout = 1800
+
+# --- Autograding: sandboxed execution, then verdicts decided outside the kernel -----------------
+c.Autograde.autograde_preprocessors = [
+    SandboxedExecute,
+    JudgeAnswers,
+    RemoveGraderEchoes,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+# Caps of one submission's sandbox. The notebook's MCMC cells run for minutes.
+c.SandboxedExecute.memory_limit_mb = 8192      # address space of each process
+c.SandboxedExecute.max_processes = 256         # processes and threads at once
+c.SandboxedExecute.max_file_size_mb = 512      # largest file written
+c.SandboxedExecute.tmp_size_mb = 1024          # private /tmp
+c.SandboxedExecute.notebook_timeout = 3600     # seconds for the whole notebook
+c.Execute.timeout = 1800                       # seconds for one cell
+# The student environment (no solutions_lib), built by `make setup`:
+# c.SandboxedExecute.student_python = ".venv-student/bin/python"
+# Only if you accept running untrusted code unconfined (grades are then not protected):
+# c.SandboxedExecute.sandbox = False
+c.JudgeAnswers.assignments_file = "assignments.csv"  # written by `python -m solutions_lib assign`
 # Widget state (the sky viewer) would add megabytes to every graded notebook.
 c.Execute.store_widget_state = False
 
-# Feedback must not reveal hidden tests: drop their source and shorten the
-# tracebacks of graded cells to the message written for the student.
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
-from solutions_lib.grading.feedback import ShortenGradedTracebacks  # noqa: E402
-
+# --- Feedback: the page only, without hidden tests or tracebacks -------------------------------
 c.GenerateFeedback.preprocessors = [
     GetGrades,
-    ClearHiddenTests,
+    ClearHiddenTestsSafely,
     ShortenGradedTracebacks,
     CSSHTMLHeaderPreprocessor,
 ]
+c.GenerateFeedback.post_convert_hook = "solutions_lib.grading.feedback_folder.prune_feedback_folders"

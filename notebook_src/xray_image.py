@@ -325,15 +325,15 @@ show_image(axes[1], region_mask, "region_mask (1 = ignored)", "masked?", cmap="g
 fig.tight_layout()
 
 # %% nbgrader={"grade": true, "grade_id": "test_region_mask", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+### BEGIN HIDDEN TESTS
+from xray_handin import hand_in
+hand_in("dataset", dataset_name=dataset_name)
+hand_in("region_mask", region_mask=region_mask)
+### END HIDDEN TESTS
 assert region_mask.shape == im.shape, f"region_mask has shape {region_mask.shape}, the image {im.shape}"
 assert region_mask.any(), "Your regions mask no pixel at all: did you paste the region list into region_string?"
 assert region_mask.mean() < 0.6, "Your regions cover most of the image: check the sizes of your boxes"
 print("region_mask has the right form; the grader also checks which sources and chips it covers.")
-### BEGIN HIDDEN TESTS
-import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
-from solutions_lib.grading import hidden as _hidden
-_hidden.check('region_mask', region_mask=region_mask, dataset=dataset_name, datapath=datapath)
-### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Your turn: mask low exposure
@@ -357,17 +357,16 @@ show_image(axes[1], exp_mask, "exp_mask (1 = ignored)", "masked?", cmap="gray")
 fig.tight_layout()
 
 # %% nbgrader={"grade": true, "grade_id": "test_exp_mask", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+### BEGIN HIDDEN TESTS
+from xray_handin import hand_in
+hand_in("exposure_mask", exp_mask=exp_mask)
+### END HIDDEN TESTS
 assert isinstance(exp_mask, np.ndarray), f"exp_mask should be a numpy array, not {type(exp_mask).__name__}"
 assert exp_mask.shape == ex.shape, f"exp_mask has shape {exp_mask.shape}; the exposure map has {ex.shape}"
 assert exp_mask.dtype == bool, f"exp_mask should hold True/False, not {exp_mask.dtype}"
 assert exp_mask[ex == 0].all(), "Pixels with no exposure at all must be masked"
 assert not exp_mask[ex >= 0.9 * ex.max()].any(), "Well-exposed pixels must not be masked"
 print(f"exp_mask removes {100 * exp_mask.mean():.1f}% of the pixels.")
-### BEGIN HIDDEN TESTS
-import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
-from solutions_lib.grading import hidden as _hidden
-_hidden.check('exposure_mask', exp_mask=exp_mask, datapath=datapath)
-### END HIDDEN TESTS
 
 # %% [markdown]
 # Together the two masks should leave the cluster and clean background, with no visible point
@@ -417,6 +416,10 @@ new_im = solutions_lib.data.rebuild_image(data)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_new_im", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+### BEGIN HIDDEN TESTS
+from xray_handin import hand_in
+hand_in("rebuilt_image", new_im=new_im, goodpix=data["goodpix"])
+### END HIDDEN TESTS
 assert np.shape(new_im) == data["im"].shape, f"new_im has shape {np.shape(new_im)}; it should be {data['im'].shape}"
 assert np.asarray(new_im).dtype.kind == "f", "new_im must be a float array, so that it can hold NaN"
 has_value = ~np.isnan(new_im)
@@ -424,11 +427,6 @@ assert has_value.sum() == data["goodpix"].size, (
     f"new_im has {has_value.sum()} numbers, but there are {data['goodpix'].size} good pixels")
 assert np.array_equal(new_im[has_value], data["im"][has_value]), "new_im differs from the image in some good pixels"
 print("new_im matches the image in every good pixel.")
-### BEGIN HIDDEN TESTS
-import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
-from solutions_lib.grading import hidden as _hidden
-_hidden.check('rebuilt_image', new_im=new_im, goodpix=data['goodpix'], datapath=datapath)
-### END HIDDEN TESTS
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(14, 6))
@@ -480,6 +478,10 @@ def betaModel(r, S0, rc, beta):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_betaModel", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+### BEGIN HIDDEN TESTS
+from xray_handin import hand_in, probe_beta_model
+hand_in("beta_model", **probe_beta_model(betaModel))
+### END HIDDEN TESTS
 assert np.isclose(betaModel(0.0, 2.5, 4.0, 0.7), 2.5), "At the centre, r = 0, the model should equal S0"
 assert np.isclose(betaModel(4.0, 1.0, 4.0, 0.5), 0.5), "At r = rc the bracket is 2; check the power 1/2 - 3*beta"
 assert np.isclose(betaModel(3.0, 1.0, 1.0, 2.0 / 3.0), 10.0 ** -1.5), "Wrong value at r = 3 rc for beta = 2/3"
@@ -488,11 +490,6 @@ from_array = betaModel(test_radii, 1.0, 2.0, 0.67)
 assert np.shape(from_array) == test_radii.shape, "betaModel should return one value per radius for an array"
 assert np.allclose(from_array, [betaModel(r, 1.0, 2.0, 0.67) for r in test_radii]), "Array and scalar results differ"
 print("betaModel passes the visible checks.")
-### BEGIN HIDDEN TESTS
-import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
-from solutions_lib.grading import hidden as _hidden
-_hidden.check('beta_model', probe=_hidden.probe_beta_model(betaModel))
-### END HIDDEN TESTS
 
 # %% [markdown]
 # The test cell has already triggered the compilation. The loop below makes a million calls from
@@ -832,6 +829,10 @@ plot_chain_traces(chains, paramnames)
 # samples says how many independent draws the correlated chains are worth.
 
 # %% nbgrader={"grade": true, "grade_id": "test_chains_format", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+### BEGIN HIDDEN TESTS
+from xray_handin import hand_in
+hand_in("chains-single", chains=chains)
+### END HIDDEN TESTS
 chains_checked = chains_as_array(chains, paramnames)
 print(f"{chains_checked.shape[0]} chains of {chains_checked.shape[1]} samples each")
 R = cr.GelmanRubinR(chains_checked)
@@ -840,11 +841,6 @@ assert np.all(R < 1.1), f"Some chains have not converged (R = {R}); run longer o
 neff = cr.effective_samples(chains_checked, maxlag=750, throw=True)
 print("effective samples:", np.round(neff))
 assert np.all(neff > 200), f"Too few effective samples ({neff}); run the chains longer"
-### BEGIN HIDDEN TESTS
-import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
-from solutions_lib.grading import hidden as _hidden
-_hidden.check('chains', chains=chains, model='single')
-### END HIDDEN TESTS
 
 # %% [markdown]
 # Converged chains can still describe the wrong posterior (a bug in the likelihood, a mask that
@@ -852,16 +848,15 @@ _hidden.check('chains', chains=chains, model='single')
 # with what your data support.
 
 # %% nbgrader={"grade": true, "grade_id": "test_posterior_single", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+### BEGIN HIDDEN TESTS
+from xray_handin import hand_in
+hand_in("posterior-single", chains=chains)
+### END HIDDEN TESTS
 single_medians = dict(zip(paramnames, np.median(chains_as_array(chains, paramnames).reshape(-1, 6), axis=0)))
 print("posterior medians:", ", ".join(f"{k} = {v:.4g}" for k, v in single_medians.items()))
 assert min(single_medians["S0"], single_medians["rc"], single_medians["B"]) > 0, (
     "S0, rc and B should all be positive: check the order of the parameters")
 assert 0 <= single_medians["x0"] < nx and 0 <= single_medians["y0"] < ny, "The centre should lie on the image"
-### BEGIN HIDDEN TESTS
-import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
-from solutions_lib.grading import hidden as _hidden
-_hidden.check('posterior', chains=chains, model='single', dataset=dataset_name, datapath=datapath)
-### END HIDDEN TESTS
 
 # %% [markdown]
 # With the tests passed, we pool the chains and look at the one- and two-dimensional marginal
@@ -924,6 +919,10 @@ chains2 = fit2_result.chains
 plot_chain_traces(chains2, paramnames2)
 
 # %% nbgrader={"grade": true, "grade_id": "test_chains2_format", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+### BEGIN HIDDEN TESTS
+from xray_handin import hand_in
+hand_in("chains-double", chains=chains2)
+### END HIDDEN TESTS
 chains2_checked = chains_as_array(chains2, paramnames2)
 print(f"{chains2_checked.shape[0]} chains of {chains2_checked.shape[1]} samples each")
 R2 = cr.GelmanRubinR(chains2_checked)
@@ -932,22 +931,16 @@ assert np.all(R2 < 1.1), f"Some chains have not converged (R = {R2}); run longer
 neff2 = cr.effective_samples(chains2_checked, maxlag=750, throw=True)
 print("effective samples:", np.round(neff2))
 assert np.all(neff2 > 150), f"Too few effective samples ({neff2}); run the chains longer"
-### BEGIN HIDDEN TESTS
-import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
-from solutions_lib.grading import hidden as _hidden
-_hidden.check('chains', chains=chains2, model='double')
-### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_posterior_double", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+### BEGIN HIDDEN TESTS
+from xray_handin import hand_in
+hand_in("posterior-double", chains=chains2)
+### END HIDDEN TESTS
 double_medians = dict(zip(paramnames2, np.median(chains_as_array(chains2, paramnames2).reshape(-1, 9), axis=0)))
 print("posterior medians:", ", ".join(f"{k} = {v:.4g}" for k, v in double_medians.items()))
 assert min(double_medians[k] for k in ("S0", "rc", "B", "S02", "rc2")) > 0, (
     "Normalisations, core radii and B should be positive: check the order of the parameters")
-### BEGIN HIDDEN TESTS
-import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
-from solutions_lib.grading import hidden as _hidden
-_hidden.check('posterior', chains=chains2, model='double', dataset=dataset_name, datapath=datapath)
-### END HIDDEN TESTS
 
 # %%
 chain2 = np.concatenate(np.asarray(chains2, dtype=float), axis=0)
@@ -1014,15 +1007,14 @@ DIC2 = solutions_lib.fitting.compute_dic(chains2, data, model="double")
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_dic", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+### BEGIN HIDDEN TESTS
+from xray_handin import hand_in
+hand_in("dic", DIC1=DIC1, DIC2=DIC2)
+### END HIDDEN TESTS
 print("DIC, one beta component: ", DIC1)
 print("DIC, two beta components:", DIC2)
 assert np.ndim(DIC1) == 0 and np.ndim(DIC2) == 0, "DIC1 and DIC2 should each be a single number"
 assert np.isfinite(DIC1) and np.isfinite(DIC2), "Both DICs should be finite"
-### BEGIN HIDDEN TESTS
-import sys as _sys; [_sys.modules.pop(_k) for _k in list(_sys.modules) if _k.split('.')[0] == 'solutions_lib']
-from solutions_lib.grading import hidden as _hidden
-_hidden.check('dic', DIC1=DIC1, DIC2=DIC2, dataset=dataset_name)
-### END HIDDEN TESTS
 
 # %%
 print(f"DIC1 - DIC2 = {DIC1 - DIC2:.1f}  (positive: the two-component model is preferred)")

@@ -1,7 +1,8 @@
 """The hidden checks: pure functions from student artefacts to a verdict.
 
-Each check receives the student's answers as plain arrays plus a few
-options (data set name, model) and returns a `Verdict`. Messages say what
+Each check receives the student's answers as plain arrays plus trusted
+options (the data set the student was assigned, the model named by the
+instructor notebook) and returns a `Verdict`. Messages say what
 to look at without revealing the expected answer. Everything the checks
 compare against is loaded here, from the course copy of the data and the
 stored reference answers, never from the student's kernel.
@@ -20,6 +21,7 @@ from ..data import load_observation
 from ..fit_cli import REFERENCE_FILE
 from ..masks import exposure_mask, parse_regions
 from ..model import NPARAMS, PARAMNAMES, PARAMNAMES2, beta_model
+from .kernel_side import xray_handin as probe
 
 MIN_NEFF = {"single": 200, "double": 150}
 MAX_R = 1.1
@@ -57,20 +59,6 @@ def fail(message: str) -> Verdict:
 # --------------------------------------------------------------------------
 # Trusted inputs
 # --------------------------------------------------------------------------
-def resolve_dataset(meta: dict) -> str:
-    """The catalogue name of the student's data set.
-
-    Taken from ``dataset`` or else from the last folder of ``datapath``. The
-    data themselves are always read from the course copy, never from a path
-    the submission chose.
-    """
-    names = datasets.dataset_names()
-    name = meta.get("dataset") or Path(str(meta.get("datapath", "")).rstrip("/")).name
-    if name not in names:
-        raise KeyError(f"unknown data set {name!r}; set dataset_name to one of {names}")
-    return name
-
-
 @lru_cache(maxsize=4)
 def trusted_observation(name: str):
     return load_observation(datasets.course_data_dir(name))
@@ -95,9 +83,9 @@ def _same_shape(label: str, array: np.ndarray, shape) -> Verdict | None:
     return None
 
 
-def check_exposure_mask(arrays: dict, meta: dict) -> Verdict:
+def check_exposure_mask(arrays: dict, options: dict) -> Verdict:
     student = arrays["exp_mask"]
-    obs = trusted_observation(resolve_dataset(meta))
+    obs = trusted_observation(options["dataset"])
     problem = _same_shape("exp_mask", student, obs.ex.shape)
     if problem:
         return problem
@@ -112,9 +100,9 @@ def check_exposure_mask(arrays: dict, meta: dict) -> Verdict:
     return ok()
 
 
-def check_rebuilt_image(arrays: dict, meta: dict) -> Verdict:
+def check_rebuilt_image(arrays: dict, options: dict) -> Verdict:
     new_im, goodpix = arrays["new_im"], arrays["goodpix"]
-    obs = trusted_observation(resolve_dataset(meta))
+    obs = trusted_observation(options["dataset"])
     problem = _same_shape("new_im", new_im, obs.im.shape)
     if problem:
         return problem
@@ -150,9 +138,9 @@ def _reference_boxes_mask(name: str, wcs, shape) -> np.ndarray:
     return mask
 
 
-def check_region_mask(arrays: dict, meta: dict) -> Verdict:
+def check_region_mask(arrays: dict, options: dict) -> Verdict:
     student = arrays["region_mask"]
-    name = resolve_dataset(meta)
+    name = options["dataset"]
     obs = trusted_observation(name)
     problem = _same_shape("region_mask", student, obs.im.shape)
     if problem:
@@ -194,24 +182,22 @@ def check_region_mask(arrays: dict, meta: dict) -> Verdict:
 # --------------------------------------------------------------------------
 # The beta model
 # --------------------------------------------------------------------------
-def check_beta_model(arrays: dict, meta: dict) -> Verdict:
-    """Compare probe values of the student's betaModel with the reference.
+def check_beta_model(arrays: dict, options: dict) -> Verdict:
+    """Compare the student's betaModel at the fixed probe inputs with the formula.
 
-    ``arrays`` holds ``args`` (n, 4) of scalar calls, ``values`` (n,) their
-    results, ``array_r`` / ``array_args`` / ``array_values`` for one call
-    with an array of radii, and ``errors`` (messages of failed calls).
+    ``arrays`` holds ``scalar_values`` (one per row of ``PROBE_ARGS``),
+    ``array_values`` (the call with ``PROBE_ARRAY_R``) and ``error``.
     """
-    errors = [str(e) for e in np.atleast_1d(arrays.get("errors", np.array([])))]
-    if errors:
-        return fail(f"betaModel raised an error when called: {errors[0]}")
-    args, values = arrays["args"], arrays["values"].astype(float)
-    expected = np.array([beta_model(*row) for row in args])
+    error = str(arrays["error"]) if "error" in arrays else ""
+    if error:
+        return fail(f"betaModel raised an error when called: {error}")
+    values = np.asarray(arrays["scalar_values"], dtype=float)
+    expected = np.array([beta_model(*row) for row in probe.PROBE_ARGS])
     if values.shape != expected.shape or not np.allclose(values, expected, rtol=1e-6, atol=0):
         return fail("betaModel gives wrong values for some scalar inputs; check the exponent -3*beta + 1/2.")
-    r = arrays["array_r"]
-    S0, rc, beta = arrays["array_args"]
-    got = arrays["array_values"].astype(float)
-    if got.shape != r.shape or not np.allclose(got, beta_model(r, S0, rc, beta), rtol=1e-6, atol=0):
+    got = np.asarray(arrays["array_values"], dtype=float)
+    wanted = beta_model(probe.PROBE_ARRAY_R, *probe.PROBE_ARRAY_ARGS)
+    if got.shape != wanted.shape or not np.allclose(got, wanted, rtol=1e-6, atol=0):
         return fail("betaModel does not work element-wise on an array of radii.")
     return ok()
 
@@ -246,10 +232,10 @@ def _chains_or_failure(arrays: dict, model: str):
     return (None, fail(problem)) if problem else (chains, None)
 
 
-def check_chains(arrays: dict, meta: dict) -> Verdict:
+def check_chains(arrays: dict, options: dict) -> Verdict:
     import incredible as cr
 
-    model = meta["model"]
+    model = options["model"]
     chains, failure = _chains_or_failure(arrays, model)
     if failure:
         return failure
@@ -268,13 +254,13 @@ def check_chains(arrays: dict, meta: dict) -> Verdict:
     return ok()
 
 
-def check_posterior(arrays: dict, meta: dict) -> Verdict:
-    model = meta["model"]
+def check_posterior(arrays: dict, options: dict) -> Verdict:
+    model = options["model"]
     chains, failure = _chains_or_failure(arrays, model)
     if failure:
         return failure
     names = PARAMNAMES if model == "single" else PARAMNAMES2
-    reference = reference_for(resolve_dataset(meta), model)
+    reference = reference_for(options["dataset"], model)
     medians = np.median(chains.reshape(-1, chains.shape[-1]), axis=0)
     off = [
         name for name, median in zip(names, medians)
@@ -297,14 +283,14 @@ DELTA_DIC_REL_TOLERANCE = 0.3
 DELTA_DIC_ABS_TOLERANCE = 30.0
 
 
-def check_dic(arrays: dict, meta: dict) -> Verdict:
+def check_dic(arrays: dict, options: dict) -> Verdict:
     values = {}
     for key in ("DIC1", "DIC2"):
         value = arrays[key]
         if value.size != 1 or value.dtype.kind not in "iuf" or not np.isfinite(value).all():
             return fail(f"`{key}` should be a single finite number.")
         values[key] = float(value.ravel()[0])
-    name = resolve_dataset(meta)
+    name = options["dataset"]
     ref1 = reference_for(name, "single")["dic"]
     ref2 = reference_for(name, "double")["dic"]
     constant = 2.0 * reference_answers()["datasets"][name]["log_factorial_sum"]

@@ -1,0 +1,60 @@
+"""Reading handed-in answers safely (trusted side).
+
+Answer files are ``.npz`` archives written inside the sandbox, so their
+content is untrusted. Before anything is read, each member's header is
+checked: plain numeric, boolean or text dtype (never objects, so nothing
+is unpickled) and a bounded number of elements (so a small compressed file
+cannot expand into gigabytes).
+"""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+MAX_ELEMENTS = 30_000_000  # per array: e.g. 64 chains x 50,000 samples x 9 parameters
+ALLOWED_KINDS = "biufUS"
+PROBLEMS_MEMBER = "__problems__"
+
+
+class AnswerError(ValueError):
+    """An answer file is missing, unreadable or holds something other than plain arrays."""
+
+
+def _checked_member(archive: zipfile.ZipFile, member: str) -> np.ndarray:
+    with archive.open(member) as handle:
+        version = np.lib.format.read_magic(handle)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
+        else:
+            raise AnswerError(f"{member}: unsupported array format {version}")
+        if dtype.hasobject or dtype.kind not in ALLOWED_KINDS or dtype.fields:
+            raise AnswerError(f"{member}: holds {dtype}, not plain numbers or text")
+        if int(np.prod(shape, dtype=np.int64)) > MAX_ELEMENTS:
+            raise AnswerError(f"{member}: {shape} is more than {MAX_ELEMENTS:,} numbers; thin your chains")
+    with archive.open(member) as handle:
+        return np.lib.format.read_array(handle, allow_pickle=False)
+
+
+def load_answers(path: Path) -> dict:
+    """name -> array for every answer in the file ``path``.
+
+    The names of answers that could not be saved inside the kernel come
+    back under ``__problems__`` as messages.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AnswerError(f"{path.name} was not handed in")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.namelist() if m.endswith(".npy")]
+            if len(members) != len(archive.namelist()) or len(members) > 32:
+                raise AnswerError(f"{path.name} holds files other than a few arrays")
+            return {m[: -len(".npy")]: _checked_member(archive, m) for m in members}
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        if isinstance(exc, AnswerError):
+            raise
+        raise AnswerError(f"{path.name} could not be read ({type(exc).__name__}: {exc})") from None

@@ -1,0 +1,75 @@
+"""A Jupyter kernel manager that starts the student's kernel inside the sandbox.
+
+It ignores the kernel named in the submitted notebook (a submission could
+name any kernel) and always starts the student environment's ipykernel,
+wrapped by `sandbox.sandbox_command`. The kernel cannot reach the network,
+so it is connected over Unix sockets in the run's runtime folder.
+"""
+from __future__ import annotations
+
+import os
+
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Any, Bool, Unicode
+
+from . import sandbox
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """Start the student's kernel in a bubblewrap sandbox (or plainly, if ``confined`` is off)."""
+
+    student_python = Unicode(help="Python of the student environment that runs the kernel.")
+    grading_run = Any(help="The `workspace.GradingRun` whose folders the kernel sees.")
+    limits = Any(help="`sandbox.Limits` of the kernel.")
+    uid = Any(None, allow_none=True, help="uid the kernel runs as (only when grading as root).")
+    confined = Bool(True, help="False runs the kernel unconfined (instructor opt-out).")
+    assignment = Unicode("xray_image")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.transport = "ipc"
+        self.ip = str(self.grading_run.runtime / "kernel")
+        self.connection_file = str(self.grading_run.runtime / "kernel.json")
+        self.autorestart = False  # a kernel that died stays dead: grading goes on without it
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        return KernelSpec(
+            argv=[self.student_python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            display_name="Python 3 (grading sandbox)",
+            language="python",
+            interrupt_mode="message",
+        )
+
+    @property
+    def ipykernel(self) -> bool:
+        return True
+
+    def _mounts(self) -> sandbox.Mounts:
+        prefixes, hidden = sandbox.student_environment(self.student_python)
+        return sandbox.Mounts(
+            workspace=self.grading_run.workspace,
+            release_files=self.grading_run.release_files,
+            answers=self.grading_run.answers,
+            runtime=self.grading_run.runtime,
+            python_prefixes=prefixes,
+            hidden_dirs=hidden,
+            assignment=self.assignment,
+        )
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        if self.uid is not None:
+            os.chown(self.connection_file, self.uid, self.uid)
+        if self.confined:
+            kernel_cmd = sandbox.sandbox_command(kernel_cmd, self._mounts(), self.limits, self.uid)
+            kw["cwd"] = str(self.grading_run.runtime)
+            kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        else:
+            kw["cwd"] = str(self.grading_run.workspace)
+            kw["env"] = {
+                **os.environ,
+                "PYTHONPATH": str(sandbox.KERNEL_SIDE_DIR),
+                "XRAY_ANSWERS_DIR": str(self.grading_run.answers),
+            }
+        await super()._async_launch_kernel(kernel_cmd, **kw)

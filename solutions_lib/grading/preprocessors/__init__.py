@@ -1,0 +1,9 @@
+"""nbgrader preprocessors of the trusted grading pipeline, one per file (configured in nbgrader_config.py)."""
+from .clear_hidden_tests_safely import ClearHiddenTestsSafely
+from .judge_answers import JudgeAnswers
+from .remove_grader_echoes import RemoveGraderEchoes
+from .sandboxed_execute import SandboxedExecute
+from .shorten_graded_tracebacks import ShortenGradedTracebacks
+
+__all__ = ["ClearHiddenTestsSafely", "JudgeAnswers", "RemoveGraderEchoes", "SandboxedExecute",
+           "ShortenGradedTracebacks"]

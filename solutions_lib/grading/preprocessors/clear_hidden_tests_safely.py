@@ -1,0 +1,26 @@
+"""nbgrader's `ClearHiddenTests` for feedback, robust to whatever a submission's cells contain."""
+from __future__ import annotations
+
+from nbgrader.preprocessors import ClearHiddenTests
+from nbgrader.utils import is_grade, is_solution
+
+UNREADABLE = "# (source hidden: this cell's hidden-test markers could not be read)"
+
+
+class ClearHiddenTestsSafely(ClearHiddenTests):
+    """Remove hidden tests from the instructor's test cells only, and never fail.
+
+    A student's own cell may contain the marker text; nbgrader's version
+    then stops the whole feedback run. Here only autograded test cells,
+    whose source comes from the gradebook, are cleared, and if even one of
+    them cannot be parsed its whole source is hidden.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not is_grade(cell) or is_solution(cell):
+            return cell, resources
+        try:
+            self._remove_hidden_test_region(cell)
+        except RuntimeError:
+            cell.source = UNREADABLE
+        return cell, resources

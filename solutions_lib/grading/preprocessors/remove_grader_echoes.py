@@ -1,0 +1,50 @@
+"""Drop outputs in which a submission printed the grader's hidden code back."""
+from __future__ import annotations
+
+import json
+import os
+
+from nbformat.notebooknode import NotebookNode
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from .. import handins
+
+MIN_LINE_LENGTH = 12
+REPLACEMENT = "[output removed by the autograder: it repeated the grader's hidden code]\n"
+
+
+def hidden_lines(notebook) -> set[str]:
+    """The distinctive lines of every hidden test region."""
+    lines = set()
+    for source in handins.hidden_sources(notebook).values():
+        lines.update(line.strip() for line in source.splitlines() if len(line.strip()) >= MIN_LINE_LENGTH)
+    return lines
+
+
+class RemoveGraderEchoes(NbGraderPreprocessor):
+    """Replace any output that contains a line of the hidden tests.
+
+    The kernel necessarily sees the hidden test code it runs, and a
+    submission can print it (IPython's input history, event hooks). Such
+    outputs are replaced so that neither formgrader nor the feedback shows
+    the hidden code.
+    """
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        course = CourseDirectory(config=self.config)
+        source = os.path.join(course.root, course.source_directory, info["assignment"], f"{info['notebook']}.ipynb")
+        self._lines = hidden_lines(handins.read_notebook(source))
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and self._lines:
+            cell.outputs = [self._clean(output) for output in cell.get("outputs", [])]
+        return cell, resources
+
+    def _clean(self, output):
+        text = json.dumps({k: v for k, v in output.items() if k != "metadata"})
+        if any(json.dumps(line)[1:-1] in text or line in text for line in self._lines):
+            return NotebookNode(output_type="stream", name="stdout", text=REPLACEMENT)
+        return output

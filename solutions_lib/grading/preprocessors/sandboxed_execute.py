@@ -1,0 +1,154 @@
+"""Execute a submission in the grading sandbox, with a cap on the whole notebook's time."""
+from __future__ import annotations
+
+import os
+import time
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.client import NotebookClient
+from nbformat.notebooknode import NotebookNode
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Integer, Unicode
+
+from .. import records, sandbox, workspace
+from ..kernel import SandboxedKernelManager
+
+CAP_ERRORS = {"MemoryError": "memory", "BlockingIOError": "processes"}
+
+
+class NotebookTimeout(RuntimeError):
+    """The whole notebook ran past its wall-time cap."""
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's `Execute`, with the kernel in the sandbox and the run's answers collected.
+
+    Every submission runs in a fresh temporary copy of its folder, as its
+    own uid, with the release files read-only, no network, and capped
+    memory, processes, file size and total time. When a cap is hit or the
+    kernel dies, execution stops there, the cell says why, and grading
+    goes on with the answers handed in so far. Afterwards the answers are
+    copied to ``<answers_directory>/<student>/<assignment>/`` with a
+    `records.RunRecord`, and the temporary folder is deleted.
+    """
+
+    sandbox = Bool(True, help=(
+        "Run each kernel in the bubblewrap sandbox. Turn off only if you accept running "
+        "untrusted student code with the grader's rights: grades are then not protected.")
+    ).tag(config=True)
+    student_python = Unicode("", help=(
+        "Python of the student environment (a virtual environment without solutions_lib); "
+        "default: .venv-student/bin/python in the course root, else beside the grader's own "
+        "environment.")
+    ).tag(config=True)
+    memory_limit_mb = Integer(8192, help="Address-space cap of the kernel and each process it starts (MiB).").tag(config=True)
+    max_processes = Integer(256, help="Cap on processes and threads the sandbox may run at once.").tag(config=True)
+    max_file_size_mb = Integer(512, help="Largest file the notebook may write (MiB).").tag(config=True)
+    tmp_size_mb = Integer(1024, help="Size of the sandbox's private /tmp (MiB).").tag(config=True)
+    notebook_timeout = Integer(3600, help="Wall-clock cap for the whole notebook (seconds).").tag(config=True)
+    release_directory = Unicode("", help=(
+        "Folder with the release files the notebook reads (data, helper modules); "
+        "default: the course's release/<assignment>.")
+    ).tag(config=True)
+    answers_directory = Unicode("answers", help=(
+        "Folder, relative to the course root, where each submission's handed-in answers and run "
+        "record are kept (answers/<student>/<assignment>/).")
+    ).tag(config=True)
+
+    def _course(self) -> CourseDirectory:
+        return CourseDirectory(config=self.config)
+
+    def _limits(self) -> sandbox.Limits:
+        return sandbox.Limits(self.memory_limit_mb, self.max_processes, self.max_file_size_mb, self.tmp_size_mb)
+
+    def _student_python(self, course: CourseDirectory) -> str:
+        if self.student_python:
+            return self.student_python
+        in_course = os.path.join(course.root, ".venv-student", "bin", "python")
+        return in_course if os.path.exists(in_course) else sandbox.default_student_python()
+
+    def create_kernel_manager(self):
+        course = self._course()
+        self.km = SandboxedKernelManager(
+            config=self.config,
+            student_python=self._student_python(course),
+            grading_run=self._run,
+            limits=self._limits(),
+            uid=self._uid,
+            confined=self.sandbox,
+            assignment=self._assignment,
+        )
+        return self.km
+
+    def preprocess(self, nb: NotebookNode, resources: dict, km=None):
+        info = resources["nbgrader"]
+        course = self._course()
+        self._assignment = info["assignment"]
+        if self.sandbox:
+            sandbox.require_tools()
+            sandbox.student_environment(self._student_python(course))
+        else:
+            self.log.warning("Grading WITHOUT the sandbox: student code runs with your rights.")
+        self._uid = sandbox.sandbox_uid() if (self.sandbox and os.geteuid() == 0) else None
+        release = self.release_directory or os.path.join(course.root, course.release_directory, self._assignment)
+        self._run = workspace.prepare_run(resources["metadata"]["path"], release, self._uid,
+                                          copy_release=not self.sandbox)
+        store = records.answers_folder(course.root, self.answers_directory, info["student"], self._assignment)
+        record = records.RunRecord(info["student"], self._assignment, self.sandbox,
+                                   skipped_files=self._run.skipped)
+        started = time.monotonic()
+        try:
+            record.stop = self._execute(nb, resources)
+        finally:
+            record.wall_s = round(time.monotonic() - started, 1)
+            record.answers, record.refused = workspace.collect_answers(self._run, store)
+            self._run.remove()
+        record.caps_hit = sorted(self._caps_hit(nb, record.stop))
+        record.write(store)
+        info["answers_dir"] = str(store)
+        info["run_record"] = record
+        return nb, resources
+
+    def _execute(self, nb, resources) -> records.Stop | None:
+        """Run the cells; return why execution stopped early, if it did."""
+        NotebookClient.__init__(self, nb, None)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        self.interrupt_on_timeout = False
+        self.shutdown_kernel = "immediate"
+        deadline = time.monotonic() + self.notebook_timeout
+        self.timeout_func = lambda cell: max(1, int(min(deadline - time.monotonic(), self.timeout or 1e9)))
+        index = 0
+        with self.setup_kernel():
+            self.wait_for_reply(self.kc.kernel_info())
+            try:
+                for index, cell in enumerate(self.nb.cells):
+                    if time.monotonic() > deadline:
+                        raise NotebookTimeout()
+                    self.preprocess_cell(cell, resources, index)
+            except (CellTimeoutError, NotebookTimeout):
+                return self._stopped(index, "time", (
+                    f"The autograder stopped your notebook here: it had run for its whole time "
+                    f"allowance ({self.notebook_timeout} s for the notebook, {self.timeout} s per "
+                    "cell). Cells from here on were not run."))
+            except DeadKernelError:
+                return self._stopped(index, "kernel_died", (
+                    "Your kernel stopped in this cell without a Python error (os._exit, a crash, or "
+                    f"more than the {self.memory_limit_mb} MiB memory cap). Cells from here on were not run."))
+        return None
+
+    def _stopped(self, index: int, reason: str, message: str) -> records.Stop:
+        cell = self.nb.cells[index]
+        if cell.cell_type == "code":
+            cell.outputs.append(NotebookNode(output_type="error", ename="NotebookStopped",
+                                             evalue=message, traceback=[message]))
+        self.log.warning("Execution stopped in cell %d: %s", index, reason)
+        return records.Stop(reason, index, message)
+
+    def _caps_hit(self, nb, stop) -> set:
+        caps = {CAP_ERRORS[o.get("ename")] for cell in nb.cells if cell.cell_type == "code"
+                for o in cell.get("outputs", []) if o.get("ename") in CAP_ERRORS}
+        if stop and stop.reason == "time":
+            caps.add("time")
+        return caps

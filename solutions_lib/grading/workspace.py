@@ -1,0 +1,152 @@
+"""The folders of one sandboxed grading run, and what comes back out of it.
+
+A run gets a fresh temporary folder holding:
+
+* ``workspace/``: a private copy of the submission's own files (never its
+  notebooks, links or saved answers), where the kernel may write;
+* ``answers/``: empty at the start; `xray_handin.hand_in` writes here;
+* ``runtime/``: the kernel's connection file and sockets.
+
+After the kernel has exited, `collect_answers` copies the answer files that
+are plain, reasonably sized ``.npz`` files into the instructor's answers
+store, and the temporary folder is deleted, with everything the submission
+left in it.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ANSWER_FILE = re.compile(r"^[a-z0-9_]+(-[a-z0-9_]+)?\.npz$")
+MAX_ANSWER_BYTES = 256 * 2**20
+MAX_COPIED_FILE_BYTES = 50 * 2**20
+SKIPPED_NAMES = {".grading", ".ipynb_checkpoints", "__pycache__"}
+
+
+@dataclass
+class GradingRun:
+    """Temporary folders of one run (see the module docstring)."""
+
+    root: Path
+    release_files: tuple = ()
+    skipped: list = field(default_factory=list)
+
+    @property
+    def workspace(self) -> Path:
+        return self.root / "workspace"
+
+    @property
+    def answers(self) -> Path:
+        return self.root / "answers"
+
+    @property
+    def runtime(self) -> Path:
+        return self.root / "runtime"
+
+    def remove(self) -> None:
+        """Delete the run's folders, whatever the submission did to their permissions."""
+        def unlock_and_retry(function, path, _):
+            os.chmod(os.path.dirname(path), 0o700)
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.chmod(path, 0o700)
+            function(path)
+
+        shutil.rmtree(self.root, onerror=unlock_and_retry)
+
+
+def release_entries(release_dir) -> tuple:
+    """(host path, name) of each top-level release file the notebook reads (not notebooks)."""
+    release_dir = Path(release_dir)
+    if not release_dir.is_dir():
+        raise FileNotFoundError(
+            f"Release folder {release_dir} not found; run `nbgrader generate_assignment` first."
+        )
+    return tuple(
+        (entry, entry.name) for entry in sorted(release_dir.iterdir())
+        if entry.suffix != ".ipynb" and entry.name not in SKIPPED_NAMES
+    )
+
+
+def _copy_submission_files(source: Path, target: Path, reserved: set, skipped: list) -> None:
+    """Copy plain files and folders, skipping links, notebooks, reserved names and big files."""
+    for entry in os.scandir(source):
+        if entry.name in SKIPPED_NAMES or entry.name in reserved or entry.name.endswith(".ipynb"):
+            continue
+        if entry.is_symlink():
+            skipped.append(f"{entry.name} (a link)")
+        elif entry.is_dir(follow_symlinks=False):
+            (target / entry.name).mkdir()
+            _copy_submission_files(Path(entry.path), target / entry.name, set(), skipped)
+        elif entry.is_file(follow_symlinks=False):
+            if entry.stat(follow_symlinks=False).st_size > MAX_COPIED_FILE_BYTES:
+                skipped.append(f"{entry.name} (larger than {MAX_COPIED_FILE_BYTES // 2**20} MB)")
+            else:
+                shutil.copyfile(entry.path, target / entry.name, follow_symlinks=False)
+
+
+def _give_to(path: Path, uid: int | None) -> None:
+    if uid is None:
+        return
+    for folder, dirs, files in os.walk(path):
+        os.chown(folder, uid, uid)
+        for name in files:
+            os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
+
+
+def prepare_run(submission_dir, release_dir, uid: int | None, copy_release: bool = False) -> GradingRun:
+    """Make the run folders; ``uid`` (when grading as root) becomes their owner.
+
+    The release files are mounted over the workspace by the sandbox; only
+    an unconfined run (``copy_release``) gets copies of them instead.
+    """
+    run = GradingRun(Path(tempfile.mkdtemp(prefix="xray-grade-")), release_entries(release_dir))
+    os.chmod(run.root, 0o711)
+    for folder in (run.workspace, run.answers, run.runtime):
+        folder.mkdir()
+    reserved = {name for _, name in run.release_files}
+    _copy_submission_files(Path(submission_dir), run.workspace, reserved, run.skipped)
+    for host, name in run.release_files:
+        target = run.workspace / name
+        if copy_release:
+            shutil.copytree(host, target) if host.is_dir() else shutil.copyfile(host, target)
+        else:  # mount points for the read-only release files
+            target.mkdir() if host.is_dir() else target.touch()
+    for folder in (run.workspace, run.answers, run.runtime):
+        _give_to(folder, uid)
+    return run
+
+
+def collect_answers(run: GradingRun, store: Path) -> tuple[list, list]:
+    """Copy acceptable answer files into ``store`` (emptied first).
+
+    Returns (answer keys copied, reasons files were refused). Only regular
+    files with a plain name and a sane size are taken; they are opened
+    without following links.
+    """
+    if store.exists():
+        shutil.rmtree(store)
+    store.mkdir(parents=True)
+    taken, refused = [], []
+    for entry in os.scandir(run.answers):
+        if not ANSWER_FILE.match(entry.name):
+            refused.append(f"{entry.name!r}: not an answer file name")
+            continue
+        try:
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as exc:
+            refused.append(f"{entry.name}: {exc.strerror}")
+            continue
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ANSWER_BYTES:
+                refused.append(f"{entry.name}: not a regular file of at most {MAX_ANSWER_BYTES // 2**20} MB")
+                continue
+            with open(store / entry.name, "wb") as copy:
+                shutil.copyfileobj(handle, copy)
+        taken.append(entry.name[: -len(".npz")])
+    return sorted(taken), refused
