@@ -1,14 +1,20 @@
-"""End-to-end check of source/xray_image/skyviewer.py in JupyterLab + Chromium.
+"""End-to-end check of the sky viewer (source/xray_image/skyviewer/) in
+JupyterLab + Chromium.
 
 Starts JupyterLab on 127.0.0.1 (free port, token) in a temp dir holding a
 small notebook and a synthetic Chandra-like image, drives it with Playwright
-in headless Chromium with every non-localhost request aborted, draws a circle
-and a box by clicking on two sources, and checks the DS9 string.
+in headless Chromium with every non-localhost request aborted, and checks what
+a student meets: the first view shows at least one screen pixel per image
+pixel; a size typed after placing a circle applies to the next circle, not to
+the one placed; a shape is resized only after it is selected, and the
+selection is visible (yellow on the map, a yellow frame round the size
+fields naming the shape); the DS9 text box is read-only; the kernel's
+``viewer.region_string()`` equals the text box.
 
 Swap the notebook: override the ``viewer_notebook`` fixture (it returns a
 ``NotebookUnderTest``) or set SKYVIEWER_TEST_NOTEBOOK=path/to/notebook.ipynb
 (+ SKYVIEWER_TEST_FITS for the image it shows, SKYVIEWER_TEST_SOURCES for
-"ra,dec;ra,dec" sky positions to click). Such a notebook must create a
+"ra,dec;ra,dec[;ra,dec]" sky positions: two circles, and a box on the third). Such a notebook must create a
 viewer named ``viewer``; a copy with a cell printing
 ``viewer.region_string()`` appended is written beside it as
 ``skyviewer-test-<name>.ipynb`` (so relative data paths work) and removed after.
@@ -128,7 +134,7 @@ def viewer_notebook(tmp_path) -> NotebookUnderTest:
     fits_path = root / "image.fits"
     write_synthetic_image(fits_path)
     wcs = synthetic_wcs()
-    sky = wcs.pixel_to_world([SOURCES[0][0], SOURCES[1][0]], [SOURCES[0][1], SOURCES[1][1]])
+    sky = wcs.pixel_to_world([x for x, _, _ in SOURCES[:3]], [y for _, y, _ in SOURCES[:3]])
     targets = [(float(c.icrs.ra.deg), float(c.icrs.dec.deg)) for c in sky]
     cells = [
         _cell(f"import sys\nsys.path.insert(0, {str(SOURCE_DIR)!r})\n"
@@ -219,7 +225,96 @@ def _map_pixels(png_bytes: bytes) -> np.ndarray:
     return np.asarray(Image.open(BytesIO(png_bytes)).convert("RGB"), dtype=float)
 
 
+def _start_session(base: str, token: str, nb_name: str) -> None:
+    """Start the notebook's kernel before the page opens it, so JupyterLab
+    attaches to it instead of asking which kernel to use."""
+    body = json.dumps({"path": nb_name, "name": nb_name, "type": "notebook",
+                       "kernel": {"name": "python3"}}).encode()
+    request = urllib.request.Request(
+        f"{base}/api/sessions", data=body, method="POST",
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=60).close()
+
+
+class ViewerPage:
+    """The viewer in the page, driven as a student would."""
+
+    def __init__(self, page, mapdiv):
+        self.page, self.map = page, mapdiv
+        self.root = page.locator(".skyviewer").first
+        self.text = page.locator(".skyviewer-regions").first
+        self.sizes = page.locator(".skyviewer-sizes").first
+
+    def model(self, expression: str, *args):
+        """Evaluate ``expression`` with ``m`` the widget's model."""
+        return self.map.evaluate(f"(el, args) => {{ const m = el.__skyviewer.model; "
+                                 f"return {expression}; }}", list(args))
+
+    def wait_model(self, expression: str, *args, timeout: int = 30_000) -> None:
+        self.page.wait_for_function(
+            f"(args) => {{ const el = document.querySelector('.skyviewer-map');"
+            f" const m = el.__skyviewer.model; return {expression}; }}",
+            arg=list(args), timeout=timeout)
+
+    def tool(self, name: str) -> None:
+        self.page.locator(f".skyviewer-tool[data-tool={name}]").click()
+        self.wait_model("m.get('tool') === args[0]", name)
+
+    def field(self, name: str):
+        return self.page.locator(f".skyviewer-size[data-size={name}]")
+
+    def type_size(self, name: str, value: float) -> None:
+        """Type a size and press Enter; wait until the kernel has it."""
+        self.field(name).fill(str(value))
+        self.field(name).press("Enter")
+        self.wait_model("Math.abs(m.get('sizes')[args[0]] - args[1]) < 1e-9", name, value)
+
+    def screen_xy(self, ra: float, dec: float) -> tuple[int, int]:
+        x, y = self.map.evaluate("(el, p) => el.__skyviewer.aladin.world2pix(p[0], p[1])", [ra, dec])
+        return round(x), round(y)
+
+    def click_sky(self, ra: float, dec: float):
+        """Click on the map where (ra, dec) is; returns what Aladin says
+        lies under the clicked screen pixel."""
+        self.map.scroll_into_view_if_needed()
+        x, y = self.screen_xy(ra, dec)
+        box = self.map.bounding_box()
+        assert 0 < x < box["width"] and 0 < y < box["height"], f"({ra}, {dec}) is off the map"
+        under = self.map.evaluate("(el, p) => el.__skyviewer.aladin.pix2world(p[0], p[1])", [x, y])
+        self.page.mouse.click(box["x"] + x, box["y"] + y)
+        return under
+
+    def place(self, ra: float, dec: float):
+        count = self.model("m.get('shapes').length")
+        under = self.click_sky(ra, dec)
+        self.wait_model("m.get('shapes').length === args[0]", count + 1)
+        return under
+
+    def regions(self):
+        from regions import Regions
+
+        self.wait_model("document.querySelector('.skyviewer-regions').value === m.get('region_text')")
+        return Regions.parse(self.text.input_value(), format="ds9")
+
+    def radii(self) -> list[float]:
+        return [round(r.radius.to_value("arcsec"), 3) for r in self.regions() if hasattr(r, "radius")]
+
+    def screen_pixels_per_image_pixel(self, pixel_deg: float) -> float:
+        return self.map.evaluate(
+            "(el, p) => { const a = el.__skyviewer.aladin; const [ra, dec] = a.getRaDec();"
+            " const u = a.world2pix(ra, dec), v = a.world2pix(ra, dec + p);"
+            " return Math.hypot(v[0] - u[0], v[1] - u[1]); }", pixel_deg)
+
+
+def _yellow_pixels(png_bytes: bytes) -> int:
+    """Pixels of the selection colour (#ffd700, drawn 4 px wide) in a screenshot."""
+    pix = _map_pixels(png_bytes)
+    r, g, b = pix[..., 0], pix[..., 1], pix[..., 2]
+    return int(((r > 220) & (g > 180) & (g < 240) & (b < 80)).sum())
+
+
 def test_viewer_in_jupyterlab(jupyterlab, viewer_notebook, tmp_path):
+    from astropy.coordinates import SkyCoord
     from astropy.io import fits
     from astropy.wcs import WCS
     from playwright.sync_api import sync_playwright
@@ -227,7 +322,12 @@ def test_viewer_in_jupyterlab(jupyterlab, viewer_notebook, tmp_path):
 
     base, token = jupyterlab
     nb_name = viewer_notebook.path.name
-    blocked, errors = [], []
+    targets = viewer_notebook.click_targets
+    assert len(targets) >= 2, "need two sky positions to click"
+    with fits.open(viewer_notebook.fits_path) as hdul:
+        wcs = WCS(hdul[0].header).celestial
+    pixel_deg = float(np.max(np.abs(wcs.proj_plane_pixel_scales()[0].to_value("deg"))))
+    blocked, errors, console = [], [], []
 
     def only_localhost(route):
         url = route.request.url
@@ -238,6 +338,7 @@ def test_viewer_in_jupyterlab(jupyterlab, viewer_notebook, tmp_path):
             route.abort()
 
     ARTIFACTS.mkdir(exist_ok=True)
+    _start_session(base, token, nb_name)
     with sync_playwright() as pw:
         browser = pw.chromium.launch_persistent_context(
             user_data_dir=str(tmp_path / "chrome-profile"),
@@ -247,15 +348,13 @@ def test_viewer_in_jupyterlab(jupyterlab, viewer_notebook, tmp_path):
             browser.route("**/*", only_localhost)
             page = browser.new_page()
             page.on("pageerror", lambda e: errors.append(str(e)))
-            # JupyterLab sometimes asks for a kernel although the notebook names one
+            page.on("console", lambda m: console.append(f"{m.type}: {m.text[:500]}"))
+            # should the kernel dialog still appear, keep the running kernel
             page.add_locator_handler(
                 page.locator(".jp-Dialog", has_text="Select Kernel"),
                 lambda dlg: dlg.locator(".jp-mod-accept").click())
-            console = []
-            page.on("console", lambda m: console.append(f"{m.type}: {m.text[:500]}"))
             page.goto(f"{base}/lab/tree/{nb_name}?token={token}", timeout=120_000)
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-            # wait for the kernel before running
             page.wait_for_function(
                 "() => { const s = document.querySelector('.jp-Notebook-ExecutionIndicator');"
                 " return s && s.getAttribute('data-status') === 'idle'; }",
@@ -267,45 +366,70 @@ def test_viewer_in_jupyterlab(jupyterlab, viewer_notebook, tmp_path):
             assert mapdiv.get_attribute("data-state") == "ready", mapdiv.inner_text()
             page.wait_for_timeout(1500)  # let WebGL draw the image
             mapdiv.scroll_into_view_if_needed()
+            viewer = ViewerPage(page, mapdiv)
 
-            # --- the image is on the canvas -------------------------------
+            # --- the image is on the canvas, zoomed so faint sources show -----
             pix = _map_pixels(mapdiv.screenshot())
             h, w = pix.shape[:2]
             centre = pix[h // 4: 3 * h // 4, w // 4: 3 * w // 4]
             assert centre.std() > 10, "map looks uniform (image not drawn?)"
             assert len(np.unique(centre.reshape(-1, 3), axis=0)) >= 4
             assert page.locator(".skyviewer-error").count() == 0
-            assert "error" not in mapdiv.inner_text().lower()
+            zoom = viewer.screen_pixels_per_image_pixel(pixel_deg)
+            assert 1.0 <= zoom < 1.5, f"first view: {zoom:.3f} screen pixels per image pixel"
 
-            # --- draw: circle on source 1, box on source 2 -----------------
-            box = mapdiv.bounding_box()
-            clicks = []
-            sizes = {"circle": {'radius (")': "40"},
-                     "box": {'box w (")': "150", 'box h (")': "60", "angle (°)": "30"}}
-            for mode, (ra, dec) in zip(("circle", "box"), viewer_notebook.click_targets):
-                page.locator(".skyviewer-mode button", has_text=mode).click()
-                for label, value in sizes[mode].items():
-                    field = page.locator(".skyviewer .widget-inline-hbox", has_text=label)
-                    field.locator("input").fill(value)
-                    field.locator("input").press("Enter")
-                page.wait_for_timeout(300)
-                cx, cy = mapdiv.evaluate(
-                    "(el, p) => el.__skyviewer.aladin.world2pix(p[0], p[1])", [ra, dec])
-                cx, cy = round(cx), round(cy)
-                click_sky = mapdiv.evaluate(
-                    "(el, p) => el.__skyviewer.aladin.pix2world(p[0], p[1])", [cx, cy])
-                page.mouse.click(box["x"] + cx, box["y"] + cy)
-                clicks.append((mode, (ra, dec), click_sky))
-                page.wait_for_timeout(800)
-            page.wait_for_function(
-                "() => { const t = document.querySelector('.skyviewer-regions textarea');"
-                " return t && t.value.includes('circle(') && t.value.includes('box('); }",
-                timeout=30_000)
-            text_in_page = page.locator(".skyviewer-regions textarea").input_value()
-            page.wait_for_timeout(1000)  # overlays drawn
-            page.locator(".skyviewer").first.screenshot(path=str(ARTIFACTS / "viewer.png"))
+            # --- a size typed after placing a circle is for the next one ----
+            viewer.tool("circle")
+            assert viewer.sizes.get_attribute("data-target") == "new"
+            viewer.type_size("radius", 12)
+            clicks = [("circle", targets[0], viewer.place(*targets[0]))]
+            assert viewer.model("m.get('selected')") == -1  # placing does not select
+            viewer.type_size("radius", 20)
+            assert viewer.radii() == [12.0], "typing a size changed the circle already placed"
+            clicks.append(("circle", targets[1], viewer.place(*targets[1])))
+            assert viewer.radii() == [12.0, 20.0]
+            if len(targets) > 2:
+                viewer.tool("box")
+                for name, value in (("width", 150), ("height", 60), ("angle", 30)):
+                    viewer.type_size(name, value)
+                clicks.append(("box", targets[2], viewer.place(*targets[2])))
 
-            # --- the kernel agrees: run the print cell ---------------------
+            # --- select the first circle explicitly, then resize it ---------
+            viewer.tool("select")
+            viewer.click_sky(*targets[0])
+            viewer.wait_model("m.get('selected') === 0")
+            assert viewer.sizes.get_attribute("data-target") == "selected"
+            legend = viewer.sizes.locator("legend")
+            assert legend.is_visible() and "circle #1" in legend.inner_text()
+            assert page.locator(".skyviewer-deselect").is_visible()
+            assert viewer.field("radius").input_value() == "12"
+            assert viewer.field("width").is_disabled()  # a circle has no width
+            viewer.type_size("radius", 30)
+            assert viewer.radii() == [30.0, 20.0], "resizing changed the wrong circle"
+            page.wait_for_timeout(800)  # overlay redrawn
+            assert _yellow_pixels(mapdiv.screenshot()) > 50, "selected shape not highlighted"
+            frame = viewer.sizes.evaluate("el => getComputedStyle(el).borderTopColor")
+            assert frame == "rgb(255, 215, 0)", frame
+            viewer.root.screenshot(path=str(ARTIFACTS / "viewer.png"))
+
+            # --- the DS9 text box is read-only ------------------------------
+            before = viewer.text.input_value()
+            assert viewer.text.evaluate("el => el.readOnly")
+            viewer.text.click()
+            page.keyboard.type("typed by a student")
+            page.keyboard.press("Backspace")
+            assert viewer.text.input_value() == before
+            assert "read-only" in page.locator(".skyviewer-regions-head label").inner_text()
+
+            # --- deselect: the fields are for new shapes again --------------
+            page.locator(".skyviewer-deselect").click()
+            viewer.wait_model("m.get('selected') === -1")
+            assert viewer.sizes.get_attribute("data-target") == "new"
+            assert not page.locator(".skyviewer-deselect").is_visible()
+            assert viewer.field("radius").input_value() == "20"
+            text_in_page = viewer.text.input_value()
+
+            # --- the kernel agrees: run the print cell ----------------------
             last = page.locator(".jp-Notebook .jp-Cell").last
             last.locator(".jp-InputArea-editor").click()
             page.keyboard.press("Control+Enter")
@@ -321,26 +445,25 @@ def test_viewer_in_jupyterlab(jupyterlab, viewer_notebook, tmp_path):
             browser.close()
 
     assert printed.strip() == text_in_page.strip()
-    assert text_in_page.startswith("# Region file format: DS9\nfk5\n")
     regs = Regions.parse(text_in_page, format="ds9")
-    assert [type(r) for r in regs] == [CircleSkyRegion, RectangleSkyRegion]
-    with fits.open(viewer_notebook.fits_path) as hdul:
-        wcs = WCS(hdul[0].header).celestial
-    from astropy.coordinates import SkyCoord
-
-    assert abs(regs[0].radius.to_value("arcsec") - 40) < 1e-6
-    assert abs(regs[1].width.to_value("arcsec") - 150) < 1e-6
-    assert abs(regs[1].height.to_value("arcsec") - 60) < 1e-6
-    assert abs(regs[1].angle.to_value("deg") - 30) < 1e-6
-    for reg, (mode, (ra, dec), click_sky) in zip(regs, clicks):
+    kinds = [CircleSkyRegion, CircleSkyRegion, RectangleSkyRegion][:len(clicks)]
+    assert [type(r) for r in regs] == kinds
+    assert regs[0].radius.to_value("arcsec") == pytest.approx(30, abs=1e-4)
+    assert regs[1].radius.to_value("arcsec") == pytest.approx(20, abs=1e-4)
+    if len(regs) > 2:
+        assert regs[2].width.to_value("arcsec") == pytest.approx(150, abs=1e-4)
+        assert regs[2].height.to_value("arcsec") == pytest.approx(60, abs=1e-4)
+        assert regs[2].angle.to_value("deg") == pytest.approx(30)
+    for reg, (kind, (ra, dec), under) in zip(regs, clicks):
         # 1. the region is where Aladin says the clicked canvas pixel is
-        clicked = SkyCoord(click_sky[0], click_sky[1], unit="deg", frame="icrs")
-        assert reg.center.separation(clicked).arcsec < 0.2 * PIXEL_SCALE, mode
-        # 2. ... and that is on the source we aimed at, in image pixels
+        clicked = SkyCoord(under[0], under[1], unit="deg", frame="icrs")
+        assert reg.center.separation(clicked).arcsec < 0.2 * PIXEL_SCALE, kind
+        # 2. ... and that is on the source aimed at, in image pixels
         got = np.array(reg.center.to_pixel(wcs))
         want = np.array(SkyCoord(ra, dec, unit="deg").to_pixel(wcs))
-        assert np.hypot(*(got - want)) < 2.0, (mode, got, want)
+        assert np.hypot(*(got - want)) < 2.0, (kind, got, want)
     # nothing left the machine, and the page had no JS errors of ours
     assert not [u for u in blocked if u.startswith(base)]
     assert not [e for e in errors if "skyviewer" in e.lower() or "aladin" in e.lower()], errors
-    print("blocked non-local requests:", blocked)
+    print(f"first view: {zoom:.3f} screen pixels per image pixel; "
+          f"blocked non-local requests: {blocked}")

@@ -320,7 +320,7 @@ async function render({ model, el }) {
 
   const overlay = A.graphicOverlay({ name: "regions", lineWidth: 2 });
   aladin.addOverlay(overlay);
-  map.__skyviewer = { aladin, A, overlay }; // for the browser test and the console
+  map.__skyviewer = { aladin, A, overlay, model }; // for the browser test and the console
   const colours = shapeColours(root);
   redraw = () => drawShapes(A, overlay, model.get("shapes"), model.get("selected"), colours);
 
