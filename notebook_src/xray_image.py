@@ -101,8 +101,8 @@ def show_image(ax, image, title, label, **imshow_options):
 #
 # * **On your own computer or a course server**, the data sets live in the folder `data/`
 #   next to this notebook, one sub-folder per data set.
-# * **In Google Colab**, first copy the whole course folder (this notebook, `skyviewer.py`,
-#   `skyviewer_assets/` and `data/`) to a folder `xray_image` at the top of your Google Drive,
+# * **In Google Colab**, first copy the whole course folder (this notebook, the folders
+#   `skyviewer/` and `data/`) to a folder `xray_image` at the top of your Google Drive,
 #   so that your files sit in `MyDrive/xray_image/data/<your data set>/`. The next cell asks for
 #   permission to mount your Drive and reads from there.
 
@@ -260,27 +260,55 @@ print("imx:", data["imx"].min(), "to", data["imx"].max(), "   imy:", data["imy"]
 # ### Your turn: draw your mask
 #
 # Run the next cell. It shows your image in a sky viewer (Aladin Lite, running inside the
-# notebook). Scroll to zoom, drag to pan; the sky coordinates under the cursor are shown on the
-# map.
+# notebook). It starts zoomed to the chips in use, with each image pixel at least one screen
+# pixel so that faint sources show. Scroll to zoom, drag to pan; the sky coordinates under the
+# cursor are shown on the map.
 #
-# * **Circles for point sources.** Pick the *circle* tool, set its radius (in arcseconds) and
-#   click on each clear source. Sources far from the centre are broader, so give them bigger
-#   circles. Do not hunt for every bump: the background has random bumps too, and masking them
-#   only throws data away. Never mask the centre of the cluster.
-# * **Boxes for chips.** Pick the *box* tool, set width, height and rotation angle, and click to
-#   place it. The controls also resize the selected shape (the last one placed, or one chosen
-#   with *select*). Which chips to cover:
-#   * if four chips form a **2 x 2 square** (the ACIS-I layout), cover any chip outside the square;
-#   * if the chips form a **row** (ACIS-S), keep only the **two chips that are clearly brighter**
+# * **Circles for point sources.** Pick *Circle*, type a radius (in arcseconds) in the size
+#   fields and click on each clear source. Sources far from the centre are broader, so give them
+#   bigger circles. Do not hunt for every bump: the background has random bumps too, and masking
+#   them only throws data away. Never mask the centre of the cluster.
+# * **Boxes only where needed.** Many images need no box at all. A box covers a chip you do not
+#   want or a readout streak: pick *Box*, type its width, height and rotation angle, and click to
+#   place it.
+#   * If four chips form a **2 x 2 square** (the ACIS-I layout), cover any chip outside the
+#     square; with no chip outside it, you need no box for chips.
+#   * If the chips form a **row** (ACIS-S), keep only the **two chips that are clearly brighter**
 #     than the rest and cover all the others.
-#   * If your image has a readout streak, cover it with a thin box as well.
-# * **Undo**, **delete** and **clear** fix mistakes.
-# * The box under the map lists your regions in DS9 format and updates as you draw. Copy all of
-#   it into `region_string` in the cell after the viewer. To continue editing later, run
-#   `viewer.load_regions(region_string)`.
+#   * If your image has a readout streak (a thin bright line through a bright source), cover it
+#     with a thin box.
+# * **The size fields are for the next shape.** Typing a size never changes a shape already
+#   placed. To resize one, pick *Select* and click on the shape: it turns yellow, a yellow frame
+#   round the size fields names it, and what you type now changes that shape. *Deselect* (or Esc,
+#   or picking *Circle* or *Box* again) ends the editing.
+# * **Undo**, **Delete selected** and **Clear all** fix mistakes.
+# * The read-only box under the map lists your regions in DS9 format and updates as you draw.
+#   Copy all of it (the *Copy* button, or select it and press Ctrl+C) into `region_string` in
+#   the cell after the viewer. To continue editing later, run `viewer.load_regions(region_string)`.
 #
-# Gaps and bad columns need no boxes: the exposure cut below removes them. If you already use
-# SAOImage DS9, a region list saved from it in `fk5` coordinates works as well.
+# Gaps and bad columns need no boxes: the exposure cut below removes them.
+#
+# **Without the viewer.** The map needs a browser with WebGL2; it shows nothing when the notebook
+# runs without a browser (on a server, or converted to a script), and it cannot be used with a
+# screen reader. Any list of DS9 regions in sky coordinates (`fk5`, `j2000` or `icrs`) works in
+# `region_string`, so you can also:
+#
+# * draw the regions in SAOImage DS9 on the same image file and save them in `fk5` coordinates,
+#   then paste the text of the saved file;
+# * or find the sources' pixel positions yourself (for example with `plt.imshow(im)` and the
+#   cursor read-out, or by listing the brightest pixels of `im`) and convert them with the
+#   image's WCS, here for two sources at 0-based pixels (412, 388) and (590, 211):
+#
+#   ```python
+#   import astropy.units as u
+#   from regions import CircleSkyRegion, Regions
+#
+#   centres = WCS(imfits[0].header).celestial.pixel_to_world([412, 590], [388, 211])
+#   print(Regions([CircleSkyRegion(c, 12 * u.arcsec) for c in centres]).serialize(format="ds9"))
+#   ```
+#
+#   A box, when you need one, is `RectangleSkyRegion(centre, width, height, angle)` from the
+#   same package.
 
 # %%
 from skyviewer import SkyViewer
@@ -831,7 +859,7 @@ plot_chain_traces(chains, paramnames)
 # %% nbgrader={"grade": true, "grade_id": "test_chains_format", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 ### BEGIN HIDDEN TESTS
 from xray_handin import hand_in
-hand_in("chains-single", chains=chains)
+hand_in("chains-single", chains=chains, goodpix=data.get("goodpix", []))
 ### END HIDDEN TESTS
 chains_checked = chains_as_array(chains, paramnames)
 print(f"{chains_checked.shape[0]} chains of {chains_checked.shape[1]} samples each")
@@ -850,7 +878,7 @@ assert np.all(neff > 200), f"Too few effective samples ({neff}); run the chains 
 # %% nbgrader={"grade": true, "grade_id": "test_posterior_single", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 ### BEGIN HIDDEN TESTS
 from xray_handin import hand_in
-hand_in("posterior-single", chains=chains)
+hand_in("posterior-single", chains=chains, goodpix=data.get("goodpix", []))
 ### END HIDDEN TESTS
 single_medians = dict(zip(paramnames, np.median(chains_as_array(chains, paramnames).reshape(-1, 6), axis=0)))
 print("posterior medians:", ", ".join(f"{k} = {v:.4g}" for k, v in single_medians.items()))
@@ -921,7 +949,7 @@ plot_chain_traces(chains2, paramnames2)
 # %% nbgrader={"grade": true, "grade_id": "test_chains2_format", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 ### BEGIN HIDDEN TESTS
 from xray_handin import hand_in
-hand_in("chains-double", chains=chains2)
+hand_in("chains-double", chains=chains2, goodpix=data.get("goodpix", []))
 ### END HIDDEN TESTS
 chains2_checked = chains_as_array(chains2, paramnames2)
 print(f"{chains2_checked.shape[0]} chains of {chains2_checked.shape[1]} samples each")
@@ -935,7 +963,7 @@ assert np.all(neff2 > 150), f"Too few effective samples ({neff2}); run the chain
 # %% nbgrader={"grade": true, "grade_id": "test_posterior_double", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 ### BEGIN HIDDEN TESTS
 from xray_handin import hand_in
-hand_in("posterior-double", chains=chains2)
+hand_in("posterior-double", chains=chains2, goodpix=data.get("goodpix", []))
 ### END HIDDEN TESTS
 double_medians = dict(zip(paramnames2, np.median(chains_as_array(chains2, paramnames2).reshape(-1, 9), axis=0)))
 print("posterior medians:", ", ".join(f"{k} = {v:.4g}" for k, v in double_medians.items()))
@@ -1009,7 +1037,7 @@ DIC2 = solutions_lib.fitting.compute_dic(chains2, data, model="double")
 # %% nbgrader={"grade": true, "grade_id": "test_dic", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 ### BEGIN HIDDEN TESTS
 from xray_handin import hand_in
-hand_in("dic", DIC1=DIC1, DIC2=DIC2)
+hand_in("dic", DIC1=DIC1, DIC2=DIC2, chains=chains, chains2=chains2, goodpix=data.get("goodpix", []))
 ### END HIDDEN TESTS
 print("DIC, one beta component: ", DIC1)
 print("DIC, two beta components:", DIC2)
