@@ -59,6 +59,7 @@ def test_shape_validates_and_resizes_only_its_own_sizes():
     assert circle.resized(width=99) is circle  # a circle has no width
     box = Shape("box", RA0, DEC0, width=10, height=4, angle=-30)
     assert box.angle == 330.0 and box.sizes == {"width": 10, "height": 4, "angle": 330.0}
+    assert box.reach == pytest.approx(np.hypot(5, 2)) and circle.reach == 5
     assert Shape.new("box", RA0, DEC0, Sizes(radius=3, width=8, height=2, angle=5)) == \
         Shape("box", RA0, DEC0, width=8, height=2, angle=5)
     with pytest.raises(ValueError, match="unknown size"):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from astropy.coordinates import SkyCoord
 from astropy.wcs import WCS
 
 from .ds9 import read_ds9, write_ds9
@@ -116,8 +117,16 @@ class RegionEditor:
     def select_at(self, ra: float, dec: float) -> int | None:
         """Select the shape under the sky position (the smallest one where
         shapes overlap); deselect when there is none. Returns the index."""
-        hits = [i for i, shape in enumerate(self._shapes)
-                if shape.contains(ra, dec, self.wcs, tolerance=PICK_TOLERANCE)]
+        if not self._shapes:
+            self.select(None)
+            return None
+        centres = SkyCoord([s.ra for s in self._shapes], [s.dec for s in self._shapes],
+                           unit="deg", frame="icrs")
+        distance = centres.separation(SkyCoord(ra, dec, unit="deg", frame="icrs")).arcsec
+        near = [i for i, shape in enumerate(self._shapes)
+                if distance[i] <= shape.reach + PICK_TOLERANCE]  # cheap test first
+        hits = [i for i in near
+                if self._shapes[i].contains(ra, dec, self.wcs, tolerance=PICK_TOLERANCE)]
         best = min(hits, key=lambda i: self._shapes[i].area) if hits else None
         self.select(best)
         return best

@@ -111,6 +111,13 @@ class Shape:
         return {name: getattr(self, name) for name in SIZE_FIELDS[self.kind]}
 
     @property
+    def reach(self) -> float:
+        """Largest distance (arcsec) from the centre to a point of the shape."""
+        if self.kind == "circle":
+            return self.radius
+        return math.hypot(self.width, self.height) / 2.0
+
+    @property
     def area(self) -> float:
         """Area in square arcsec (to pick the smallest of overlapping shapes)."""
         if self.kind == "circle":
