@@ -427,6 +427,11 @@ def test_viewer_in_jupyterlab(jupyterlab, viewer_notebook, tmp_path):
             assert viewer.sizes.get_attribute("data-target") == "new"
             assert not page.locator(".skyviewer-deselect").is_visible()
             assert viewer.field("radius").input_value() == "20"
+            # ... and Esc after picking a shape on the map deselects it too
+            viewer.click_sky(*targets[1])
+            viewer.wait_model("m.get('selected') === 1")
+            page.keyboard.press("Escape")
+            viewer.wait_model("m.get('selected') === -1")
             text_in_page = viewer.text.input_value()
 
             # --- the kernel agrees: run the print cell ----------------------

@@ -171,7 +171,10 @@ function buildControls() {
 
 async function render({ model, el }) {
   const root = h("div", { class: "skyviewer" });
-  const map = h("div", { class: "skyviewer-map", dataset: { state: "loading" } });
+  // focusable, so that Esc pressed after clicking on the map reaches the widget
+  const map = h("div", { class: "skyviewer-map", tabIndex: 0, "aria-label": "Sky map",
+                         dataset: { state: "loading" } });
+  map.addEventListener("pointerdown", () => map.focus({ preventScroll: true }));
   map.style.height = `${model.get("height")}px`;
   const ui = buildControls();
   root.append(map, ui.toolbar, ui.sizes, ui.status, ui.textHead, ui.text);
