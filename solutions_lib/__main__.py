@@ -2,14 +2,15 @@
 
 Data: ``mock`` (simulate one observation), ``datasets`` (build and summarise
 the course data sets). Inference: ``fit`` (fit one model to one data set),
-``reference`` (recompute the stored reference answers). Course: ``release``
-(regenerate the student version), ``demo`` (autograde the reference
-solution), ``regrade`` (re-verify autograded submissions outside the kernel).
+``reference`` (recompute the stored reference answers). Course: ``assign``
+(give each student a data set), ``release`` (regenerate the student
+version), ``demo`` (autograde the reference solution), ``regrade``
+(re-judge autograded submissions from their saved answers).
 """
 import argparse
 import sys
 
-from . import course, fit_cli, summary
+from . import assign, course, fit_cli, summary
 from .grading import regrade
 from .mock import cli as mock_cli
 
@@ -24,6 +25,7 @@ def main(argv=None) -> int:
     summary.add_parser(subparsers)
     fit_cli.add_fit_parser(subparsers)
     fit_cli.add_reference_parser(subparsers)
+    assign.add_parser(subparsers)
     course.add_parsers(subparsers)
     regrade.add_parser(subparsers)
     args = parser.parse_args(argv)

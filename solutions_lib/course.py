@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .grading.records import gradebook_url
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "xray_image"
 NOTEBOOK = "xray_image"
@@ -34,11 +36,6 @@ def nbgrader(course_root, *args: str) -> None:
         )
 
 
-def gradebook_url(course_root) -> str:
-    """The nbgrader database of the course in ``course_root``."""
-    return f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}"
-
-
 def copy_course(destination) -> Path:
     """Copy ``source/`` and the nbgrader config into an empty course root."""
     destination = Path(destination)
@@ -54,19 +51,24 @@ def generate_release(course_root, with_db=True) -> Path:
     return Path(course_root) / "release" / ASSIGNMENT
 
 
-def submit(course_root, student: str, notebook_path) -> Path:
-    """Place a notebook as ``student``'s submission of the assignment."""
+def submit(course_root, student: str, notebook_path, extra_files=()) -> Path:
+    """Place a notebook (and any files of the student's own) as ``student``'s submission."""
     folder = Path(course_root) / "submitted" / student / ASSIGNMENT
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(notebook_path, folder / f"{NOTEBOOK}.ipynb")
+    for extra in extra_files:
+        shutil.copy(extra, folder / Path(extra).name)
     (folder / "timestamp.txt").write_text(time.strftime("%Y-%m-%d %H:%M:%S.000000 UTC", time.gmtime()))
     return folder
 
 
-def autograde(course_root, student: str | None = None) -> None:
-    """Autograde one student's submission, or every submission if ``student`` is None."""
+def autograde(course_root, student: str | None = None, *options: str) -> None:
+    """Autograde one student's submission, or every submission if ``student`` is None.
+
+    ``options`` are passed on to nbgrader (e.g. ``--SandboxedExecute.notebook_timeout=60``).
+    """
     who = ["--student", student] if student else []
-    nbgrader(course_root, "autograde", ASSIGNMENT, *who, "--force", "--db", gradebook_url(course_root))
+    nbgrader(course_root, "autograde", ASSIGNMENT, *who, "--force", "--db", gradebook_url(course_root), *options)
 
 
 def generate_feedback(course_root, student: str) -> Path:

@@ -40,7 +40,10 @@ def insert_after(notebook, predicate, code: str):
     """Insert an unmarked code cell (a student's own cell) after a matching cell."""
     notebook = copy.deepcopy(notebook)
     index = find_cell(notebook, predicate)
-    notebook.cells.insert(index + 1, nbformat.v4.new_code_cell(code))
+    cell = nbformat.v4.new_code_cell(code)
+    if notebook.nbformat_minor < 5:
+        del cell["id"]  # cell ids exist from nbformat 4.5 on
+    notebook.cells.insert(index + 1, cell)
     return notebook
 
 
@@ -51,4 +54,11 @@ def gut_test_cells(notebook):
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
             cell.source = "pass"
+    return notebook
+
+
+def set_answer(notebook, gid: str, code: str):
+    """Replace the whole source of the student cell ``gid`` (as a student fills in the release)."""
+    notebook = copy.deepcopy(notebook)
+    notebook.cells[find_cell(notebook, lambda cell: grade_id(cell) == gid)].source = code
     return notebook

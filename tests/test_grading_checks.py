@@ -4,7 +4,10 @@ import pytest
 
 from solutions_lib import datasets
 from solutions_lib.data import add_good_pixels, data_dict, load_observation, rebuild_image
-from solutions_lib.grading import checks, hidden
+import json
+
+from solutions_lib.grading import checks
+from solutions_lib.grading.kernel_side import xray_handin
 from solutions_lib.masks import exposure_mask, region_mask
 
 NAME = datasets.DEFAULT_DATASET
@@ -30,13 +33,6 @@ def test_exposure_mask_exact(obs):
     assert not verdict.passed and "1 pixels" in verdict.message
     assert not checks.check_exposure_mask({"exp_mask": right.astype(int)}, META).passed
     assert not checks.check_exposure_mask({"exp_mask": right[:-1]}, META).passed
-
-
-def test_dataset_is_taken_from_the_datapath_name(obs):
-    meta = {"datapath": f"data/{NAME}/"}
-    assert checks.check_exposure_mask({"exp_mask": exposure_mask(obs.ex)}, meta).passed
-    with pytest.raises(KeyError, match="unknown data set"):
-        checks.resolve_dataset({"datapath": "/home/me/my_fake_data/"})
 
 
 def test_rebuilt_image(obs, reference_mask):
@@ -81,6 +77,50 @@ def test_beta_model_probe_and_check():
             raise TypeError("only scalars")
         return right(r, S0, rc, beta)
 
-    assert checks.check_beta_model(hidden.probe_beta_model(right), {}).passed
-    assert "exponent" in checks.check_beta_model(hidden.probe_beta_model(wrong_exponent), {}).message
-    assert "raised" in checks.check_beta_model(hidden.probe_beta_model(scalar_only), {}).message
+    assert checks.check_beta_model(xray_handin.probe_beta_model(right), {}).passed
+    assert "exponent" in checks.check_beta_model(xray_handin.probe_beta_model(wrong_exponent), {}).message
+    assert "raised" in checks.check_beta_model(xray_handin.probe_beta_model(scalar_only), {}).message
+
+
+def test_convergence_thresholds():
+    rng = np.random.default_rng(1)
+    good = rng.normal(size=(4, 2000, 6))
+    assert checks.convergence_problem(good, "single") is None
+    stuck = good.copy()
+    stuck[0] += 5.0  # one chain elsewhere: R far above 1.1
+    assert "converged" in checks.convergence_problem(stuck, "single")
+    sticky = np.empty((4, 5000, 6))  # stationary but strongly autocorrelated: AR(1) with phi = 0.985
+    sticky[:, 0] = rng.normal(size=(4, 6))
+    for step in range(1, sticky.shape[1]):
+        sticky[:, step] = 0.985 * sticky[:, step - 1] + np.sqrt(1 - 0.985**2) * rng.normal(size=(4, 6))
+    assert "effective" in checks.convergence_problem(sticky, "single")
+
+
+def test_chain_format_messages():
+    assert "3 dimensions" in checks.chain_format_problem(np.zeros((10, 6)), "single")
+    assert "at least 4 chains" in checks.chain_format_problem(np.zeros((3, 500, 6)), "single")
+    assert "9 parameters" in checks.chain_format_problem(np.zeros((4, 500, 6)), "double")
+    bad = np.zeros((4, 500, 6))
+    bad[1, 3, 2] = np.nan
+    assert "NaN" in checks.chain_format_problem(bad, "single")
+
+
+@pytest.fixture(scope="module")
+def reference_single():
+    reference = json.loads(checks.REFERENCE_FILE.read_text())["datasets"][NAME]["single"]
+    return (np.array([reference["median"][k] for k in checks.PARAMNAMES]),
+            np.array([reference["sd"][k] for k in checks.PARAMNAMES]))
+
+
+def test_made_up_chains_are_not_plausible_posterior_draws(reference_single):
+    """Independent Gaussians at the right medians and widths converge, but are no posterior draws."""
+    median, sd = reference_single
+    fake = median + sd * np.random.default_rng(3).standard_normal((8, 3000, 6))
+    assert checks.convergence_problem(fake, "single") is None
+    verdict = checks.check_chains({"chains": fake}, {"model": "single", "dataset": NAME})
+    assert not verdict.passed and "sqrt(2 x 6)" in verdict.message
+    narrow = median + 0.05 * sd * np.random.default_rng(4).standard_normal((8, 3000, 6))
+    assert "do not behave" in checks.deviance_spread_problem(narrow, "single", NAME)
+    negative = fake.copy()
+    negative[..., 3] = -1.0
+    assert "impossible" in checks.deviance_spread_problem(negative, "single", NAME)

@@ -17,13 +17,18 @@ from pathlib import Path
 import numpy as np
 
 from .. import datasets
-from ..data import load_observation
+from ..data import data_dict, load_observation
+from ..dic import compute_dic
+from ..likelihood import PixelData, loglike_batch
 from ..fit_cli import REFERENCE_FILE
 from ..masks import exposure_mask, parse_regions
 from ..model import NPARAMS, PARAMNAMES, PARAMNAMES2, beta_model
 from .kernel_side import xray_handin as probe
 
 MIN_NEFF = {"single": 200, "double": 150}
+# Plausibility of chains: samples used, and accepted range of sd(-2 ln L) / sqrt(2k).
+DEVIANCE_SAMPLES = 400
+DEVIANCE_SPREAD_RANGE = (0.5, 2.0)
 MAX_R = 1.1
 MAXLAG = 750
 
@@ -100,6 +105,22 @@ def check_exposure_mask(arrays: dict, options: dict) -> Verdict:
     return ok()
 
 
+def plausible_goodpix(goodpix: np.ndarray, obs) -> np.ndarray | None:
+    """``goodpix`` as flat indices if it is a sane set of usable pixels, else None.
+
+    Sane: integers, no repeats, all above the exposure cut, and at least
+    half of the pixels there (a mask that removes more has lost the cluster).
+    """
+    if goodpix.dtype.kind not in "iu":
+        return None
+    goodpix = goodpix.astype(np.int64).ravel()
+    usable = np.flatnonzero(~exposure_mask(obs.ex))
+    if (goodpix.size < 0.5 * usable.size or np.unique(goodpix).size != goodpix.size
+            or not np.isin(goodpix, usable).all()):
+        return None
+    return goodpix
+
+
 def check_rebuilt_image(arrays: dict, options: dict) -> Verdict:
     new_im, goodpix = arrays["new_im"], arrays["goodpix"]
     obs = trusted_observation(options["dataset"])
@@ -108,13 +129,8 @@ def check_rebuilt_image(arrays: dict, options: dict) -> Verdict:
         return problem
     if new_im.dtype.kind != "f":
         return fail("`new_im` must be a float array so that masked pixels can hold NaN.")
-    goodpix = goodpix.astype(np.int64).ravel()
-    usable = np.flatnonzero(~exposure_mask(obs.ex))
-    if (
-        goodpix.size < 0.5 * usable.size
-        or np.unique(goodpix).size != goodpix.size
-        or not np.isin(goodpix, usable).all()
-    ):
+    goodpix = plausible_goodpix(goodpix, obs)
+    if goodpix is None:
         return fail("`data['goodpix']` is not a plausible set of unmasked pixels; rerun the cells above.")
     flat = new_im.ravel()
     if not np.array_equal(flat[goodpix], obs.im.ravel()[goodpix].astype(float)):
@@ -232,33 +248,88 @@ def _chains_or_failure(arrays: dict, model: str):
     return (None, fail(problem)) if problem else (chains, None)
 
 
-def check_chains(arrays: dict, options: dict) -> Verdict:
+def _fit_pixels(name: str, goodpix) -> PixelData:
+    """The pixels the student fitted (their ``goodpix``), or the reference mask's if unusable."""
+    obs = trusted_observation(name)
+    chosen = plausible_goodpix(np.asarray(goodpix), obs) if goodpix is not None else None
+    if chosen is None:
+        return PixelData.from_data(datasets.reference_data(name))
+    data = data_dict(obs)
+    return PixelData.from_data({"im": obs.im, "flatim": obs.im.ravel()[chosen], "flatex": obs.ex.ravel()[chosen],
+                                "flatx": data["imx"].ravel()[chosen], "flaty": data["imy"].ravel()[chosen]})
+
+
+def deviance_spread_problem(chains: np.ndarray, model: str, name: str, goodpix=None) -> str | None:
+    """Why ``chains`` cannot be draws from this data set's posterior under ``model``, if so.
+
+    For draws from the posterior of a k-parameter model, the deviance
+    D = -2 ln L varies from draw to draw with a standard deviation close to
+    sqrt(2k) (exactly so for a Gaussian posterior, where D - D_min follows a
+    chi-square law with k degrees of freedom). Samples that were made up,
+    ignore the correlations, are too narrow or too wide, or sit away from the
+    peak give a very different spread. An honest sampler of the right
+    likelihood, whatever reasonable prior it uses, lands well inside the
+    accepted range. Measured on cl_j0142 and cl_j1347 (sd(D) / sqrt(2k)):
+    reference chains 0.75-0.92; a Gaussian with the posterior's full
+    covariance 0.74-0.87 (single model) but 15 and more (double); the same
+    Gaussian at half (double) the width 0.2 (3.2-3.5); shifted by one sd
+    3.2-4.3; independent Gaussians with the right marginals 38 and more.
+    """
+    pooled = chains.reshape(-1, chains.shape[-1])
+    rows = pooled[np.linspace(0, pooled.shape[0] - 1, min(DEVIANCE_SAMPLES, pooled.shape[0])).astype(int)]
+    deviance = -2.0 * loglike_batch(rows, _fit_pixels(name, goodpix))
+    if not np.all(np.isfinite(deviance)):
+        return ("Some samples describe an impossible model (a normalisation, core radius or B that is "
+                "zero or negative): check the parameter order and the prior bounds.")
+    k = chains.shape[-1]
+    expected = np.sqrt(2.0 * k)
+    ratio = np.std(deviance) / expected
+    if not DEVIANCE_SPREAD_RANGE[0] <= ratio <= DEVIANCE_SPREAD_RANGE[1]:
+        return (f"These samples do not behave like draws from this posterior: across them the deviance "
+                f"-2 ln L has a spread of {np.std(deviance):.1f}, but draws from the posterior of a {k}-parameter "
+                f"model give about sqrt(2 x {k}) = {expected:.1f}. Samples that are too narrow, too wide, miss "
+                "the correlations or sit away from the peak do this; sample the posterior of your likelihood.")
+    return None
+
+
+def convergence_problem(chains: np.ndarray, model: str) -> str | None:
+    """What is wrong with R or n_eff of well-formed chains (the notebook's thresholds), if anything."""
     import incredible as cr
 
-    model = options["model"]
-    chains, failure = _chains_or_failure(arrays, model)
-    if failure:
-        return failure
     R = np.asarray(cr.GelmanRubinR(chains))
     if not np.all(R < MAX_R):
-        return fail(f"The chains have not converged (largest R = {R.max():.3f}, needs < {MAX_R}).")
+        return f"The chains have not converged (largest R = {R.max():.3f}, needs < {MAX_R})."
     try:
         neff = np.asarray(cr.effective_samples(chains, maxlag=MAXLAG, throw=True))
     except Exception as exc:
-        return fail(f"The effective sample size cannot be estimated with maxlag={MAXLAG}: {exc}")
+        return (f"The effective sample size cannot be estimated with maxlag={MAXLAG} ({exc}): run the "
+                "chains longer, thin them, or check that they mix.")
     if not np.all(neff > MIN_NEFF[model]):
-        return fail(
-            f"Too few effective samples (smallest {neff.min():.0f}, needs > {MIN_NEFF[model]}); "
-            "run the chains longer."
-        )
-    return ok()
+        return (f"Too few effective samples (smallest {neff.min():.0f}, needs > {MIN_NEFF[model]}); "
+                "run the chains longer.")
+    return None
 
 
-def check_posterior(arrays: dict, options: dict) -> Verdict:
+def check_chains(arrays: dict, options: dict) -> Verdict:
+    """Format, convergence (R, n_eff) and plausibility of the chains for this data set and model."""
     model = options["model"]
     chains, failure = _chains_or_failure(arrays, model)
     if failure:
         return failure
+    problem = (convergence_problem(chains, model)
+               or deviance_spread_problem(chains, model, options["dataset"], arrays.get("goodpix")))
+    return fail(problem) if problem else ok()
+
+
+def check_posterior(arrays: dict, options: dict) -> Verdict:
+    """Posterior medians near the reference's, from chains that are plausible posterior draws."""
+    model = options["model"]
+    chains, failure = _chains_or_failure(arrays, model)
+    if failure:
+        return failure
+    problem = deviance_spread_problem(chains, model, options["dataset"], arrays.get("goodpix"))
+    if problem:
+        return fail(problem)
     names = PARAMNAMES if model == "single" else PARAMNAMES2
     reference = reference_for(options["dataset"], model)
     medians = np.median(chains.reshape(-1, chains.shape[-1]), axis=0)
@@ -278,29 +349,43 @@ def check_posterior(arrays: dict, options: dict) -> Verdict:
 # --------------------------------------------------------------------------
 # DIC
 # --------------------------------------------------------------------------
-DIC_REL_TOLERANCE = 0.1
+DIC_ABS_TOLERANCE = 10.0
 DELTA_DIC_REL_TOLERANCE = 0.3
 DELTA_DIC_ABS_TOLERANCE = 30.0
+DIC_MODELS = (("DIC1", "chains", "single"), ("DIC2", "chains2", "double"))
 
 
 def check_dic(arrays: dict, options: dict) -> Verdict:
+    """Each DIC must be the DIC of the student's own (plausible) chains, and DIC1 - DIC2 near the reference's.
+
+    The grader recomputes DIC = <D> + pD from the handed-in chains on the
+    student's own pixels. Students may keep or drop the constant
+    2 sum(ln N!) of the Poisson likelihood; both are accepted.
+    """
+    name = options["dataset"]
+    pixels = _fit_pixels(name, arrays.get("goodpix"))
     values = {}
-    for key in ("DIC1", "DIC2"):
+    for key, chains_key, model in DIC_MODELS:
         value = arrays[key]
         if value.size != 1 or value.dtype.kind not in "iuf" or not np.isfinite(value).all():
             return fail(f"`{key}` should be a single finite number.")
         values[key] = float(value.ravel()[0])
-    name = options["dataset"]
-    ref1 = reference_for(name, "single")["dic"]
-    ref2 = reference_for(name, "double")["dic"]
-    constant = 2.0 * reference_answers()["datasets"][name]["log_factorial_sum"]
-    for key, ref in (("DIC1", ref1), ("DIC2", ref2)):
-        # Students may keep or drop the log(N!) term of the Poisson likelihood.
-        if min(abs(values[key] - ref), abs(values[key] - (ref + constant))) > DIC_REL_TOLERANCE * abs(ref):
-            return fail(f"`{key}` is far from the value the data give; check the deviance, -2 log L.")
-    delta, ref_delta = values["DIC1"] - values["DIC2"], ref1 - ref2
+        chains, failure = _chains_or_failure({"chains": arrays[chains_key]}, model)
+        if failure:
+            return fail(f"The chains behind `{key}`: {failure.message}")
+        problem = deviance_spread_problem(chains, model, name, arrays.get("goodpix"))
+        if problem:
+            return fail(f"The chains behind `{key}`: {problem}")
+        expected = compute_dic(chains, pixels, model=model)
+        constant = 2.0 * pixels.log_factorial_sum
+        if min(abs(values[key] - expected), abs(values[key] - expected - constant)) > DIC_ABS_TOLERANCE:
+            return fail(f"`{key}` = {values[key]:.1f} is not the DIC of your chains, which give {expected:.1f} "
+                        f"(or {expected + constant:.1f} with the ln N! term); check D = -2 ln L, its mean over "
+                        "the samples, and pD = mean D - D(mean parameters).")
+    delta = values["DIC1"] - values["DIC2"]
+    ref_delta = reference_for(name, "single")["dic"] - reference_for(name, "double")["dic"]
     if abs(delta - ref_delta) > DELTA_DIC_REL_TOLERANCE * abs(ref_delta) + DELTA_DIC_ABS_TOLERANCE:
-        return fail("DIC1 - DIC2 is not consistent with the two fits; recompute both DICs the same way.")
+        return fail("DIC1 - DIC2 is far from what these data give; check both fits and both likelihoods.")
     return ok()
 
 

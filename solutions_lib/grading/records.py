@@ -16,6 +16,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+DEFAULT_ANSWERS_DIRECTORY = "answers"
 RUN_FILE = "run.json"
 VERDICTS_FILE = "verdicts.json"
 
@@ -62,3 +63,8 @@ def write_verdicts(folder: Path, verdicts: dict, dataset: dict) -> None:
 
 def read_verdicts(folder: Path) -> dict:
     return json.loads((Path(folder) / VERDICTS_FILE).read_text())
+
+
+def gradebook_url(course_root) -> str:
+    """The nbgrader database of the course in ``course_root``."""
+    return f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}"

@@ -1,27 +1,23 @@
-"""Re-verify autograded submissions outside any kernel (instructor tool).
+"""Re-judge autograded submissions from their stored answers (instructor tool).
 
-``python -m solutions_lib regrade COURSE_ROOT [--assignment xray_image]``
+``python -m solutions_lib regrade [COURSE_ROOT] [--assignment xray_image]``
 
-For every autograded submission, re-runs each hidden check on the answers
-that its hidden test cells saved, in this fresh process, and compares with
-the score nbgrader stored in the gradebook. A grade is flagged when nbgrader
-gave points but the check fails again or its saved answer is missing: the
-sign that the submission interfered with its own grading.
+For every submission with saved answers, judges each autograded cell again
+in this process, with the checks named by the instructor notebook and the
+student's assigned data set, and compares with the score in the gradebook.
+A row is flagged when the two disagree: the gradebook was changed by
+something other than the grader, or the checks have changed since grading
+(then rerun ``nbgrader autograde``).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
-from . import artefacts
-from .verify import judge
-
-# `_hidden.check('chains', chains=chains2, model='double')` -> ('chains', 'double')
-_CHECK_CALL = re.compile(r"""_hidden\.check\(\s*['"](\w+)['"](.*?)\)\s*$""", re.M)
-_MODEL_ARG = re.compile(r"""model\s*=\s*['"](\w+)['"]""")
+from .. import datasets
+from . import assignments, handins
+from .records import DEFAULT_ANSWERS_DIRECTORY, gradebook_url
+from .verdicts import judge_cell, notebook_dataset_name
 
 
 @dataclass
@@ -29,73 +25,51 @@ class Row:
     student: str
     grade_id: str
     awarded: float
-    reverified: bool | None  # None: no hidden check in that cell
+    max_points: float
+    reverified: bool
     message: str
 
     @property
     def flagged(self) -> bool:
-        return self.awarded > 0 and self.reverified is False
+        return (self.awarded > 0) != self.reverified
 
 
-def hidden_checks_by_cell(notebook_path) -> dict[str, list[tuple[str, str]]]:
-    """Map grade_id -> [(check, tag)] from the hidden test cells of a notebook."""
-    notebook = nbformat.read(notebook_path, as_version=4)
-    table = {}
-    for cell in notebook.cells:
-        grading = cell.metadata.get("nbgrader", {})
-        if not grading.get("grade") or cell.cell_type != "code":
-            continue
-        calls = []
-        for name, rest in _CHECK_CALL.findall(cell.source):
-            model = _MODEL_ARG.search(rest)
-            calls.append((name, model.group(1) if model else ""))
-        if calls:
-            table[grading["grade_id"]] = calls
-    return table
-
-
-def regrade(course_root, assignment="xray_image", notebook="xray_image") -> list[Row]:
-    """Re-judge every autograded submission of ``assignment`` under ``course_root``."""
+def regrade(course_root, assignment="xray_image", notebook="xray_image",
+            assignments_file="assignments.csv") -> list[Row]:
+    """Re-judge every submission of ``assignment`` that has stored answers."""
     from nbgrader.api import Gradebook, MissingEntry
 
     root = Path(course_root)
-    checks = hidden_checks_by_cell(root / "source" / assignment / f"{notebook}.ipynb")
+    spec = handins.graded_handins(handins.read_notebook(root / "source" / assignment / f"{notebook}.ipynb"))
+    table = assignments.read_table(root / assignments_file)
     rows = []
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
-        for folder in sorted((root / "autograded").glob(f"*/{assignment}")):
+    with Gradebook(gradebook_url(root)) as gradebook:
+        for folder in sorted((root / DEFAULT_ANSWERS_DIRECTORY).glob(f"*/{assignment}")):
             student = folder.parent.name
-            for grade_id, calls in checks.items():
+            choice = assignments.choose(table, student, notebook_dataset_name(folder), datasets.DEFAULT_DATASET)
+            for grade_id, hand_ins in spec.items():
                 try:
                     grade = gradebook.find_grade(grade_id, notebook, assignment, student)
-                    awarded = float(grade.score or 0.0)
+                    awarded, max_points = float(grade.score or 0.0), float(grade.max_score)
                 except MissingEntry:
-                    awarded = 0.0
-                passed, message = True, ""
-                for check, tag in calls:
-                    path = artefacts.artefact_path(folder, check, tag)
-                    if not path.exists():
-                        passed, message = False, f"no saved answer for {check} {tag}".strip()
-                        break
-                    _, verdict = judge(path)
-                    if not verdict.passed:
-                        passed, message = False, verdict.message
-                        break
-                rows.append(Row(student, grade_id, awarded, passed, message))
+                    awarded, max_points = 0.0, 0.0
+                verdict = judge_cell(hand_ins, folder, choice.assigned)
+                rows.append(Row(student, grade_id, awarded, max_points, verdict.passed, verdict.message))
     return rows
 
 
 def format_rows(rows: list[Row]) -> str:
-    lines = [f"{'student':<16} {'grade cell':<22} {'points':>6}  re-verified"]
+    lines = [f"{'student':<16} {'grade cell':<22} {'points':>6}  re-judged"]
     for row in rows:
-        status = "pass" if row.reverified else f"FAIL ({row.message})"
-        flag = "  <-- FLAGGED: points not reproducible" if row.flagged else ""
+        status = "pass" if row.reverified else f"fail ({row.message})"
+        flag = "  <-- FLAGGED: gradebook disagrees" if row.flagged else ""
         lines.append(f"{row.student:<16} {row.grade_id:<22} {row.awarded:>6.1f}  {status}{flag}")
     return "\n".join(lines)
 
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
-        "regrade", help="re-verify autograded submissions outside the kernel and flag bad grades"
+        "regrade", help="re-judge autograded submissions from their saved answers and flag disagreements"
     )
     parser.add_argument("course_root", nargs="?", default=".", help="nbgrader course root")
     parser.add_argument("--assignment", default="xray_image")
@@ -106,5 +80,5 @@ def run(args) -> int:
     rows = regrade(args.course_root, args.assignment)
     print(format_rows(rows))
     flagged = [row for row in rows if row.flagged]
-    print(f"{len(rows)} graded cells checked, {len(flagged)} flagged")
+    print(f"{len(rows)} graded cells re-judged, {len(flagged)} flagged")
     return 1 if flagged else 0

@@ -131,6 +131,7 @@ def _environment(mounts: Mounts, student_python: str) -> list:
         "MPLCONFIGDIR": "/tmp/matplotlib",
         "NUMBA_CACHE_DIR": "/tmp/numba",
         "IPYTHONDIR": "/tmp/ipython",
+        "XDG_CACHE_HOME": "/tmp/cache",
         "JUPYTER_RUNTIME_DIR": str(mounts.runtime),
         "NBGRADER_EXECUTION": "autograde",
         "XRAY_ANSWERS_DIR": ANSWERS_MOUNT,

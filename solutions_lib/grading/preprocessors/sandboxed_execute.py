@@ -51,7 +51,7 @@ class SandboxedExecute(Execute):
         "Folder with the release files the notebook reads (data, helper modules); "
         "default: the course's release/<assignment>.")
     ).tag(config=True)
-    answers_directory = Unicode("answers", help=(
+    answers_directory = Unicode(records.DEFAULT_ANSWERS_DIRECTORY, help=(
         "Folder, relative to the course root, where each submission's handed-in answers and run "
         "record are kept (answers/<student>/<assignment>/).")
     ).tag(config=True)
@@ -111,7 +111,12 @@ class SandboxedExecute(Execute):
         return nb, resources
 
     def _execute(self, nb, resources) -> records.Stop | None:
-        """Run the cells; return why execution stopped early, if it did."""
+        """Run the cells; return why execution stopped early, if it did.
+
+        A failure to start the kernel is the grader's problem and is raised.
+        Anything that goes wrong once the student's code has run (a crashed
+        or mute kernel, malformed messages) stops this notebook only.
+        """
         NotebookClient.__init__(self, nb, None)
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
@@ -119,23 +124,35 @@ class SandboxedExecute(Execute):
         self.shutdown_kernel = "immediate"
         deadline = time.monotonic() + self.notebook_timeout
         self.timeout_func = lambda cell: max(1, int(min(deadline - time.monotonic(), self.timeout or 1e9)))
-        index = 0
-        with self.setup_kernel():
-            self.wait_for_reply(self.kc.kernel_info())
-            try:
-                for index, cell in enumerate(self.nb.cells):
-                    if time.monotonic() > deadline:
-                        raise NotebookTimeout()
-                    self.preprocess_cell(cell, resources, index)
-            except (CellTimeoutError, NotebookTimeout):
-                return self._stopped(index, "time", (
-                    f"The autograder stopped your notebook here: it had run for its whole time "
-                    f"allowance ({self.notebook_timeout} s for the notebook, {self.timeout} s per "
-                    "cell). Cells from here on were not run."))
-            except DeadKernelError:
-                return self._stopped(index, "kernel_died", (
-                    "Your kernel stopped in this cell without a Python error (os._exit, a crash, or "
-                    f"more than the {self.memory_limit_mb} MiB memory cap). Cells from here on were not run."))
+        self._index, started = 0, False
+        try:
+            with self.setup_kernel():
+                self.wait_for_reply(self.kc.kernel_info())
+                started = True
+                return self._run_cells(resources, deadline)
+        except Exception as exc:
+            if not started:
+                raise
+            self.log.warning("Kernel of this submission failed: %r", exc)
+            return self._stopped(self._index, "error", (
+                f"The autograder lost contact with your kernel in this cell ({type(exc).__name__}). "
+                "Cells from here on were not run."))
+
+    def _run_cells(self, resources, deadline: float) -> records.Stop | None:
+        try:
+            for self._index, cell in enumerate(self.nb.cells):
+                if time.monotonic() > deadline:
+                    raise NotebookTimeout()
+                self.preprocess_cell(cell, resources, self._index)
+        except (CellTimeoutError, NotebookTimeout):
+            return self._stopped(self._index, "time", (
+                f"The autograder stopped your notebook here: it had run for its whole time "
+                f"allowance ({self.notebook_timeout} s for the notebook, {self.timeout} s per "
+                "cell). Cells from here on were not run."))
+        except DeadKernelError:
+            return self._stopped(self._index, "kernel_died", (
+                "Your kernel stopped in this cell without a Python error (os._exit, a crash, or "
+                f"more than the {self.memory_limit_mb} MiB memory cap). Cells from here on were not run."))
         return None
 
     def _stopped(self, index: int, reason: str, message: str) -> records.Stop:
@@ -149,6 +166,10 @@ class SandboxedExecute(Execute):
     def _caps_hit(self, nb, stop) -> set:
         caps = {CAP_ERRORS[o.get("ename")] for cell in nb.cells if cell.cell_type == "code"
                 for o in cell.get("outputs", []) if o.get("ename") in CAP_ERRORS}
+        text = "".join(str(o.get("text", "")) + str(o.get("evalue", "")) for cell in nb.cells
+                       if cell.cell_type == "code" for o in cell.get("outputs", []))
+        if "Resource temporarily unavailable" in text or "can't start new thread" in text:
+            caps.add("processes")
         if stop and stop.reason == "time":
             caps.add("time")
         return caps

@@ -1,0 +1,132 @@
+"""Handing answers in (kernel side) and reading them back safely (grader side)."""
+import io
+import os
+import zipfile
+
+import nbformat
+import numpy as np
+import pytest
+
+from solutions_lib.grading import answers, handins, workspace
+from solutions_lib.grading.kernel_side import xray_handin
+from solutions_lib.grading.verdicts import judge_cell
+
+
+@pytest.fixture
+def answers_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    monkeypatch.setenv(xray_handin.ANSWERS_ENV, str(folder))
+    return folder
+
+
+def test_hand_in_round_trip_without_pickle(answers_dir):
+    chains = [np.zeros((5, 3)), np.ones((5, 3))]  # a list of equal-shape chains
+    xray_handin.hand_in("chains-double", chains=chains, name="cl_j0142")
+    loaded = answers.load_answers(answers_dir / "chains-double.npz")
+    assert loaded["chains"].shape == (2, 5, 3) and str(loaded["name"]) == "cl_j0142"
+
+
+def test_hand_in_outside_grading_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.delenv(xray_handin.ANSWERS_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    xray_handin.hand_in("dic", DIC1=1.0)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unsaveable_answers_are_reported_not_pickled(answers_dir):
+    xray_handin.hand_in("chains-single", chains=[np.zeros((3, 2)), np.zeros((2, 2))])
+    loaded = answers.load_answers(answers_dir / "chains-single.npz")
+    assert "chains" not in loaded and "could not be turned" in str(loaded["__problems__"])
+    with pytest.raises(ValueError):
+        xray_handin.hand_in("../escape", x=1)
+
+
+def _npz(path, **members):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, raw in members.items():
+            archive.writestr(name, raw)
+
+
+def _npy_bytes(array, allow_pickle=False):
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, array, allow_pickle=allow_pickle)
+    return buffer.getvalue()
+
+
+def test_reader_refuses_objects_bombs_and_junk(tmp_path):
+    _npz(tmp_path / "objects.npz", **{"x.npy": _npy_bytes(np.array([{"a": 1}], dtype=object), True)})
+    with pytest.raises(answers.AnswerError, match="plain"):
+        answers.load_answers(tmp_path / "objects.npz")
+    header = io.BytesIO()  # a header claiming 10^10 numbers (a decompression bomb), no data
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**10,)})
+    _npz(tmp_path / "bomb.npz", **{"x.npy": header.getvalue()})
+    with pytest.raises(answers.AnswerError, match="thin"):
+        answers.load_answers(tmp_path / "bomb.npz")
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(answers.AnswerError, match="could not be read"):
+        answers.load_answers(tmp_path / "junk.npz")
+    with pytest.raises(answers.AnswerError, match="not handed in"):
+        answers.load_answers(tmp_path / "missing.npz")
+
+
+def test_collect_takes_plain_files_only(tmp_path):
+    run = workspace.GradingRun(tmp_path / "run")
+    run.answers.mkdir(parents=True)
+    np.savez(run.answers / "dic.npz", DIC1=1.0)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("instructor only")
+    os.symlink(secret, run.answers / "chains-single.npz")
+    os.mkfifo(run.answers / "chains-double.npz")  # would block a naive reader forever
+    (run.answers / "evil name.npz").write_bytes(b"")
+    taken, refused = workspace.collect_answers(run, tmp_path / "store")
+    assert taken == ["dic"]
+    assert len(refused) == 3
+    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["dic.npz"]
+
+
+def test_prepare_run_copies_the_submission_but_not_links_notebooks_or_answers(tmp_path):
+    submission, release = tmp_path / "submitted", tmp_path / "release"
+    (submission / ".grading").mkdir(parents=True)
+    (submission / "my_regions.reg").write_text("circle(1,2,3)")
+    (submission / "xray_image.ipynb").write_text("{}")
+    (submission / "data").mkdir()  # shadowed by the release's data
+    os.symlink("/etc/passwd", submission / "passwd")
+    (release / "data").mkdir(parents=True)
+    (release / "xray_image.ipynb").write_text("{}")
+    run = workspace.prepare_run(submission, release, uid=None)
+    try:
+        assert sorted(p.name for p in run.workspace.iterdir()) == ["data", "my_regions.reg"]
+        assert run.skipped == ["passwd (a link)"]
+        assert [name for _, name in run.release_files] == ["data"]
+    finally:
+        run.remove()
+    assert not run.root.exists()
+
+
+def _graded_cell(grade_id, source):
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "grade_id": grade_id,
+                                 "points": 1, "schema_version": 3}
+    return cell
+
+
+def test_handins_are_read_from_the_hidden_regions():
+    notebook = nbformat.v4.new_notebook(cells=[
+        _graded_cell("test_a", "### BEGIN HIDDEN TESTS\nfrom xray_handin import hand_in\n"
+                               "hand_in('chains-double', chains=chains2, goodpix=gp)\n### END HIDDEN TESTS\nassert 1"),
+        _graded_cell("test_b", "assert True"),
+    ])
+    spec = handins.graded_handins(notebook)
+    assert spec["test_b"] == []
+    (hand_in,) = spec["test_a"]
+    assert (hand_in.check, hand_in.options, hand_in.answers) == ("chains", {"model": "double"}, ("chains", "goodpix"))
+    bad = nbformat.v4.new_notebook(cells=[_graded_cell("t", "### BEGIN HIDDEN TESTS\nhand_in(key)\n### END HIDDEN TESTS")])
+    with pytest.raises(handins.NotebookSpecError):
+        handins.graded_handins(bad)
+
+
+def test_a_cell_without_a_check_or_answer_scores_nothing(tmp_path):
+    assert not judge_cell([], tmp_path, "cl_j0142").passed
+    verdict = judge_cell([handins.HandIn("dic", ("DIC1", "DIC2"))], tmp_path, "cl_j0142", " (time cap)")
+    assert not verdict.passed and "`DIC1`, `DIC2`" in verdict.message and "time cap" in verdict.message

@@ -1,0 +1,291 @@
+"""Dishonest submissions against the sandboxed autograder, graded in a temporary course.
+
+Each attack is the blank student release plus one way of cheating that
+earned full marks before the grader was sandboxed. None of them does real
+work, so each must score 0 for everything it faked. An honest but lazy
+"victim" (the first four answers, no MCMC) is graded before and after all
+of them and must get exactly its honest score both times, with the course
+files, the environments and everyone else's gradebook entries unchanged.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from nbgrader.api import Gradebook
+
+from solutions_lib import course, datasets
+from solutions_lib.grading import records
+
+from notebook_edits import grade_id, insert_after, set_answer
+
+RELEASE_NB = course.REPO_ROOT / "release" / course.ASSIGNMENT / f"{course.NOTEBOOK}.ipynb"
+REFERENCE_JSON = course.REPO_ROOT / "solutions_lib" / "reference" / "reference.json"
+IMPORTS = lambda cell: grade_id(cell) == "imports"  # noqa: E731
+TIME_CAP_S = 60
+VICTIM_POINTS = 10.0  # region mask 3 + exposure mask 2 + rebuilt image 2 + betaModel 3
+DETACHED_MARKER = "xray-detached-marker-7f3a"
+
+# Paths of the instructor's material, as a student who knows the layout would try them.
+INSTRUCTOR_FILES = [
+    str(REFERENCE_JSON),
+    str(course.REPO_ROOT / "solutions_lib" / "datasets" / "cl_j0142" / "truth.json"),
+    str(course.REPO_ROOT / "solutions_lib" / "datasets" / "cl_j0142" / "mask.reg"),
+    str(course.REPO_ROOT / "source" / course.ASSIGNMENT / f"{course.NOTEBOOK}.ipynb"),
+    str(course.REPO_ROOT / "solutions_lib" / "grading" / "checks.py"),
+]
+
+
+def victim_notebook():
+    """Honest answers to the first four tests; everything after is left blank."""
+    notebook = nbformat.read(RELEASE_NB, as_version=4)
+    regions = datasets.reference_region_string(datasets.DEFAULT_DATASET)
+    notebook = set_answer(notebook, "region_string", f'region_string = """{regions}"""')
+    notebook = set_answer(notebook, "exp_mask", "exp_mask = ex < 0.5 * ex.max()")
+    notebook = set_answer(notebook, "new_im", "new_im = np.full(data['im'].shape, np.nan)\n"
+                                              "new_im.flat[data['goodpix']] = data['flatim']")
+    return set_answer(notebook, "betaModel", "@njit\ndef betaModel(r, S0, rc, beta):\n"
+                                             "    return S0 * (1.0 + (r / rc) ** 2) ** (0.5 - 3.0 * beta)\n")
+
+
+def forged_answers_code(folder_expression: str) -> str:
+    """Code that writes made-up answers: independent Gaussian chains at the reference medians."""
+    ref = json.loads(REFERENCE_JSON.read_text())["datasets"][datasets.DEFAULT_DATASET]
+    single = [ref["single"]["median"][k] for k in ("x0", "y0", "S0", "rc", "beta", "B")]
+    sd = [ref["single"]["sd"][k] for k in ("x0", "y0", "S0", "rc", "beta", "B")]
+    return (
+        "import numpy as _np, os as _os\n"
+        f"_mu, _sd = _np.array({single}), _np.array({sd})\n"
+        "_fake = _mu + _sd * _np.random.default_rng(1).standard_normal((8, 3000, 6))\n"
+        f"_folder = {folder_expression}\n"
+        "def _forge():\n"
+        "    for _key in ('chains-single', 'posterior-single'):\n"
+        "        _np.savez(_os.path.join(_folder, _key + '.npz'), chains=_fake)\n"
+        f"    _np.savez(_os.path.join(_folder, 'dic.npz'), DIC1=_np.array({ref['single']['dic']}), "
+        f"DIC2=_np.array({ref['double']['dic']}))\n"
+    )
+
+
+ATTACKS = {
+    # The hidden package is not importable in the sandbox.
+    "imports_hidden_package": (IMPORTS,
+        "import solutions_lib.fitting, solutions_lib.datasets\n"
+        "region_string = solutions_lib.datasets.reference_region_string(dataset_name)"),
+    # The answer key is not on the sandbox's filesystem, neither by known path nor by search.
+    "reads_answer_key": (IMPORTS,
+        f"import glob, os\nfound = [p for p in {INSTRUCTOR_FILES!r} if os.path.exists(p)]\n"
+        "for top in ('/home', '/tmp', '/grader', '/root', '/work', '/srv', '/opt', '/mnt'):\n"
+        "    for pattern in ('reference.json', 'truth.json', 'mask.reg', 'gradebook.db', 'checks.py'):\n"
+        "        found += glob.glob(top + '/**/' + pattern, recursive=True)\n"
+        "print('instructor files visible:', found)\n"
+        "region_string = open(found[0]).read() if found else ''"),
+    # An AST transformer that wraps every cell in try/except, so no test cell ever fails.
+    "swallows_errors": (IMPORTS,
+        "import ast\n"
+        "class _Quiet(ast.NodeTransformer):\n"
+        "    def visit_Module(self, node):\n"
+        "        handler = ast.ExceptHandler(type=ast.Name('BaseException', ast.Load()), name=None, body=[ast.Pass()])\n"
+        "        node.body = [ast.Try(body=node.body or [ast.Pass()], handlers=[handler], orelse=[], finalbody=[])]\n"
+        "        return ast.fix_missing_locations(node)\n"
+        "get_ipython().ast_transformers.append(_Quiet())"),
+    # An execute_result before every cell's error (nbgrader's own scoring reads it as partial credit).
+    "fakes_results": (IMPORTS,
+        "get_ipython().events.register('pre_run_cell', lambda info: get_ipython().displayhook(1.0))"),
+    # A fake hand-in module first on the path, writing made-up answers.
+    "fake_handin_module": (IMPORTS,
+        "import sys, os, importlib\n"
+        "open('xray_handin.py', 'w').write('''" + forged_answers_code("os.environ.get('XRAY_ANSWERS_DIR', '.')")
+        .replace("os.environ", "_os.environ")
+        + "def hand_in(key, **answers):\n    _forge()\ndef probe_beta_model(f):\n    return {}\n''')\n"
+        "sys.path.insert(0, os.getcwd()); importlib.invalidate_caches()"),
+    # A patched subprocess.run that reports a passing verdict.
+    "patches_subprocess": (IMPORTS,
+        "import subprocess\n"
+        "subprocess.run = lambda *a, **k: subprocess.CompletedProcess(a, 0, '{\"passed\": true, \"message\": \"\"}', '')"),
+    # A thread that keeps replacing the answer files with forged ones.
+    "swaps_answer_files": (IMPORTS,
+        forged_answers_code("os.environ.get('XRAY_ANSWERS_DIR', '.')").replace("_os.", "os.").replace(
+            "import numpy as _np, os as _os", "import numpy as _np, os, threading, time")
+        + "def _loop():\n    while True:\n        _forge(); time.sleep(0.05)\n"
+          "threading.Thread(target=_loop, daemon=True).start()"),
+    # Writes to the checks, the environments and the gradebook, wherever they might be.
+    "writes_instructor_files": (IMPORTS,
+        "import os, site, glob\nhits = []\n"
+        f"targets = {INSTRUCTOR_FILES!r} + glob.glob('/tmp/**/gradebook.db', recursive=True)\n"
+        "targets += [os.path.join(p, 'zz_all_pass.pth') for p in site.getsitepackages()]\n"
+        "targets += ['/grader/lib/xray_handin.py', 'data/cl_j0142/image_0.6-2.0keV.fits.gz']\n"
+        "for target in targets:\n"
+        "    try:\n"
+        "        with open(target, 'a') as handle:\n"
+        "            handle.write('\\nimport sys  # all pass\\n')\n"
+        "        hits.append(target)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "print('written:', hits)"),
+    # A detached process meant to outlive the kernel and forge answers afterwards.
+    "detached_process": (IMPORTS,
+        "import subprocess, sys\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time, os; time.sleep(600); "
+        "open(os.environ[\"XRAY_ANSWERS_DIR\"] + \"/dic.npz\", \"wb\").write(b\"x\")', "
+        f"'{DETACHED_MARKER}'], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)"),
+    # Prints the hidden test code it runs (input history) and a fake hidden-test marker.
+    "echoes_hidden_code": (IMPORTS,
+        "get_ipython().events.register('post_run_cell', lambda result: print(result.info.raw_cell))\n"
+        "# ### BEGIN HIDDEN TESTS (a student's comment must not break feedback)"),
+    # Ends the kernel abruptly before any answer.
+    "exits_kernel": (IMPORTS, "import os\nos._exit(0)"),
+    # An endless loop that ignores interrupts.
+    "endless_loop": (IMPORTS,
+        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"),
+    # Tries to take more memory and processes than the caps allow.
+    "hogs_resources": (IMPORTS,
+        "import subprocess\ntry:\n    hog = np.ones(40 * 2**30 // 8)\nexcept MemoryError as error:\n"
+        "    print('memory refused')\n    raise\n"),
+    "forks_processes": (IMPORTS,
+        "import subprocess\nchildren = [subprocess.Popen(['sleep', '60']) for _ in range(2000)]"),
+}
+ASSIGNED = {"copies_classmate": "cl_j0815"}
+
+
+def tree_digest(*paths) -> str:
+    """A digest of every file (name and content) under ``paths``."""
+    digest = hashlib.sha256()
+    for root in paths:
+        for path in sorted(Path(root).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def site_packages_digest() -> str:
+    """Names and sizes in both Python environments' site-packages (content of every file is too slow)."""
+    digest = hashlib.sha256()
+    for env in (course.REPO_ROOT / ".venv", course.REPO_ROOT / ".venv-student"):
+        for path in sorted(env.glob("lib/python*/site-packages/*")):
+            digest.update(f"{path.name}:{path.stat().st_size}".encode())
+    return digest.hexdigest()
+
+
+def gradebook_rows(root, student) -> list:
+    with Gradebook(course.gradebook_url(root)) as gradebook:
+        submission = gradebook.find_submission_notebook(course.NOTEBOOK, course.ASSIGNMENT, student)
+        return sorted((g.name, g.auto_score, g.manual_score) for g in submission.grades)
+
+
+def locked_sources(root) -> list:
+    with Gradebook(course.gradebook_url(root)) as gradebook:
+        notebook = gradebook.find_notebook(course.NOTEBOOK, course.ASSIGNMENT)
+        return sorted((cell.name, cell.source) for cell in notebook.source_cells)
+
+
+def auto_points(root, student) -> dict:
+    return {row["grade_id"]: row["score"] for row in course.scores(root, student) if not row["manual"]}
+
+
+@pytest.fixture(scope="module")
+def attacked_course(tmp_path_factory):
+    """Victim graded first, then every attack, then the victim again."""
+    work = tmp_path_factory.mktemp("attacks")
+    root = course.copy_course(work / "course")
+    course.generate_release(root)
+    (root / "assignments.csv").write_text("student_id,dataset\nvictim,cl_j0142\ncopies_classmate,cl_j0815\n")
+    victim = work / "victim.ipynb"
+    nbformat.write(victim_notebook(), victim)
+    course.submit(root, "victim", victim)
+    course.autograde(root, "victim")
+    before = {
+        "victim": gradebook_rows(root, "victim"),
+        "locked": locked_sources(root),
+        "course": tree_digest(root / "source", root / "release", root / "nbgrader_config.py"),
+        "instructor": tree_digest(course.REPO_ROOT / "solutions_lib", course.REPO_ROOT / "source"),
+        "envs": site_packages_digest(),
+    }
+    for student, (where, code) in ATTACKS.items():
+        path = work / f"{student}.ipynb"
+        nbformat.write(insert_after(nbformat.read(RELEASE_NB, as_version=4), where, code), path)
+        course.submit(root, student, path)
+    course.submit(root, "copies_classmate", victim)
+    course.autograde(root, None, f"--SandboxedExecute.notebook_timeout={TIME_CAP_S}")
+    after_attacks = gradebook_rows(root, "victim")
+    course.autograde(root, "victim")
+    return root, before, after_attacks
+
+
+@pytest.mark.parametrize("student", sorted(ATTACKS))
+def test_attack_earns_nothing(attacked_course, student):
+    root, _, _ = attacked_course
+    points = auto_points(root, student)
+    assert points, f"{student} was not graded"
+    assert sum(points.values()) == 0, f"{student} earned {points}"
+
+
+def test_victim_gets_exactly_its_honest_score_before_and_after(attacked_course):
+    root, before, after_attacks = attacked_course
+    assert sum(auto_points(root, "victim").values()) == VICTIM_POINTS
+    assert after_attacks == before["victim"], "an attack changed the victim's gradebook entries"
+    assert gradebook_rows(root, "victim") == before["victim"], "regrading the victim changed its grades"
+
+
+def test_nothing_of_the_course_or_environments_changed(attacked_course):
+    root, before, _ = attacked_course
+    assert locked_sources(root) == before["locked"], "locked cell sources in the gradebook changed"
+    assert tree_digest(root / "source", root / "release", root / "nbgrader_config.py") == before["course"]
+    assert tree_digest(course.REPO_ROOT / "solutions_lib", course.REPO_ROOT / "source") == before["instructor"]
+    assert site_packages_digest() == before["envs"]
+
+
+def test_no_instructor_file_was_visible_or_writable(attacked_course):
+    root = attacked_course[0]
+    graded = nbformat.read(root / "autograded" / "reads_answer_key" / course.ASSIGNMENT / "xray_image.ipynb", 4)
+    text = json.dumps([cell.get("outputs", []) for cell in graded.cells])
+    assert "instructor files visible: []" in text
+    graded = nbformat.read(root / "autograded" / "writes_instructor_files" / course.ASSIGNMENT / "xray_image.ipynb", 4)
+    assert "written: []" in json.dumps([cell.get("outputs", []) for cell in graded.cells])
+
+
+def test_detached_process_died_with_the_kernel(attacked_course):
+    found = subprocess.run(["pgrep", "-f", DETACHED_MARKER], capture_output=True, text=True)
+    assert found.stdout.strip() == "", f"a submission's process outlived grading: {found.stdout}"
+
+
+def test_caps_and_kernel_deaths_are_recorded_and_explained(attacked_course):
+    root = attacked_course[0]
+
+    def record(student):
+        return records.RunRecord.read(root / "answers" / student / course.ASSIGNMENT)
+
+    assert record("endless_loop").stop.reason == "time" and "time" in record("endless_loop").caps_hit
+    assert record("exits_kernel").stop.reason == "kernel_died"
+    assert "memory" in record("hogs_resources").caps_hit
+    assert "processes" in record("forks_processes").caps_hit
+    assert record("endless_loop").wall_s < TIME_CAP_S + 30
+    graded = nbformat.read(root / "autograded" / "endless_loop" / course.ASSIGNMENT / "xray_image.ipynb", 4)
+    assert "time allowance" in json.dumps([cell.get("outputs", []) for cell in graded.cells])
+
+
+def test_copied_notebook_is_judged_on_the_assigned_data_set(attacked_course):
+    root = attacked_course[0]
+    points = auto_points(root, "copies_classmate")
+    assert points["test_region_mask"] == 0 and points["test_exp_mask"] == 0
+    verdicts = records.read_verdicts(root / "answers" / "copies_classmate" / course.ASSIGNMENT)
+    assert verdicts["dataset"] == {"assigned": "cl_j0815", "notebook": "cl_j0142", "fallback": False}
+    graded = nbformat.read(root / "autograded" / "copies_classmate" / course.ASSIGNMENT / "xray_image.ipynb", 4)
+    assert "You were assigned cl_j0815" in json.dumps([cell.get("outputs", []) for cell in graded.cells])
+
+
+@pytest.mark.parametrize("student", ["echoes_hidden_code", "reads_answer_key", "victim"])
+def test_feedback_is_one_page_without_grader_material(attacked_course, student):
+    root = attacked_course[0]
+    folder = course.generate_feedback(root, student)
+    assert sorted(p.name for p in folder.iterdir()) == [f"{course.NOTEBOOK}.html"]
+    html = (folder / f"{course.NOTEBOOK}.html").read_text()
+    for secret in ("hand_in(", "xray_handin"):  # the hidden test code
+        assert secret not in html, f"{secret!r} in {student}'s feedback"
+    reference = json.loads(REFERENCE_JSON.read_text())["datasets"][datasets.DEFAULT_DATASET]
+    assert f"{reference['single']['dic']}" not in html
