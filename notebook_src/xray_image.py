@@ -859,7 +859,7 @@ plot_chain_traces(chains, paramnames)
 # %% nbgrader={"grade": true, "grade_id": "test_chains_format", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 ### BEGIN HIDDEN TESTS
 from xray_handin import hand_in
-hand_in("chains-single", chains=chains)
+hand_in("chains-single", chains=chains, goodpix=data.get("goodpix", []))
 ### END HIDDEN TESTS
 chains_checked = chains_as_array(chains, paramnames)
 print(f"{chains_checked.shape[0]} chains of {chains_checked.shape[1]} samples each")
@@ -878,7 +878,7 @@ assert np.all(neff > 200), f"Too few effective samples ({neff}); run the chains 
 # %% nbgrader={"grade": true, "grade_id": "test_posterior_single", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 ### BEGIN HIDDEN TESTS
 from xray_handin import hand_in
-hand_in("posterior-single", chains=chains)
+hand_in("posterior-single", chains=chains, goodpix=data.get("goodpix", []))
 ### END HIDDEN TESTS
 single_medians = dict(zip(paramnames, np.median(chains_as_array(chains, paramnames).reshape(-1, 6), axis=0)))
 print("posterior medians:", ", ".join(f"{k} = {v:.4g}" for k, v in single_medians.items()))
@@ -949,7 +949,7 @@ plot_chain_traces(chains2, paramnames2)
 # %% nbgrader={"grade": true, "grade_id": "test_chains2_format", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 ### BEGIN HIDDEN TESTS
 from xray_handin import hand_in
-hand_in("chains-double", chains=chains2)
+hand_in("chains-double", chains=chains2, goodpix=data.get("goodpix", []))
 ### END HIDDEN TESTS
 chains2_checked = chains_as_array(chains2, paramnames2)
 print(f"{chains2_checked.shape[0]} chains of {chains2_checked.shape[1]} samples each")
@@ -963,7 +963,7 @@ assert np.all(neff2 > 150), f"Too few effective samples ({neff2}); run the chain
 # %% nbgrader={"grade": true, "grade_id": "test_posterior_double", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 ### BEGIN HIDDEN TESTS
 from xray_handin import hand_in
-hand_in("posterior-double", chains=chains2)
+hand_in("posterior-double", chains=chains2, goodpix=data.get("goodpix", []))
 ### END HIDDEN TESTS
 double_medians = dict(zip(paramnames2, np.median(chains_as_array(chains2, paramnames2).reshape(-1, 9), axis=0)))
 print("posterior medians:", ", ".join(f"{k} = {v:.4g}" for k, v in double_medians.items()))
@@ -1037,7 +1037,7 @@ DIC2 = solutions_lib.fitting.compute_dic(chains2, data, model="double")
 # %% nbgrader={"grade": true, "grade_id": "test_dic", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 ### BEGIN HIDDEN TESTS
 from xray_handin import hand_in
-hand_in("dic", DIC1=DIC1, DIC2=DIC2)
+hand_in("dic", DIC1=DIC1, DIC2=DIC2, chains=chains, chains2=chains2, goodpix=data.get("goodpix", []))
 ### END HIDDEN TESTS
 print("DIC, one beta component: ", DIC1)
 print("DIC, two beta components:", DIC2)
