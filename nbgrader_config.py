@@ -7,11 +7,13 @@ those answers after the kernel has exited. See README.md, "Grading".
 """
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
-    AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput,
+    OverwriteKernelspec, SaveAutoGrades,
 )
 
 from solutions_lib.grading.preprocessors import (
-    ClearHiddenTestsSafely, JudgeAnswers, RemoveGraderEchoes, SandboxedExecute, ShortenGradedTracebacks,
+    ClearHiddenTestsSafely, JudgeAnswers, RemoveGraderEchoes, ReportScoresByPart, RestoreHiddenTests,
+    SandboxedExecute, ShortenGradedTracebacks,
 )
 
 c = get_config()  # noqa: F821 - provided by nbgrader
@@ -31,6 +33,13 @@ c.CourseDirectory.ignore = [
 ]
 
 # --- Autograding: sandboxed execution, then verdicts decided outside the kernel -----------------
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    RestoreHiddenTests,  # OverwriteCells that warns about real edits only
+    CheckCellMetadata,
+]
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute,
     JudgeAnswers,
@@ -59,7 +68,7 @@ c.Execute.store_widget_state = False
 
 # --- Feedback: the page only, without hidden tests or tracebacks -------------------------------
 c.GenerateFeedback.preprocessors = [
-    GetGrades,
+    ReportScoresByPart,
     ClearHiddenTestsSafely,
     ShortenGradedTracebacks,
     CSSHTMLHeaderPreprocessor,

@@ -40,8 +40,8 @@
 #
 # **How this notebook is graded.** Cells that need your work say **Your turn**. Each graded
 # answer is followed by a test cell. When a test fails, its message tells you what to look at;
-# some tests also run hidden checks when the notebook is graded. Three written answers are graded
-# by hand.
+# some tests also run hidden checks when the notebook is graded. Four written answers (the
+# generative model and three reflections) are graded by hand.
 
 # %% [markdown]
 # ## 1. Set-up
@@ -106,7 +106,7 @@ def show_image(ax, image, title, label, **imshow_options):
 #   so that your files sit in `MyDrive/xray_image/data/<your data set>/`. The next cell asks for
 #   permission to mount your Drive and reads from there.
 
-# %% nbgrader={"grade": false, "grade_id": "choose_dataset", "locked": false, "schema_version": 3, "solution": false, "task": false}
+# %%
 dataset_name = "cl_j0142"
 
 # %% nbgrader={"grade": false, "grade_id": "datapath", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -866,7 +866,11 @@ print(f"{chains_checked.shape[0]} chains of {chains_checked.shape[1]} samples ea
 R = cr.GelmanRubinR(chains_checked)
 print("Gelman-Rubin R:", np.round(R, 4))
 assert np.all(R < 1.1), f"Some chains have not converged (R = {R}); run longer or start closer to the maximum"
-neff = cr.effective_samples(chains_checked, maxlag=750, throw=True)
+try:
+    neff = cr.effective_samples(chains_checked, maxlag=750, throw=True)
+except Exception as error:  # incredible cannot estimate n_eff when the chains barely move
+    raise AssertionError(f"n_eff cannot be estimated with maxlag=750 ({error}): the chains are too "
+                         "strongly correlated. Run longer, thin, or check that every chain mixes.") from None
 print("effective samples:", np.round(neff))
 assert np.all(neff > 200), f"Too few effective samples ({neff}); run the chains longer"
 
@@ -956,7 +960,11 @@ print(f"{chains2_checked.shape[0]} chains of {chains2_checked.shape[1]} samples 
 R2 = cr.GelmanRubinR(chains2_checked)
 print("Gelman-Rubin R:", np.round(R2, 4))
 assert np.all(R2 < 1.1), f"Some chains have not converged (R = {R2}); run longer or start closer to the maximum"
-neff2 = cr.effective_samples(chains2_checked, maxlag=750, throw=True)
+try:
+    neff2 = cr.effective_samples(chains2_checked, maxlag=750, throw=True)
+except Exception as error:  # incredible cannot estimate n_eff when the chains barely move
+    raise AssertionError(f"n_eff cannot be estimated with maxlag=750 ({error}): the chains are too "
+                         "strongly correlated. Run longer, thin, or check that every chain mixes.") from None
 print("effective samples:", np.round(neff2))
 assert np.all(neff2 > 150), f"Too few effective samples ({neff2}); run the chains longer"
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from scipy import ndimage
 
 from .. import datasets
 from ..data import data_dict, load_observation
@@ -39,6 +40,9 @@ SOURCE_COVERAGE = 0.8
 BRIGHT_SOURCE_COUNTS = 40
 MAX_USABLE_MASKED = 0.3
 UNUSED_CHIP_COVERAGE = 0.8
+# No chip in use may lose more than this share to the regions (chips: >= this many usable pixels).
+MAX_CHIP_MASKED = 0.5
+MIN_CHIP_PIXELS = 5000
 
 # Posterior consistency: a student's median may differ from the reference
 # median by this many reference standard deviations, plus a small relative
@@ -154,6 +158,22 @@ def _reference_boxes_mask(name: str, wcs, shape) -> np.ndarray:
     return mask
 
 
+def _largest_masked_chip_share(student: np.ndarray, in_use: np.ndarray) -> float:
+    """Largest share of any chip in use that ``student`` masks.
+
+    Chips are the large connected areas of usable pixels: the exposure cut
+    removes the gaps between them.
+    """
+    labels, count = ndimage.label(in_use)
+    if count == 0:
+        return 0.0
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    masked = np.bincount(labels.ravel(), weights=student.ravel().astype(float), minlength=count + 1)
+    chips = np.flatnonzero(sizes >= MIN_CHIP_PIXELS)
+    chips = chips[chips > 0]
+    return float((masked[chips] / sizes[chips]).max()) if chips.size else 0.0
+
+
 def check_region_mask(arrays: dict, options: dict) -> Verdict:
     student = arrays["region_mask"]
     name = options["dataset"]
@@ -186,6 +206,13 @@ def check_region_mask(arrays: dict, options: dict) -> Verdict:
     if unused.any() and student[unused].mean() < UNUSED_CHIP_COVERAGE:
         return fail("Some chips (or a streak) that should not be used are left unmasked.")
     keep = usable & ~unused
+    lost_chip = _largest_masked_chip_share(student, keep)
+    if lost_chip > MAX_CHIP_MASKED:
+        return fail(
+            f"Your regions remove {100 * lost_chip:.0f}% of a chip that holds data we fit. Keep every chip "
+            "in use; mask only its point sources (circles), and use boxes only for chips or streaks you "
+            "do not use."
+        )
     removed = student[keep].mean()
     if removed > MAX_USABLE_MASKED:
         return fail(
@@ -239,6 +266,25 @@ def chain_format_problem(chains: np.ndarray, model: str) -> str | None:
     if not np.isfinite(chains).all():
         return "The chains contain NaN or infinite values."
     return None
+
+
+COMPONENT_1, COMPONENT_2 = [2, 3, 4], [6, 7, 8]  # (S0, rc, beta) and (S02, rc2, beta2) in paramnames2
+SWAPPED_NOTE = ("Your two components are labelled the other way round from the notebook's convention "
+                "(component 1 is the compact one, rc < rc2); they were compared after swapping. ")
+
+
+def order_components(chains: np.ndarray) -> tuple[np.ndarray, str]:
+    """Double-model chains with component 1 the smaller core in every sample, and a note if mostly swapped.
+
+    The two beta components are interchangeable in the likelihood, so the
+    checks compare them by core radius, whatever labels the student chose.
+    """
+    swap = chains[..., 3] > chains[..., 7]
+    ordered = chains.copy()
+    first, second = chains[..., COMPONENT_1], chains[..., COMPONENT_2]
+    ordered[..., COMPONENT_1] = np.where(swap[..., None], second, first)
+    ordered[..., COMPONENT_2] = np.where(swap[..., None], first, second)
+    return ordered, SWAPPED_NOTE if swap.mean() > 0.5 else ""
 
 
 def _chains_or_failure(arrays: dict, model: str):
@@ -316,9 +362,10 @@ def check_chains(arrays: dict, options: dict) -> Verdict:
     chains, failure = _chains_or_failure(arrays, model)
     if failure:
         return failure
+    chains, note = order_components(chains) if model == "double" else (chains, "")
     problem = (convergence_problem(chains, model)
                or deviance_spread_problem(chains, model, options["dataset"], arrays.get("goodpix")))
-    return fail(problem) if problem else ok()
+    return fail(note + problem) if problem else Verdict(True, note)
 
 
 def check_posterior(arrays: dict, options: dict) -> Verdict:
@@ -327,9 +374,10 @@ def check_posterior(arrays: dict, options: dict) -> Verdict:
     chains, failure = _chains_or_failure(arrays, model)
     if failure:
         return failure
+    chains, note = order_components(chains) if model == "double" else (chains, "")
     problem = deviance_spread_problem(chains, model, options["dataset"], arrays.get("goodpix"))
     if problem:
-        return fail(problem)
+        return fail(note + problem)
     names = PARAMNAMES if model == "single" else PARAMNAMES2
     reference = reference_for(options["dataset"], model)
     medians = np.median(chains.reshape(-1, chains.shape[-1]), axis=0)
@@ -340,10 +388,10 @@ def check_posterior(arrays: dict, options: dict) -> Verdict:
     ]
     if off:
         return fail(
-            f"The posterior medians of {', '.join(off)} are far from what the data support. "
+            f"{note}The posterior medians of {', '.join(off)} are far from what the data support. "
             "Check the likelihood, the priors, the parameter order and the mask."
         )
-    return ok()
+    return Verdict(True, note)
 
 
 # --------------------------------------------------------------------------

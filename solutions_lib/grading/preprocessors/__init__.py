@@ -2,8 +2,10 @@
 from .clear_hidden_tests_safely import ClearHiddenTestsSafely
 from .judge_answers import JudgeAnswers
 from .remove_grader_echoes import RemoveGraderEchoes
+from .report_scores_by_part import ReportScoresByPart
+from .restore_hidden_tests import RestoreHiddenTests
 from .sandboxed_execute import SandboxedExecute
 from .shorten_graded_tracebacks import ShortenGradedTracebacks
 
-__all__ = ["ClearHiddenTestsSafely", "JudgeAnswers", "RemoveGraderEchoes", "SandboxedExecute",
-           "ShortenGradedTracebacks"]
+__all__ = ["ClearHiddenTestsSafely", "JudgeAnswers", "RemoveGraderEchoes", "ReportScoresByPart",
+           "RestoreHiddenTests", "SandboxedExecute", "ShortenGradedTracebacks"]

@@ -85,8 +85,9 @@ class JudgeAnswers(NbGraderPreprocessor):
         if note:
             outputs.append(NotebookNode(output_type="stream", name="stdout", text=f"Note: {note}\n"))
         if passed:
+            extra = f" {message}" if message else ""
             outputs.append(NotebookNode(output_type="stream", name="stdout",
-                                        text="Autograder: this test passed.\n"))
+                                        text=f"Autograder: this test passed.{extra}\n"))
         else:
             outputs.append(NotebookNode(output_type="error", ename="AutograderVerdict",
                                         evalue=message, traceback=[f"Autograder: {message}"]))

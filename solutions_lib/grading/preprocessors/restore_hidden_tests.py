@@ -1,0 +1,35 @@
+"""nbgrader's `OverwriteCells`, warning only when a locked cell was really changed."""
+from __future__ import annotations
+
+import nbformat
+from nbgrader.api import MissingEntry
+from nbgrader.preprocessors import ClearHiddenTests, OverwriteCells
+from nbgrader.utils import is_locked
+
+
+class RestoreHiddenTests(OverwriteCells):
+    """Put the hidden tests back into a submission's locked cells without a false alarm.
+
+    The gradebook keeps each locked test cell with its hidden tests, the
+    student's copy has them removed, so nbgrader's `OverwriteCells` reports
+    a changed checksum for every test cell of every honest submission. Here
+    a cell that equals the gradebook's source with the hidden tests removed
+    is restored silently; only a cell the student really edited is reported
+    (and restored all the same), so the warning means tampering.
+    """
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id and is_locked(cell):
+            try:
+                source_cell = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)
+            except MissingEntry:
+                source_cell = None
+            if source_cell is not None and cell.source == self._as_released(source_cell):
+                cell.source = source_cell.source
+        return super().preprocess_cell(cell, resources, cell_index)
+
+    def _as_released(self, source_cell) -> str:
+        released = nbformat.v4.new_code_cell(source_cell.source)
+        ClearHiddenTests(config=self.config)._remove_hidden_test_region(released)
+        return released.source

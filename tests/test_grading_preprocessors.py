@@ -1,0 +1,66 @@
+"""The small nbgrader preprocessors of the grading pipeline, on hand-made cells."""
+import nbformat
+
+from solutions_lib.grading import feedback_folder
+from solutions_lib.grading.preprocessors import ClearHiddenTestsSafely, ShortenGradedTracebacks
+from solutions_lib.grading.preprocessors.remove_grader_echoes import REPLACEMENT, RemoveGraderEchoes, hidden_lines
+from solutions_lib.grading.preprocessors.restore_hidden_tests import RestoreHiddenTests
+
+HIDDEN = "### BEGIN HIDDEN TESTS\nfrom xray_handin import hand_in\nhand_in('dic', DIC1=DIC1)\n### END HIDDEN TESTS\n"
+
+
+def _cell(source, graded=True, outputs=()):
+    cell = nbformat.v4.new_code_cell(source)
+    if graded:
+        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "grade_id": "test_x",
+                                     "points": 1, "schema_version": 3}
+    cell.outputs = list(outputs)
+    return cell
+
+
+def test_graded_tracebacks_keep_only_the_message():
+    error = nbformat.v4.new_output("error", ename="AutograderVerdict", evalue="hint",
+                                   traceback=["----> 3 hand_in('dic', DIC1=DIC1)", "AutograderVerdict: hint"])
+    notebook = nbformat.v4.new_notebook(cells=[_cell("x", True, [error]), _cell("x", False, [dict(error)])])
+    ShortenGradedTracebacks().preprocess(notebook, {})
+    graded, plain = (cell.outputs[0]["traceback"] for cell in notebook.cells)
+    assert graded == ["AutograderVerdict: hint"] and len(plain) == 2
+
+
+def test_hidden_tests_are_cleared_from_test_cells_and_student_markers_never_crash():
+    notebook = nbformat.v4.new_notebook(cells=[
+        _cell(HIDDEN + "assert True"),
+        _cell("# ### BEGIN HIDDEN TESTS in a student's own cell", graded=False),
+        _cell("### BEGIN HIDDEN TESTS\nunterminated"),
+    ])
+    ClearHiddenTestsSafely().preprocess(notebook, {})
+    assert notebook.cells[0].source.strip() == "assert True"
+    assert "student's own cell" in notebook.cells[1].source
+    assert "hidden" in notebook.cells[2].source and "unterminated" not in notebook.cells[2].source
+
+
+def test_outputs_repeating_hidden_code_are_replaced():
+    notebook = nbformat.v4.new_notebook(cells=[_cell(HIDDEN + "pass")])
+    lines = hidden_lines(notebook)
+    assert "hand_in('dic', DIC1=DIC1)" in lines
+    echo = nbformat.v4.new_output("stream", name="stdout", text="In: [\"hand_in('dic', DIC1=DIC1)\"]")
+    fine = nbformat.v4.new_output("stream", name="stdout", text="R = 1.01")
+    remover = RemoveGraderEchoes()
+    remover._lines = lines
+    cell, _ = remover.preprocess_cell(_cell("x", False, [echo, fine]), {}, 0)
+    assert [o["text"] for o in cell.outputs] == [REPLACEMENT, "R = 1.01"]
+
+
+def test_released_form_of_a_locked_cell_is_its_source_without_hidden_tests():
+    source_cell = type("SourceCell", (), {"source": HIDDEN + "assert DIC1 < 0"})()
+    assert RestoreHiddenTests()._as_released(source_cell) == "assert DIC1 < 0"
+
+
+def test_feedback_folder_keeps_only_pages(tmp_path):
+    folder = tmp_path / "feedback" / "ada" / "xray_image"
+    (folder / "data" / "cl_j0142").mkdir(parents=True)
+    (folder / "xray_image.html").write_text("<html></html>")
+    (folder / "notes.txt").write_text("mine")
+    (folder / ".grading").mkdir()
+    feedback_folder.prune_feedback_folders("xray_image", "*", [], course_root=tmp_path)
+    assert [p.name for p in folder.iterdir()] == ["xray_image.html"]
