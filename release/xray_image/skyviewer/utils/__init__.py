@@ -1,0 +1,1 @@
+"""Helpers of the sky viewer that are neither the region model nor the widget."""

@@ -1,0 +1,95 @@
+"""The browser half of the sky viewer: one anywidget showing Aladin Lite.
+
+:class:`SkyViewerWidget` draws what its traits say (the image, the shapes,
+which one is selected, the size fields, the DS9 text) and reports what the
+student does as messages (``click``, ``size``, ``undo``, ``delete``,
+``clear``, ``deselect``, ``error``); it keeps no region state of its own. The
+front end is ``static/widget.js`` with its styles in ``static/widget.css``.
+
+Aladin Lite (LGPL-3.0-or-later, https://aladin.cds.unistra.fr) is bundled as
+``static/aladin-lite-<version>.js`` and sent to the browser in a trait, so
+nothing is fetched from the network and no background survey is needed.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Callable, Final
+
+import anywidget
+import traitlets
+
+__all__ = ["ALADIN_LITE_VERSION", "SkyViewerWidget", "aladin_lite_bytes"]
+
+STATIC: Final = Path(__file__).resolve().parent / "static"
+ALADIN_LITE_VERSION: Final = "3.9.2-beta"
+ALADIN_LITE_JS: Final = STATIC / f"aladin-lite-{ALADIN_LITE_VERSION}.js"
+TOOLS: Final = ("pan", "circle", "box", "select")
+EVENTS: Final = ("click", "size", "undo", "delete", "clear", "deselect", "ready", "error")
+
+
+@functools.lru_cache(maxsize=1)
+def aladin_lite_bytes() -> bytes:
+    """The bundled Aladin Lite module (read once per kernel)."""
+    return ALADIN_LITE_JS.read_bytes()
+
+
+class SkyViewerWidget(anywidget.AnyWidget):
+    """Map, tools, size fields and DS9 text of one sky viewer."""
+
+    _esm: Final = STATIC / "widget.js"
+    _css: Final = STATIC / "widget.css"
+
+    # Set once, when the widget is made.
+    _aladin_lib = traitlets.Bytes(
+        b"", help="The Aladin Lite ES module, imported in the browser from a blob: URL."
+    ).tag(sync=True)
+    _aladin_version = traitlets.Unicode(
+        ALADIN_LITE_VERSION, help="Version of _aladin_lib (one import per page and version)."
+    ).tag(sync=True)
+    _fits = traitlets.Bytes(b"", help="The image as a FITS file (float32, WCS only).").tag(sync=True)
+    _display = traitlets.Dict(
+        help="Image display: colormap, stretch, min_cut, max_cut."
+    ).tag(sync=True)
+    _view = traitlets.Dict(
+        help="First view: ra, dec (ICRS deg) and width, height (deg) of the pixels in use, "
+             "pixel (deg per image pixel)."
+    ).tag(sync=True)
+    height = traitlets.Int(600, help="Height of the map in CSS pixels.").tag(sync=True)
+
+    # State shown in the browser.
+    tool = traitlets.Enum(TOOLS, "circle", help="What a click on the map does.").tag(sync=True)
+    shapes = traitlets.List(
+        help="Shapes to draw: kind, include, and ra, dec, radius (deg) for circles "
+             "or corners [[ra, dec], ...] for boxes."
+    ).tag(sync=True)
+    selected = traitlets.Int(-1, help="Index of the selected shape; -1 for none.").tag(sync=True)
+    sizes = traitlets.Dict(
+        help="What the size fields show: radius, width, height (arcsec), angle (deg)."
+    ).tag(sync=True)
+    region_text = traitlets.Unicode("", help="DS9 text of the shapes (read-only box).").tag(sync=True)
+    can_undo = traitlets.Bool(False, help="Whether the undo button is enabled.").tag(sync=True)
+    status = traitlets.Unicode("", help="One line under the tools: counts, errors.").tag(sync=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._handlers: dict[str, Callable[[dict], None]] = {}
+        self.on_msg(self._dispatch)
+
+    def on_event(self, event: str, handler: Callable[[dict], None]) -> None:
+        """Call ``handler(message)`` for each ``event`` message from the browser."""
+        if event not in EVENTS:
+            raise ValueError(f"unknown event {event!r}; known: {EVENTS}")
+        self._handlers[event] = handler
+
+    def _dispatch(self, _widget, content, _buffers) -> None:
+        if not isinstance(content, dict):
+            return
+        handler = self._handlers.get(content.get("event"))
+        if handler is None:
+            return
+        try:
+            handler(content)
+        except (ValueError, IndexError) as exc:  # a refused edit: say why, keep going
+            self.status = f"Not done: {exc}"
