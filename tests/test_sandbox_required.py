@@ -1,0 +1,28 @@
+"""Without a usable sandbox autograde refuses, unless the instructor explicitly opts out."""
+import nbformat
+import pytest
+
+from solutions_lib import course
+
+from test_grading_attacks import VICTIM_POINTS, victim_notebook
+
+
+@pytest.fixture(scope="module")
+def victim_course(tmp_path_factory):
+    work = tmp_path_factory.mktemp("optout")
+    root = course.copy_course(work / "course")
+    course.generate_release(root)
+    nbformat.write(victim_notebook(), work / "victim.ipynb")
+    course.submit(root, "victim", work / "victim.ipynb")
+    return root
+
+
+def test_autograde_refuses_without_the_student_environment(victim_course):
+    with pytest.raises(RuntimeError, match="make setup"):
+        course.autograde(victim_course, "victim", "--SandboxedExecute.student_python=/nonexistent/bin/python")
+
+
+def test_opting_out_grades_unconfined_with_the_same_verdicts(victim_course):
+    course.autograde(victim_course, "victim", "--SandboxedExecute.sandbox=False")
+    points = [row["score"] for row in course.scores(victim_course, "victim") if not row["manual"]]
+    assert sum(points) == VICTIM_POINTS
