@@ -356,13 +356,21 @@ def convergence_problem(chains: np.ndarray, model: str) -> str | None:
     return None
 
 
+def _labelled_chains(arrays: dict, model: str):
+    """(chains with the double model's components ordered, failing Verdict or None, note on labels)."""
+    chains, failure = _chains_or_failure(arrays, model)
+    if failure or model != "double":
+        return chains, failure, ""
+    chains, note = order_components(chains)
+    return chains, None, note
+
+
 def check_chains(arrays: dict, options: dict) -> Verdict:
     """Format, convergence (R, n_eff) and plausibility of the chains for this data set and model."""
     model = options["model"]
-    chains, failure = _chains_or_failure(arrays, model)
+    chains, failure, note = _labelled_chains(arrays, model)
     if failure:
         return failure
-    chains, note = order_components(chains) if model == "double" else (chains, "")
     problem = (convergence_problem(chains, model)
                or deviance_spread_problem(chains, model, options["dataset"], arrays.get("goodpix")))
     return fail(note + problem) if problem else Verdict(True, note)
@@ -371,10 +379,9 @@ def check_chains(arrays: dict, options: dict) -> Verdict:
 def check_posterior(arrays: dict, options: dict) -> Verdict:
     """Posterior medians near the reference's, from chains that are plausible posterior draws."""
     model = options["model"]
-    chains, failure = _chains_or_failure(arrays, model)
+    chains, failure, note = _labelled_chains(arrays, model)
     if failure:
         return failure
-    chains, note = order_components(chains) if model == "double" else (chains, "")
     problem = deviance_spread_problem(chains, model, options["dataset"], arrays.get("goodpix"))
     if problem:
         return fail(note + problem)
