@@ -1026,12 +1026,26 @@ fig.tight_layout()
 # parameters the data constrain. The model with the **lower** DIC is preferred; differences of
 # a few units are not worth much, differences of tens or more are.
 #
+# Two remarks before you compute it:
+#
+# * **The constant $\sum \ln N!$.** The Poisson log-likelihood contains $-\sum_i \ln N_i!$,
+#   which does not depend on the parameters. You may keep it or drop it, as long as you treat
+#   both models the same way: it shifts both DICs by the same amount and cancels in
+#   `DIC1 - DIC2`. The grader accepts either choice.
+# * **Why $p_D$ can come out below the number of parameters.** For a posterior that is close to
+#   Gaussian, $p_D$ is close to the number of parameters. It is smaller when some parameters
+#   are barely constrained by the data and held in by the prior (a slope whose posterior runs
+#   to the edge of its prior range, say), and it can differ when the posterior is skewed,
+#   because the mean $\bar\theta$ is then not the most probable point. So a $p_D$ of, say, 7 for
+#   the nine-parameter model is no sign of a bug.
+#
 # ### Your turn: compute the DICs
 #
 # Compute `DIC1` for the single-beta chains and `DIC2` for the two-component chains, both as
 # plain numbers. You need a log-likelihood function for each model; if your log-posterior
 # included the prior, leave it out here. Keeping every 10th sample or so (about 1000 per chain)
-# is plenty, and it saves time.
+# is plenty, and it saves time. The grader recomputes each DIC from your own chains, so compute
+# it from the same chains you handed in above.
 
 # %% nbgrader={"grade": false, "grade_id": "dic", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # %%time
