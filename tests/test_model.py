@@ -1,9 +1,27 @@
-"""The beta model and radial profiles (solutions_lib.model)."""
+"""The beta model (solutions_lib.model) and the notebook's own radial profiles (its ``Profile``)."""
+import matplotlib
+import nbformat
 import numpy as np
 import pytest
 
-from solutions_lib.model import PARAMNAMES, PARAMNAMES2, Profile, beta_model
+from solutions_lib import course
+from solutions_lib.model import PARAMNAMES, PARAMNAMES2, beta_model
 from solutions_lib.synthetic import synthetic_data
+
+SOURCE_NB = course.REPO_ROOT / "source" / course.ASSIGNMENT / f"{course.NOTEBOOK}.ipynb"
+
+
+@pytest.fixture(scope="module")
+def Profile():
+    """The ``Profile`` class students use: the notebook's locked ``profile_tools`` cell, executed."""
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cell = next(c for c in nbformat.read(SOURCE_NB, as_version=4).cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") == "profile_tools")
+    namespace = {"np": np, "plt": plt, "betaModel": beta_model}
+    exec(compile(cell.source, "profile_tools", "exec"), namespace)
+    return namespace["Profile"]
 
 
 def test_paramnames_order():
@@ -43,7 +61,7 @@ def data():
     return synthetic_data(shape=(90, 120), seed=3)
 
 
-def test_profile_conserves_totals(data):
+def test_profile_conserves_totals(data, Profile):
     prof = Profile(data, 60.2, 44.7, rmax=1000.0)
     assert prof.N.sum() == data["flatim"].sum()
     assert prof.E.sum() == pytest.approx(data["flatex"].sum(), rel=1e-12)
@@ -54,7 +72,7 @@ def test_profile_conserves_totals(data):
     assert np.all(prof.r1 < prof.r2) and np.all(prof.r1 <= prof.r) and np.all(prof.r < prof.r2)
 
 
-def test_profile_bins_match_direct_sums(data):
+def test_profile_bins_match_direct_sums(data, Profile):
     x0, y0, rmax = 30.5, 20.25, 60.0
     prof = Profile(data, x0, y0, rmax, nbins=16)
     d = np.hypot(data["flatx"] - x0, data["flaty"] - y0)
@@ -68,7 +86,7 @@ def test_profile_bins_match_direct_sums(data):
     assert prof.npix.sum() == np.count_nonzero(d < rmax)
 
 
-def test_profile_drops_empty_annuli():
+def test_profile_drops_empty_annuli(Profile):
     flat = {"flatx": np.array([10, 40]), "flaty": np.array([10, 10]),
             "flatim": np.array([3, 1]), "flatex": np.array([1.0, 2.0])}
     prof = Profile(flat, 10.0, 10.0, 100.0, nbins=32)
