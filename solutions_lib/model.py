@@ -1,4 +1,4 @@
-"""The cluster surface-brightness model and radial profiles.
+"""The cluster surface-brightness model: the beta profile and the expected counts per pixel.
 
 Units follow the tutorial: radii in image pixels, surface brightness in
 counts/s/cm^2/pixel, background ``B`` in expected counts per pixel.
