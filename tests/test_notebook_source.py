@@ -20,14 +20,14 @@ from solutions_lib.grading import handins
 from solutions_lib.grading.checks import CHECKS
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from seed_fingerprint import DEFAULT_SEED, FINGERPRINT, shingle_hashes  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "source" / "xray_image" / "xray_image.ipynb"
 SCRIPT = ROOT / "notebook_src" / "xray_image.py"
 BUILDER = ROOT / "tools" / "build_notebook.py"
-SEED = ROOT.parent / "shared" / "seed" / "xray_image_tutorial.txt"
 
-SHINGLE = 9
-WORD = re.compile(r"[a-z0-9']+")
 
 # Variables the hidden checks, the feedback and the class summary use.
 REQUIRED_NAMES = [
@@ -66,11 +66,6 @@ def notebook():
 
 def nbgrader_meta(cell) -> dict:
     return cell.metadata.get("nbgrader", {})
-
-
-def shingles(text: str, size: int = SHINGLE) -> set[tuple[str, ...]]:
-    words = WORD.findall(text.lower())
-    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
 
 
 def test_notebook_is_a_fresh_build_of_the_script():
@@ -157,12 +152,15 @@ def test_long_cells_are_timed(notebook):
 
 
 def test_no_cell_shares_a_nine_word_run_with_the_seed(notebook):
-    if not SEED.exists():
-        pytest.skip(f"seed text not found at {SEED}; nothing to compare against")
-    seed = shingles(SEED.read_text(errors="replace"))
+    seed = set(FINGERPRINT.read_text().split())
     offenders = []
     for index, cell in enumerate(notebook.cells):
-        shared = shingles(cell.source) & seed
+        shared = [run for digest, run in shingle_hashes(cell.source).items() if digest in seed]
         if shared:
-            offenders.append(f"cell {index}: " + "; ".join(" ".join(s) for s in sorted(shared)[:3]))
+            offenders.append(f"cell {index}: " + "; ".join(sorted(shared)[:3]))
     assert not offenders, "text copied from the original notebook:\n" + "\n".join(offenders)
+
+
+@pytest.mark.skipif(not DEFAULT_SEED.exists(), reason="the seed is only beside the repository on course machines")
+def test_seed_fingerprint_is_current():
+    assert set(FINGERPRINT.read_text().split()) == set(shingle_hashes(DEFAULT_SEED.read_text(errors="replace")))
