@@ -5,13 +5,15 @@ the course data sets). Inference: ``fit`` (fit one model to one data set),
 ``reference`` (recompute the stored reference answers). Course: ``assign``
 (give each student a data set), ``release`` (regenerate the student
 version), ``demo`` (autograde the reference solution), ``regrade``
-(re-judge autograded submissions from their saved answers).
+(re-judge autograded submissions from their saved answers), ``autograde``
+(grade every submission in parallel, sandboxed, resumable).
 """
 import argparse
 import sys
 
 from . import assign, course, fit_cli, summary
 from .grading import regrade
+from .grading.batch import cli as batch_cli
 from .mock import cli as mock_cli
 
 
@@ -28,6 +30,7 @@ def main(argv=None) -> int:
     assign.add_parser(subparsers)
     course.add_parsers(subparsers)
     regrade.add_parser(subparsers)
+    batch_cli.add_parser(subparsers)
     args = parser.parse_args(argv)
     return args.func(args) or 0
 

@@ -8,6 +8,7 @@ so it is connected over Unix sockets in the run's runtime folder.
 from __future__ import annotations
 
 import os
+import subprocess
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
@@ -25,6 +26,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     uid = Any(None, allow_none=True, help="uid the kernel runs as (only when grading as root).")
     confined = Bool(True, help="False runs the kernel unconfined (instructor opt-out).")
     assignment = Unicode("xray_image")
+    discard_output = Bool(False, help="Send the kernel process's own stdout and stderr to /dev/null.")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -72,4 +74,6 @@ class SandboxedKernelManager(AsyncKernelManager):
                 "PYTHONPATH": str(sandbox.KERNEL_SIDE_DIR),
                 "XRAY_ANSWERS_DIR": str(self.grading_run.answers),
             }
+        if self.discard_output:
+            kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
         await super()._async_launch_kernel(kernel_cmd, **kw)

@@ -21,6 +21,7 @@ is shared with the sandbox (TCP is impossible without a network).
 """
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import sys
@@ -86,9 +87,18 @@ class Mounts:
         return f"{SANDBOX_HOME}/{self.assignment}"
 
 
+_RUNS = itertools.count()
+RUNS_PER_PROCESS = 8
+
+
 def sandbox_uid() -> int:
-    """A uid no real user has, different for each grading process on this host."""
-    return 200_000 + os.getpid() % 100_000
+    """A uid no real user has: one per grading process on this host and, within a process, per run.
+
+    Runs in one process cycle through `RUNS_PER_PROCESS` uids, so that up
+    to that many kernels at once (a Dask worker with several threads) never
+    share a uid, and with it the process cap.
+    """
+    return 200_000 + (os.getpid() % 100_000) * RUNS_PER_PROCESS + next(_RUNS) % RUNS_PER_PROCESS
 
 
 def require_tools() -> None:

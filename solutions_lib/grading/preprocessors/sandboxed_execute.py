@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.client import NotebookClient
@@ -51,6 +52,11 @@ class SandboxedExecute(Execute):
         "Folder with the release files the notebook reads (data, helper modules); "
         "default: the course's release/<assignment>.")
     ).tag(config=True)
+    discard_kernel_output = Bool(False, help=(
+        "Discard what the kernel process itself writes to its stdout and stderr (its start-up banner, "
+        "anything a submission writes to file descriptors 1 and 2 directly). The notebook's outputs "
+        "are not affected. The parallel grader turns this on so that workers' logs stay readable.")
+    ).tag(config=True)
     answers_directory = Unicode(records.DEFAULT_ANSWERS_DIRECTORY, help=(
         "Folder, relative to the course root, where each submission's handed-in answers and run "
         "record are kept (answers/<student>/<assignment>/).")
@@ -59,56 +65,82 @@ class SandboxedExecute(Execute):
     def _course(self) -> CourseDirectory:
         return CourseDirectory(config=self.config)
 
-    def _limits(self) -> sandbox.Limits:
+    def limits(self) -> sandbox.Limits:
+        """The caps of one sandboxed kernel, from this preprocessor's options."""
         return sandbox.Limits(self.memory_limit_mb, self.max_processes, self.max_file_size_mb, self.tmp_size_mb)
 
-    def _student_python(self, course: CourseDirectory) -> str:
+    def resolve_student_python(self, course_root) -> str:
+        """The configured student Python, else the course's .venv-student, else the one beside this environment."""
         if self.student_python:
             return self.student_python
-        in_course = os.path.join(course.root, ".venv-student", "bin", "python")
+        in_course = os.path.join(course_root, ".venv-student", "bin", "python")
         return in_course if os.path.exists(in_course) else sandbox.default_student_python()
 
-    def create_kernel_manager(self):
+    def resolve_release_directory(self, course_root, assignment: str) -> str:
+        """The configured release folder, else the course's release/<assignment>."""
         course = self._course()
+        return self.release_directory or os.path.join(course_root, course.release_directory, assignment)
+
+    def create_kernel_manager(self):
         self.km = SandboxedKernelManager(
             config=self.config,
-            student_python=self._student_python(course),
+            student_python=self._python,
             grading_run=self._run,
-            limits=self._limits(),
+            limits=self.limits(),
             uid=self._uid,
             confined=self.sandbox,
             assignment=self._assignment,
+            discard_output=self.discard_kernel_output,
         )
         return self.km
 
     def preprocess(self, nb: NotebookNode, resources: dict, km=None):
         info = resources["nbgrader"]
-        course = self._course()
-        self._assignment = info["assignment"]
+        root = self._course().root
+        store = records.answers_folder(root, self.answers_directory, info["student"], info["assignment"])
+        record = self.execute_submission(
+            nb, resources["metadata"]["path"], store, info["student"], info["assignment"],
+            release_dir=self.resolve_release_directory(root, info["assignment"]),
+            student_python=self.resolve_student_python(root), resources=resources,
+        )
+        info["answers_dir"] = str(store)
+        info["run_record"] = record
+        return nb, resources
+
+    def execute_submission(self, nb: NotebookNode, submission_dir, store, student: str, assignment: str,
+                           release_dir, student_python: str, skipped=(), resources=None) -> records.RunRecord:
+        """Run ``nb`` in a sandbox over a copy of ``submission_dir``; collect its answers into ``store``.
+
+        The notebook's cells get their outputs in place. ``store`` is
+        emptied, then receives the answer files and the run record, which is
+        also returned. ``skipped`` notes files left out before this call
+        (they join the record's list). Needs neither nbgrader's converter
+        nor the gradebook nor the course folder: the parallel grader's
+        workers call it with only the release files and the student
+        environment at hand.
+        """
+        self._assignment = assignment
+        self._python = student_python
         if self.sandbox:
             sandbox.require_tools()
-            sandbox.student_environment(self._student_python(course))
+            sandbox.student_environment(student_python)
         else:
             self.log.warning("Grading WITHOUT the sandbox: student code runs with your rights.")
         self._uid = sandbox.sandbox_uid() if (self.sandbox and os.geteuid() == 0) else None
-        release = self.release_directory or os.path.join(course.root, course.release_directory, self._assignment)
-        self._run = workspace.prepare_run(resources["metadata"]["path"], release, self._uid,
-                                          copy_release=not self.sandbox)
-        store = records.answers_folder(course.root, self.answers_directory, info["student"], self._assignment)
-        record = records.RunRecord(info["student"], self._assignment, self.sandbox,
-                                   skipped_files=self._run.skipped)
+        self._run = workspace.prepare_run(submission_dir, release_dir, self._uid, copy_release=not self.sandbox)
+        store = Path(store)
+        record = records.RunRecord(student, assignment, self.sandbox,
+                                   skipped_files=[*skipped, *self._run.skipped])
         started = time.monotonic()
         try:
-            record.stop = self._execute(nb, resources)
+            record.stop = self._execute(nb, resources if resources is not None else {})
         finally:
             record.wall_s = round(time.monotonic() - started, 1)
             record.answers, record.refused = workspace.collect_answers(self._run, store)
             self._run.remove()
         record.caps_hit = sorted(self._caps_hit(nb, record.stop))
         record.write(store)
-        info["answers_dir"] = str(store)
-        info["run_record"] = record
-        return nb, resources
+        return record
 
     def _execute(self, nb, resources) -> records.Stop | None:
         """Run the cells; return why execution stopped early, if it did.
