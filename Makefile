@@ -11,7 +11,7 @@ STUDENT_REQUIREMENTS := source/xray_image/requirements.txt
 # Extra pytest arguments, e.g. PYTEST_ARGS="-m 'not browser'" to skip the browser test.
 PYTEST_ARGS ?=
 
-.PHONY: setup data notebook release demo test bench validate reference clean-venv
+.PHONY: setup data notebook release demo test bench bench-grading grade report validate reference clean-venv
 
 setup: $(STAMP) $(STUDENT_STAMP)
 
@@ -50,6 +50,21 @@ test: setup
 bench: setup
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_notebook.py
+
+# Serial nbgrader autograde against the parallel grader (2 workers) on 8 reference submissions.
+bench-grading: setup
+	$(PY) benchmarks/bench_grading.py --students 8 --jobs 2
+
+# Grade every submission in submitted/ in parallel, each in the sandbox (JOBS=N, SCHEDULER=tcp://host:8786,
+# FORCE=1 to grade again); `make report` then writes the class report into reports/.
+JOBS ?=
+SCHEDULER ?=
+FORCE ?=
+grade: setup
+	$(PY) -m solutions_lib autograde $(if $(JOBS),--jobs $(JOBS)) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force)
+
+report: setup
+	$(PY) -m solutions_lib report
 
 # Convergence with margin on every data set and 5 seeds; truth coverage on exact-model draws;
 # DIC2 < DIC1 on strong cool cores (about 15 minutes).

@@ -6,12 +6,13 @@ the course data sets). Inference: ``fit`` (fit one model to one data set),
 (give each student a data set), ``release`` (regenerate the student
 version), ``demo`` (autograde the reference solution), ``regrade``
 (re-judge autograded submissions from their saved answers), ``autograde``
-(grade every submission in parallel, sandboxed, resumable).
+(grade every submission in parallel, sandboxed, resumable), ``report`` (the
+class report: HTML page and CSV tables).
 """
 import argparse
 import sys
 
-from . import assign, course, fit_cli, summary
+from . import assign, course, fit_cli, report, summary
 from .grading import regrade
 from .grading.batch import cli as batch_cli
 from .mock import cli as mock_cli
@@ -31,6 +32,7 @@ def main(argv=None) -> int:
     course.add_parsers(subparsers)
     regrade.add_parser(subparsers)
     batch_cli.add_parser(subparsers)
+    report.add_parser(subparsers)
     args = parser.parse_args(argv)
     return args.func(args) or 0
 

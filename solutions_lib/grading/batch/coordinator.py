@@ -24,6 +24,7 @@ import logging
 import os
 import queue
 import time
+import warnings
 from pathlib import Path
 
 from nbgrader.preprocessors import Execute
@@ -173,9 +174,11 @@ class ClassGrader:
             return Client(scheduler_file=self.scheduler, timeout="60s"), None
         if self.scheduler:
             return Client(self.scheduler, timeout="60s"), None
-        cluster = LocalCluster(n_workers=self.jobs_count, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None, memory_limit=0,
-                               silence_logs=logging.ERROR)
+        with warnings.catch_warnings():  # its health-check web server moves off a port in use, and says so
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
+            cluster = LocalCluster(n_workers=self.jobs_count, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None, memory_limit=0,
+                                   silence_logs=logging.ERROR)
         return Client(cluster), cluster
 
     def _on_event(self, event) -> None:
@@ -191,20 +194,29 @@ class ClassGrader:
             if self.display and message.get("event") == "started":
                 self.display.running(message["student"], message.get("worker", ""))
 
-    def run(self) -> list[Outcome]:
-        students = [s for s in self.course.students() if self.only is None or s in self.only]
-        if self.display:
-            self.display.total = len(students)
-        todo = []
-        for student in students:
+    def plan(self) -> tuple[dict, list]:
+        """({student: graded mark} to skip, [(student, submission digest)] to grade), in student order."""
+        skip, todo = {}, []
+        for student in self.course.students():
+            if self.only is not None and student not in self.only:
+                continue
             digest = prepare.submission_digest(self.course.submitted(student))
-            if self.force:
-                self.marks.clear(student, self.course.assignment)
             mark = None if self.force else self._already_graded(student, digest)
             if mark:
-                self._finish(self._outcome_from_record(student, "skipped", worker=mark.get("worker", "")))
+                skip[student] = mark
             else:
                 todo.append((student, digest))
+        return skip, todo
+
+    def run(self) -> list[Outcome]:
+        skip, todo = self.plan()
+        students = sorted([*skip, *(student for student, _ in todo)])
+        if self.display:
+            self.display.total = len(students)
+        for student, mark in skip.items():
+            self._finish(self._outcome_from_record(student, "skipped", worker=mark.get("worker", "")))
+        for student, _ in todo:
+            self.marks.clear(student, self.course.assignment)
         if todo:
             self._grade(todo)
         return [self.outcomes[s] for s in students if s in self.outcomes]
