@@ -23,6 +23,8 @@ import copy
 import logging
 import os
 import queue
+import signal
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -174,11 +176,18 @@ class ClassGrader:
             return Client(scheduler_file=self.scheduler, timeout="60s"), None
         if self.scheduler:
             return Client(self.scheduler, timeout="60s"), None
-        with warnings.catch_warnings():  # its health-check web server moves off a port in use, and says so
-            warnings.filterwarnings("ignore", message="Port .* is already in use")
-            cluster = LocalCluster(n_workers=self.jobs_count, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None, memory_limit=0,
-                                   silence_logs=logging.ERROR)
+        # The workers ignore Ctrl-C (a terminal sends it to them too): this process stops them in order.
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:
+            with warnings.catch_warnings():  # its health-check web server moves off a port in use, and says so
+                warnings.filterwarnings("ignore", message="Port .* is already in use")
+                cluster = LocalCluster(n_workers=self.jobs_count, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=None, memory_limit=0,
+                                       silence_logs=logging.ERROR)
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
         return Client(cluster), cluster
 
     def _on_event(self, event) -> None:
@@ -250,10 +259,14 @@ class ClassGrader:
                 futures[future] = (student, digest)
             self._collect(futures)
         except KeyboardInterrupt:
-            for future, (student, _) in futures.items():
+            for student, _ in todo:
                 if student not in self.outcomes:
-                    future.cancel()
                     self.outcomes[student] = Outcome(student, "interrupted", message="not graded (run interrupted)")
+            if client is not None:
+                try:
+                    client.cancel([f for f, (student, _) in futures.items() if not f.done()])
+                except Exception:  # the client may be half closed already; closing it below cancels too
+                    pass
             raise
         finally:
             if client is not None:
