@@ -316,3 +316,31 @@ def test_report_page_opens_in_chromium_with_its_figures(report):
         assert complete and width > 300 and src == "data:image/png;base64,", (alt, width, src)
     assert headings == ["Class comparison", "Per cell", "Per student"]
     assert rows == len(STUDENTS)
+
+
+def test_replay_refuses_a_run_of_another_notebook(tmp_path):
+    """A stored run is replayed only onto the very notebook it executed."""
+    import nbformat
+    from traitlets.config import Config
+
+    from solutions_lib.grading.batch.jobs import SandboxResult
+    from solutions_lib.grading.preprocessors.replay_execution import ExecutionMismatch, ReplayExecution
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("x")])
+    executed = nbformat.reads(nbformat.writes(notebook), as_version=4)
+    executed.cells[1].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "1"}, execution_count=2)]
+    record = records.RunRecord("s", "a", True, wall_s=1.5, answers=["dataset"])
+    from dataclasses import asdict
+
+    stage.ExecutionStore(tmp_path).save(SandboxResult("s", "a", "nb", "d", nbformat.writes(executed),
+                                                      {"dataset.npz": b"PK"}, asdict(record)))
+    replay = ReplayExecution(config=Config({"CourseDirectory": {"root": str(tmp_path)}}))
+    resources = {"nbgrader": {"student": "s", "assignment": "a", "notebook": "nb"}}
+    replayed, resources = replay.preprocess(nbformat.reads(nbformat.writes(notebook), as_version=4), resources)
+    assert replayed.cells[1].outputs[0]["data"]["text/plain"] == "1"
+    assert resources["nbgrader"]["run_record"].wall_s == 1.5
+    assert (tmp_path / "answers" / "s" / "a" / "dataset.npz").read_bytes() == b"PK"
+    changed = nbformat.reads(nbformat.writes(notebook), as_version=4)
+    changed.cells[0].source = "x = 2"
+    with pytest.raises(ExecutionMismatch, match="Cell 0"):
+        replay.preprocess(changed, {"nbgrader": {"student": "s", "assignment": "a", "notebook": "nb"}})

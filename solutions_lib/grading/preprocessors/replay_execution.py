@@ -16,7 +16,8 @@ class ExecutionMismatch(RuntimeError):
 
 def cell_signature(cell) -> tuple:
     """What execution must leave unchanged in a cell: its kind, id, source and grading metadata."""
-    return (cell.cell_type, cell.get("id"), cell.source, cell.get("metadata", {}).get("nbgrader"))
+    source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+    return (cell.cell_type, cell.get("id"), source, cell.get("metadata", {}).get("nbgrader"))
 
 
 class ReplayExecution(SandboxedExecute):
@@ -69,9 +70,10 @@ class ReplayExecution(SandboxedExecute):
         if len(nb.cells) != len(executed.cells):
             raise ExecutionMismatch(
                 f"The stored execution has {len(executed.cells)} cells, the submission {len(nb.cells)}; "
-                "grade it again with --force.")
+                "run `python -m solutions_lib autograde` again to execute the submission anew.")
         for index, (cell, ran) in enumerate(zip(nb.cells, executed.cells)):
             if cell_signature(cell) != cell_signature(ran):
                 raise ExecutionMismatch(
                     f"Cell {index} of the stored execution differs from the submission as nbgrader "
-                    "prepares it now (the submission or the source notebook changed); grade it again with --force.")
+                    "prepares it now (the submission or the source notebook changed); run "
+                    "`python -m solutions_lib autograde` again to execute the submission anew.")
