@@ -150,7 +150,11 @@ class ClassGrader:
             converter.force = True
             converter.create_student = True
             try:
-                converter.start()
+                with warnings.catch_warnings(record=True) as caught:  # into the log, not across the progress display
+                    warnings.simplefilter("default")
+                    converter.start()
+                for warning in caught:
+                    logger.warning("%s: %s", warning.category.__name__, warning.message)
             except Exception as exc:  # nbgrader logs the details; the summary gets the gist
                 logger.exception("grading failed")
                 return Outcome(student, "failed", worker=worker,
