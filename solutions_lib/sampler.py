@@ -27,6 +27,8 @@ import time
 import emcee
 import numpy as np
 
+from .moves import SnookerMove
+
 
 def say(label: str, message: str, enabled: bool = True) -> None:
     if enabled:
@@ -34,7 +36,9 @@ def say(label: str, message: str, enabled: bool = True) -> None:
 
 
 def de_moves():
-    return [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
+    """80% differential-evolution moves, 20% snooker moves (`moves.SnookerMove`; not
+    emcee 3.1.6's DESnookerMove, which does not sample its target)."""
+    return [(emcee.moves.DEMove(), 0.8), (SnookerMove(), 0.2)]
 
 
 def start_points(logpost_batch, z_map, cov, n_walkers, rng, spread=1.0, tries=200):
