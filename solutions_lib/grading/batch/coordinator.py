@@ -106,6 +106,8 @@ class ClassGrader:
         if not os.path.isdir(local_release):
             raise GradingSetupError(f"No release folder {local_release}: run `nbgrader generate_assignment {assignment}`.")
         self.reserved = {name for _, name in workspace.release_entries(local_release)}
+        self.answers_directory = executor.answers_directory
+        self._check_gradebook()
         self.executions_directory = f"{stage_directory}/executions"
         self.executions = stage.ExecutionStore(self.root, self.executions_directory)
         self.marks = stage.GradedMarks(self.root, stage_directory)
@@ -113,6 +115,18 @@ class ClassGrader:
         self.display = display
         self.outcomes: dict[str, Outcome] = {}
         self._events: queue.Queue = queue.Queue()
+
+    def _check_gradebook(self) -> None:
+        from nbgrader.api import Gradebook, MissingEntry
+
+        with Gradebook(self.course.coursedir.db_url, self.course.coursedir.course_id) as gradebook:
+            try:
+                gradebook.find_notebook(self.notebook, self.course.assignment)
+            except MissingEntry:
+                raise GradingSetupError(
+                    f"The gradebook {self.course.coursedir.db_url} has no notebook {self.notebook!r} of "
+                    f"{self.course.assignment!r}: run `nbgrader generate_assignment {self.course.assignment}` "
+                    "first.") from None
 
     # --- what to do -------------------------------------------------------------------
     def _already_graded(self, student: str, digest: str) -> dict | None:
@@ -124,7 +138,7 @@ class ClassGrader:
         return None
 
     def _outcome_from_record(self, student: str, status: str, **extra) -> Outcome:
-        folder = records.answers_folder(self.root, records.DEFAULT_ANSWERS_DIRECTORY, student, self.course.assignment)
+        folder = records.answers_folder(self.root, self.answers_directory, student, self.course.assignment)
         score, top = notebook_score(self.course, student, self.notebook)
         try:
             record = records.RunRecord.read(folder)
