@@ -45,9 +45,10 @@ import numpy as np
 
 from .dic import compute_dic, validate_chains
 from .likelihood import PixelData, loglike, loglike_batch
-from .optimize import initial_guess, laplace_covariance, maximize
+from .optimize import laplace_covariance, maximize
 from .priors import bounds, from_sampler, in_support, log_jacobian_z, names_for, to_sampler
-from .sampler import Ensemble, say, start_points
+from .sampler import Ensemble, say
+from .starts import optimiser_starts, walker_starts
 
 MAXLAG = 750          # incredible's maxlag, as in the notebook's tests
 R_TARGET = 1.05
@@ -60,6 +61,10 @@ SCHEDULE = {
     "double": dict(n_walkers=24, n_burn=400, block=900, max_steps=20000),
 }
 
+
+# The sampler coordinate of the compact share (priors): the chains start within
+# |w| <= 6, i.e. shares between 0.12% and 49.9%.
+SHARE_INDEX, SHARE_Z_LIMIT = 6, 6.0
 
 # How many of the data-derived starting points the optimiser runs from (best first).
 STARTS_TO_OPTIMISE = {"single": 2, "double": 2}
@@ -171,28 +176,6 @@ class Posterior:
         return value if np.isfinite(value) else -np.inf
 
 
-def _starts(pixels, model, single_map):
-    if model == "single":
-        guess = initial_guess(pixels)
-        return [guess * np.array([1, 1, f, rc / 8.0, 1, 1])
-                for f, rc in ((1.0, 8.0), (0.5, 25.0), (2.0, 3.0))]
-    x0, y0, S0, rc, beta, B = single_map
-    # A compact bright core inside a wider component, in a few proportions of the single fit ...
-    scaled = [
-        np.array([x0, y0, S0 * f, rc * g, min(max(beta, 0.5) * 1.2, 2.5), B, S0 * h, rc * k, beta])
-        for f, g, h, k in ((1.0, 0.5, 0.1, 2.5), (0.7, 0.3, 0.2, 1.5), (1.5, 0.4, 0.05, 4.0))
-    ]
-    # ... and typical cores and haloes, for when the single fit is a shallow cusp (rc ~ 1 pixel,
-    # beta < 0.5) from which the scaled starts are all far too small: measured on cl_j1720,
-    # whose true double model is 3900 in log-likelihood above the maximum reached from those.
-    background = initial_guess(pixels)[5]
-    typical = [
-        np.array([x0, y0, S0 * (1 - halo), rc_core, 0.9, background, S0 * halo, rc_halo, 0.65])
-        for halo, rc_core, rc_halo in ((0.02, 3.0, 30.0), (0.1, 6.0, 40.0), (0.3, 8.0, 25.0))
-    ]
-    return scaled + typical
-
-
 def fit(data, model: str, seed: int = 0, n_walkers: int | None = None, single_map=None,
         progress: bool = True, with_dic: bool = True, n_burn: int | None = None,
         block: int | None = None, max_steps: int | None = None,
@@ -226,14 +209,17 @@ def fit(data, model: str, seed: int = 0, n_walkers: int | None = None, single_ma
 
     if model == "double" and single_map is None:
         single_map = _single_maximum(pixels)
-    starts = _starts(pixels, model, single_map)
+    starts = optimiser_starts(pixels, model, single_map)
     theta_map, loglike_max = maximize(post.objective, starts, model, n_best=STARTS_TO_OPTIMISE[model])
     z_map = to_sampler(theta_map, model)
+    if model == "double":
+        # A maximum with the share at 0 or 1/2 (no cool core) lies at w = -inf or +inf.
+        z_map[SHARE_INDEX] = np.clip(z_map[SHARE_INDEX], -SHARE_Z_LIMIT, SHARE_Z_LIMIT)
     cov = laplace_covariance(post.objective, z_map)
     report(f"posterior maximum found, log-likelihood {loglike_max:.2f}; "
            f"sampling with {schedule['n_walkers']} walkers")
 
-    sampler = Ensemble(post.batch, start_points(post.batch, z_map, cov, schedule["n_walkers"], rng),
+    sampler = Ensemble(post.batch, walker_starts(post.batch, z_map, cov, schedule["n_walkers"], model, rng),
                        seed=int(rng.integers(2**31)), label=label, progress=progress)
     sampler.run(schedule["n_burn"], what="burn-in")
     sampler.reset()
@@ -308,7 +294,7 @@ def _assess(z_chain: np.ndarray, model: str):
 
 def _single_maximum(pixels: PixelData) -> np.ndarray:
     post = Posterior(pixels, "single")
-    return maximize(post.objective, _starts(pixels, "single", None), "single")[0]
+    return maximize(post.objective, optimiser_starts(pixels, "single", None), "single")[0]
 
 
 def fit_single(data, seed: int = 0, progress: bool = True, **options) -> FitResult:

@@ -63,3 +63,28 @@ def redraw_counts(data: dict, params: dict, seed=0) -> dict:
     redrawn = {key: data[key] for key in ("ex", "imx", "imy")}
     redrawn["im"] = np.where(mask, 0, np.random.default_rng(seed).poisson(mean))
     return add_good_pixels(redrawn, mask)
+
+
+def draw_truth(rng, like: dict, ex, cool_core: str, counts_per_60ks: float = 25000.0) -> dict:
+    """Cluster and background parameters drawn the way the simulator draws them.
+
+    ``like`` is a course data set's truth (its centre, exposure time and
+    background set the scene), ``ex`` its exposure map (cm^2 s) and
+    ``cool_core`` 'strong', 'weak' or 'none'. The shape parameters come from
+    `mock.simulate.cluster_parameters`; the centre moves by up to 5 pixels;
+    the cluster's expected counts are ``counts_per_60ks`` scaled to the
+    exposure, times 0.8-1.25; the background is the data set's times 0.85-1.15.
+    Returns paramnames2 keys (S02 = 0, rc2 = beta2 = None without a core).
+    """
+    from .mock.simulate import cluster_parameters
+
+    centre = (like["params"]["x0"] + rng.uniform(-5, 5), like["params"]["y0"] + rng.uniform(-5, 5))
+    params = cluster_parameters(rng, cool_core, centre)
+    ny, nx = np.shape(ex)
+    imx, imy = np.meshgrid(np.arange(nx), np.arange(ny))
+    unit = expected_counts(dict(params, B=0.0), imx, imy, np.asarray(ex, dtype=float)).sum()
+    scale = counts_per_60ks * like["exposure_s"] / 60e3 * rng.uniform(0.8, 1.25) / unit
+    params["S0"] = float(params["S0"] * scale)
+    params["S02"] = float(params["S02"] * scale)
+    params["B"] = float(like["params"]["B"] * rng.uniform(0.85, 1.15))
+    return params

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from solutions_lib import fitting
-from solutions_lib.dic import compute_dic, dic, validate_chains
-from solutions_lib.likelihood import PixelData, loglike_single
+from solutions_lib.dic import compute_dic, dic, dic_from_deviance, validate_chains
+from solutions_lib.likelihood import PixelData, loglike_batch, loglike_single
 from solutions_lib.model import PARAMNAMES, PARAMNAMES2
 from solutions_lib.optimize import initial_guess
+from solutions_lib.starts import optimiser_starts
 from solutions_lib.synthetic import STRONG_CORE, synthetic_data, truth_vector
 
 SINGLE_TRUTH = dict(x0=70.4, y0=83.1, S0=1.5e-6, rc=6.0, beta=0.7, B=0.05)
@@ -47,7 +48,7 @@ def test_double_starts_include_typical_cores_when_the_single_fit_is_a_cusp(core_
     from solutions_lib.priors import bounds, in_support
 
     cusp = np.array([60.0, 45.0, 4e-5, 1.2, 0.47, 0.04])
-    starts = np.array(fitting._starts(core_pixels, "double", cusp))
+    starts = np.array(optimiser_starts(core_pixels, "double", cusp))
     lower, upper = bounds("double", core_pixels.shape)
     assert np.all(in_support(starts, "double", lower, upper)), "every start must lie inside the prior"
     assert np.any((starts[:, 3] >= 3) & (starts[:, 7] >= 25)), "no start with a typical core and halo"
@@ -82,6 +83,20 @@ def test_short_fit_shapes_and_order(short_fits):
 def test_dic_prefers_two_components_for_a_cool_core(short_fits):
     single, double = short_fits
     assert double.dic < single.dic - 10
+
+
+def test_dic_penalty_is_about_the_number_of_parameters(core_pixels, short_fits):
+    """pD = var(D)/2 is k for a Gaussian posterior in k parameters (here well constrained)."""
+    for result, k in zip(short_fits, (6, 9)):
+        deviance = -2 * loglike_batch(result.samples, core_pixels)
+        assert 0.5 * k < result.dic - deviance.mean() < 2.0 * k
+
+
+def test_dic_from_chi_square_deviances():
+    deviance = 1000.0 + np.random.default_rng(0).chisquare(9, size=200_000)
+    assert dic_from_deviance(deviance) == pytest.approx(1000.0 + 9 + 9, abs=0.1)
+    with pytest.raises(ValueError, match="not finite"):
+        dic_from_deviance(np.array([1.0, np.inf]))
 
 
 def test_dic_matches_generic_version(core_pixels, short_fits):

@@ -1,0 +1,79 @@
+"""The double model's flux-share prior, aperture fluxes and the Fisher information."""
+import numpy as np
+import pytest
+from scipy.integrate import quad
+
+from solutions_lib import priors
+from solutions_lib.fisher import fisher_information, fisher_sd
+from solutions_lib.flux import APERTURE, aperture_flux
+from solutions_lib.likelihood import PixelData, loglike
+from solutions_lib.model import expected_counts
+from solutions_lib.synthetic import STRONG_CORE, synthetic_data, truth_vector
+
+SHAPE = (160, 160)
+
+
+@pytest.mark.parametrize("S0, rc, beta", [(2e-6, 3.0, 0.9), (1e-7, 30.0, 0.5), (1e-7, 30.0, 0.5 + 1e-10),
+                                          (3e-7, 300.0, 0.35), (1e-6, 0.7, 2.5)])
+def test_aperture_flux_is_the_integral_of_the_profile(S0, rc, beta):
+    def ring(log_r):
+        r = np.exp(log_r)
+        return 2 * np.pi * r * r * S0 * (1 + (r / rc) ** 2) ** (0.5 - 3 * beta)
+
+    numeric = quad(ring, np.log(1e-4 * rc), np.log(APERTURE), limit=400, epsabs=0, epsrel=1e-10)[0]
+    numeric += np.pi * (1e-4 * rc) ** 2 * S0        # the tiny disc left out of the log integral
+    assert aperture_flux(S0, rc, beta) == pytest.approx(numeric, rel=1e-7)
+
+
+def test_share_and_core_ratio_bound_the_double_model():
+    double = truth_vector(STRONG_CORE, "double")
+    total, share = priors.fluxes(double)
+    assert 0 < share < priors.F_SHARE_MAX
+    assert priors.log_prior(double, "double", SHAPE) == 0.0
+    # Raise the compact component until it carries 60% of the flux: outside the prior.
+    heavy = double.copy()
+    heavy[2] *= 0.6 / 0.4 * (1 - share) / share
+    assert priors.fluxes(heavy)[1] == pytest.approx(0.6)
+    assert priors.log_prior(heavy, "double", SHAPE) == -np.inf
+    similar = double.copy()
+    similar[7] = 1.5 * similar[3]                   # rc2 only 1.5 rc
+    assert priors.log_prior(similar, "double", SHAPE) == -np.inf
+    faint = double.copy()
+    faint[2] = 1e-6 * double[2]                     # a negligible compact component is allowed
+    assert priors.log_prior(faint, "double", SHAPE) == 0.0
+    z = priors.to_sampler(faint, "double")
+    np.testing.assert_allclose(priors.from_sampler(z, "double"), faint, rtol=1e-9)
+
+
+def test_flat_coordinates_are_total_flux_and_share():
+    double = truth_vector(STRONG_CORE, "double")
+    flat = priors.to_flat(double, "double")
+    f1 = aperture_flux(double[2], double[3], double[4])
+    f2 = aperture_flux(double[6], double[7], double[8])
+    assert flat[2] == pytest.approx(np.log(f1 + f2)) and flat[6] == pytest.approx(f1 / (f1 + f2))
+    np.testing.assert_allclose(priors.from_flat(flat, "double"), double, rtol=1e-12)
+
+
+@pytest.mark.parametrize("model", ["single", "double"])
+def test_fisher_information_is_the_curvature_of_the_expected_log_likelihood(model):
+    """With counts equal to their expectation, -Hessian(log L) at the truth is the Fisher matrix."""
+    data = synthetic_data(STRONG_CORE, shape=(60, 60), seed=1)
+    theta = truth_vector(STRONG_CORE, model)
+    theta[:2] = [30.3, 29.6]
+    pixels = PixelData.from_data(data)
+    mu = expected_counts(dict(zip(priors.names_for(model), theta)), pixels.x, pixels.y, pixels.exposure)
+    expected = PixelData(pixels.x, pixels.y, pixels.exposure, mu, mu.size, pixels.shape, 0.0)
+    step = np.where(np.arange(theta.size) < 2, 1e-3, 1e-3 * np.abs(theta))
+    hessian = np.empty((theta.size, theta.size))
+    for i in range(theta.size):
+        for j in range(theta.size):
+            def shifted(a, b):
+                t = theta.copy()
+                t[i] += a * step[i]
+                t[j] += b * step[j]
+                return loglike(t, expected)
+            hessian[i, j] = (shifted(1, 1) - shifted(1, -1) - shifted(-1, 1) + shifted(-1, -1)) / (
+                4 * step[i] * step[j])
+    information = fisher_information(theta, pixels)
+    np.testing.assert_allclose(-hessian, information, rtol=2e-3, atol=1e-6 * np.abs(information).max())
+    assert np.all(fisher_sd(theta, pixels) > 0)
