@@ -43,6 +43,11 @@ CATALOGUE = (
                 cluster_counts=60000.0),
     DatasetSpec("cl_j1347", 1347, "acis-s", 60.0, "weak"),
     DatasetSpec("cl_j0547", 547, "acis-i", 30.0, "strong", ellipticity=0.15),
+    # No cool core: one beta component; the data do not ask for a second one.
+    DatasetSpec("cl_j0309", 309, "acis-i", 50.0, "none"),
+    DatasetSpec("cl_j0933", 933, "acis-s", 80.0, "none"),
+    DatasetSpec("cl_j1504", 1504, "acis-i", 35.0, "none", ellipticity=0.08, extra_s_chips=1),
+    DatasetSpec("cl_j2019", 2019, "acis-s", 45.0, "none"),
 )
 DEFAULT_DATASET = "cl_j0142"
 

@@ -31,6 +31,7 @@ def format_table(rows: list[dict]) -> str:
         notes = ", ".join(
             note
             for note, present in ((f"{row['cool_core']} cool core", row["cool_core"] != "none"),
+                                  ("no cool core", row["cool_core"] == "none"),
                                   ("streak", row["streak"]))
             if present
         )
