@@ -325,9 +325,44 @@ viewer
 # box(38.801234,+18.350000,500.0",500.0",27.5)
 # """
 ### BEGIN SOLUTION
-import solutions_lib.datasets
-
-region_string = solutions_lib.datasets.reference_region_string(dataset_name)
+# My mask for cl_j0142, drawn in the sky viewer: circles on the 30 clear point sources (larger
+# ones far from the centre, where the PSF is broader). The four ACIS-I chips form a square and
+# there is no readout streak, so no boxes are needed; the exposure cut removes the chip gaps.
+region_string = """
+# Region file format: DS9 version 4.1
+global color=green width=1
+fk5
+circle(38.640411,+18.291048,17.74")
+circle(38.574336,+18.437215,11.73")
+circle(38.738699,+18.290782,17.89")
+circle(38.685378,+18.469392,5.57")
+circle(38.723512,+18.480390,6.79")
+circle(38.725425,+18.341175,10.33")
+circle(38.727042,+18.458993,5.96")
+circle(38.677075,+18.503875,7.89")
+circle(38.653306,+18.332397,11.26")
+circle(38.725346,+18.442766,5.52")
+circle(38.581369,+18.464749,11.53")
+circle(38.821988,+18.432504,14.26")
+circle(38.828016,+18.356474,18.51")
+circle(38.756189,+18.492914,9.40")
+circle(38.689063,+18.415804,4.92")
+circle(38.564342,+18.437369,13.01")
+circle(38.787662,+18.320933,17.29")
+circle(38.533608,+18.444175,17.68")
+circle(38.656278,+18.380633,6.83")
+circle(38.787700,+18.343356,14.63")
+circle(38.811300,+18.384837,14.10")
+circle(38.684645,+18.370344,6.97")
+circle(38.655806,+18.442485,5.37")
+circle(38.648052,+18.272978,20.59")
+circle(38.746648,+18.415397,6.69")
+circle(38.721034,+18.263604,22.10")
+circle(38.757737,+18.379015,8.94")
+circle(38.795443,+18.322508,17.94")
+circle(38.685763,+18.293409,16.11")
+circle(38.639280,+18.503624,9.10")
+"""
 ### END SOLUTION
 
 # %% [markdown]
@@ -373,9 +408,7 @@ print("region_mask has the right form; the grader also checks which sources and 
 
 # %% nbgrader={"grade": false, "grade_id": "exp_mask", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-import solutions_lib.masks
-
-exp_mask = solutions_lib.masks.exposure_mask(data["ex"])
+exp_mask = data["ex"] < 0.5 * data["ex"].max()
 ### END SOLUTION
 
 # %%
@@ -438,9 +471,8 @@ print(f"{goodpix.size} good pixels out of {im.size}; they hold {data['flatim'].s
 
 # %% nbgrader={"grade": false, "grade_id": "new_im", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-import solutions_lib.data
-
-new_im = solutions_lib.data.rebuild_image(data)
+new_im = np.full(data["im"].shape, np.nan)  # float, NaN everywhere to begin with
+new_im.flat[data["goodpix"]] = data["flatim"]  # .flat indexes the image as if it were 1-D
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_new_im", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
@@ -598,11 +630,16 @@ paramnames2 = paramnames + ["S02", "rc2", "beta2"]
 # **Priors** (independent, except for the ordering of the two components):
 #
 # * centre: $x_0 \sim \mathrm{Uniform}(0, n_x - 1)$ and $y_0 \sim \mathrm{Uniform}(0, n_y - 1)$ pixels;
-# * normalisations, which are unknown by orders of magnitude: $\ln S_0$ and $\ln S_{02}$ uniform
-#   between $\ln 10^{-12}$ and $\ln 10^{-2}$ (counts s$^{-1}$ cm$^{-2}$ pixel$^{-1}$);
-# * core radii: $\ln r_c$, $\ln r_{c2}$ uniform between $\ln 0.1$ and $\ln 500$ (pixels), with
-#   $r_c < r_{c2}$, so that component 1 is always the compact core; this removes the
-#   label-switching symmetry;
+# * normalisations, through the total flux inside 100 pixels, $F = F_1 + F_2$ with
+#   $F_k = \pi S_{0k} r_{ck}^2 [(1 + 100^2/r_{ck}^2)^{3/2 - 3\beta_k} - 1] / (3/2 - 3\beta_k)$:
+#   $\ln F$ uniform between $\ln 10^{-8}$ and $\ln 1$ (counts s$^{-1}$ cm$^{-2}$; it is unknown by
+#   orders of magnitude), and the compact component's share $f = F_1/F \sim \mathrm{Uniform}(0, 1/2)$.
+#   Unlike independent log-uniform priors on $S_0$ and $S_{02}$, this stays well posed when the
+#   data need no second component: the unneeded share is then small, not sent into a funnel
+#   towards $S_0 \to 0$;
+# * core radii: $\ln r_c$, $\ln r_{c2}$ uniform between $\ln 1$ and $\ln 500$ (pixels; a core
+#   narrower than a pixel is not resolved), with $r_{c2} \ge 2 r_c$, so that component 1 is always
+#   the compact core (no label switching) and cannot be a near copy of the halo;
 # * slopes: $\beta, \beta_2 \sim \mathrm{Uniform}(0.3, 3)$, with $\beta \ge \beta_2$: the core
 #   fades at least as fast as the extended halo, so it cannot masquerade as a second halo;
 # * background: $\ln B$ uniform between $\ln 10^{-5}$ and $\ln 10$ (counts per pixel).
@@ -759,8 +796,25 @@ plot_profile_with_model(naive_profile, title="Centred on the mean position of th
 
 # %% nbgrader={"grade": false, "grade_id": "guess", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-peak_y, peak_x = np.unravel_index(np.nanargmax(new_im), new_im.shape)
-guess = {"x0": float(peak_x), "y0": float(peak_y), "S0": 2e-6, "rc": 8.0, "beta": 0.6, "B": 0.07}
+# Centre: the brightest spot after smoothing over a few pixels and dividing by the exposure, so
+# that neither a single noisy pixel nor a well-exposed patch of background can win.
+from scipy.ndimage import gaussian_filter
+
+good = ~np.isnan(new_im)
+smooth_counts = gaussian_filter(np.where(good, new_im, 0.0), sigma=3.0)
+smooth_exposure = gaussian_filter(np.where(good, data["ex"], 0.0), sigma=3.0)
+well_exposed = smooth_exposure > 0.5 * smooth_exposure.max()
+rate = np.zeros_like(smooth_counts)
+rate[well_exposed] = smooth_counts[well_exposed] / smooth_exposure[well_exposed]
+peak_y, peak_x = np.unravel_index(np.argmax(rate), rate.shape)
+# B: mean counts per pixel in the outer 30% of the good pixels. S0: mean surface brightness above
+# that within 3 pixels of the centre. rc and beta: typical values, checked on the plot below.
+radius = np.hypot(data["flatx"] - peak_x, data["flaty"] - peak_y)
+outer, inner = radius > np.percentile(radius, 70), radius < 3.0
+B_guess = data["flatim"][outer].mean()
+S0_guess = (data["flatim"][inner].mean() - B_guess) / data["flatex"][inner].mean()
+guess = {"x0": float(peak_x), "y0": float(peak_y), "S0": float(S0_guess), "rc": 8.0, "beta": 0.6,
+         "B": float(B_guess)}
 ### END SOLUTION
 print(guess)
 
@@ -794,20 +848,210 @@ plot_profile_with_model(guess_profile, guess, title="First guess");
 #   the same total flux. Sampling $\ln S_0$ (and $\ln r_c$) instead makes the posterior much
 #   rounder. Remember that a prior uniform in $S_0$ is *not* uniform in $\ln S_0$: decide which
 #   one you mean and include the Jacobian if needed.
-# * Find the posterior maximum first and start the chains around it; the curvature there is a
-#   good guide to the proposal size.
+# * Find the posterior maximum first and start the chains around it. The curvature there is a
+#   good guide to the size of Metropolis proposals, or of the small ball in which to start the
+#   walkers of an ensemble sampler. (With `emcee`, each walker counts as one chain; its
+#   differential-evolution move, `emcee.moves.DEMove`, scales its steps to the spread of the
+#   walkers.)
+# * Which `emcee` moves are safe: the default `StretchMove`, `DEMove`, or a mix of the two.
+#   Avoid `emcee.moves.DESnookerMove` in emcee 3.1.6, the current release: its proposal is
+#   wrong (its direction is not a unit vector and its acceptance factor has the wrong power),
+#   so it samples a distribution narrower than the posterior. On a 9-parameter Gaussian its
+#   variances come out 35% too small on its own, and 4-7% too small when it makes 20% of the
+#   moves. The chains still look converged: $R$ and $n_\mathrm{eff}$ cannot tell you that a
+#   sampler draws from the wrong distribution, only a test on a distribution whose answer you
+#   know can.
 # * The tests below ask for $R < 1.1$ and more than 200 effective samples for every parameter,
-#   computed with `maxlag=750`.
+#   computed with `maxlag=750`, so every chain needs more than 750 samples.
 #
 # Use as many cells as you like, but leave the result in `chains` in the cell marked for it.
 
 # %% nbgrader={"grade": false, "grade_id": "fit_single", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # %%time
 ### BEGIN SOLUTION
-import solutions_lib.fitting
+import math
 
-fit1 = solutions_lib.fitting.fit_single(data, seed=1, progress=True)
-chains = fit1.chains
+import emcee
+from numba import prange
+from scipy.optimize import minimize
+
+
+# --- Likelihood ------------------------------------------------------------------------------
+@njit(parallel=True)
+def log_likelihood(theta, x, y, exposure, counts):
+    """Poisson ln L = sum over good pixels of (N ln mu - mu), leaving out the constant -ln N!.
+
+    theta: 6 parameters (paramnames order) for one beta component, or 9 (paramnames2) for two.
+    prange shares the pixels among the CPU cores and adds up their partial sums.
+    """
+    x0, y0, S0, rc, beta, B = theta[0], theta[1], theta[2], theta[3], theta[4], theta[5]
+    two = theta.size == 9
+    S02 = theta[6] if two else 0.0
+    rc2 = theta[7] if two else 1.0
+    beta2 = theta[8] if two else 1.0
+    # (1 + r^2/rc^2)^(1/2 - 3 beta) is computed as exp[(1/2 - 3 beta) ln(1 + r^2/rc^2)]
+    power, power2 = 0.5 - 3.0 * beta, 0.5 - 3.0 * beta2
+    inv_rc_sq, inv_rc2_sq = 1.0 / (rc * rc), 1.0 / (rc2 * rc2)
+    total = 0.0
+    for i in prange(x.size):
+        r_sq = (x[i] - x0) ** 2 + (y[i] - y0) ** 2
+        brightness = S0 * math.exp(power * math.log(1.0 + r_sq * inv_rc_sq))
+        if two:
+            brightness += S02 * math.exp(power2 * math.log(1.0 + r_sq * inv_rc2_sq))
+        mu = brightness * exposure[i] + B
+        term = -mu
+        if counts[i] > 0:  # most pixels are empty and need no logarithm
+            term += counts[i] * math.log(mu)
+        total += term
+    return total
+
+
+PIXELS = (data["flatx"].astype(np.float64), data["flaty"].astype(np.float64), data["flatex"], data["flatim"])
+
+
+def loglike(theta):
+    """ln L for parameters in the order of paramnames (6 values) or paramnames2 (9 values)."""
+    return log_likelihood(np.asarray(theta, dtype=np.float64), *PIXELS)
+
+
+# --- Prior -----------------------------------------------------------------------------------
+# Uniform in x0 and y0 over the image and in beta (and beta2) on [0.3, 3]; uniform in the
+# logarithms of the scale parameters S0, rc, B (and S02, rc2) between these limits:
+LOG_UNIFORM = {"S0": (1e-12, 1e-2), "rc": (0.1, 500.0), "B": (1e-5, 10.0),
+               "S02": (1e-12, 1e-2), "rc2": (0.1, 500.0)}
+BETA_LIMITS = (0.3, 3.0)
+
+
+def in_prior(theta):
+    """True where the prior density is not zero (either model)."""
+    p = dict(zip(paramnames2, theta))
+    if not (0.0 <= p["x0"] <= nx - 1 and 0.0 <= p["y0"] <= ny - 1):
+        return False
+    if not all(low <= p[k] <= high for k, (low, high) in LOG_UNIFORM.items() if k in p):
+        return False
+    if not all(BETA_LIMITS[0] <= p[k] <= BETA_LIMITS[1] for k in ("beta", "beta2") if k in p):
+        return False
+    if "S02" in p:  # component 1 is the compact core: the smaller rc, and at least as steep
+        return p["rc"] < p["rc2"] and p["beta"] >= p["beta2"]
+    return True
+
+
+# --- Coordinates for the sampler ---------------------------------------------------------------
+# z = (x0, y0, ln S0, u, v, ln B [, ln S02, u2, v2]). Logs make the log-uniform priors flat and
+# straighten the S0-rc correlation. For each (rc, beta) pair, v = ln(3 beta - 1/2) and
+# u = ln rc - v/2: outside the core (1 + r^2/rc^2)^(1/2 - 3 beta) falls much like a Gaussian of
+# width rc / sqrt(3 beta - 1/2) = exp(u), which the data fix, while v moves along the ridge.
+LOG_INDICES = {6: [2, 5], 9: [2, 5, 6]}
+RC_BETA_INDICES = {6: [(3, 4)], 9: [(3, 4), (7, 8)]}
+
+
+def to_natural(z):
+    """Sampler coordinates (along the last axis) to parameters in paramnames(2) order."""
+    z = np.asarray(z, dtype=float)
+    n = z.shape[-1]
+    theta = z.copy()
+    theta[..., LOG_INDICES[n]] = np.exp(z[..., LOG_INDICES[n]])
+    for i_rc, i_beta in RC_BETA_INDICES[n]:
+        theta[..., i_rc] = np.exp(z[..., i_rc] + 0.5 * z[..., i_beta])
+        theta[..., i_beta] = (np.exp(z[..., i_beta]) + 0.5) / 3.0
+    return theta
+
+
+def to_sampler(theta):
+    """Inverse of to_natural."""
+    theta = np.asarray(theta, dtype=float)
+    n = theta.shape[-1]
+    z = theta.copy()
+    z[..., LOG_INDICES[n]] = np.log(theta[..., LOG_INDICES[n]])
+    for i_rc, i_beta in RC_BETA_INDICES[n]:
+        v = np.log(3.0 * theta[..., i_beta] - 0.5)
+        z[..., i_rc] = np.log(theta[..., i_rc]) - 0.5 * v
+        z[..., i_beta] = v
+    return z
+
+
+def log_posterior(z):
+    """ln posterior density in sampler coordinates, up to a constant.
+
+    The prior is flat in (ln rc, beta); in (u, v) its density gains the Jacobian
+    |d(ln rc, beta) / d(u, v)| = e^v / 3, i.e. + v per component in the log.
+    """
+    theta = to_natural(z)
+    if not in_prior(theta):
+        return -np.inf
+    return loglike(theta) + sum(z[i_beta] for _, i_beta in RC_BETA_INDICES[len(z)])
+
+
+# --- Maximum, then MCMC ------------------------------------------------------------------------
+def find_maximum(starts):
+    """Powell's method (no gradients needed) from each start (natural units); the best z."""
+    def negative(z):
+        value = log_posterior(z)
+        return -value if np.isfinite(value) else 1e300
+
+    results = [minimize(negative, to_sampler(start), method="Powell", options={"xtol": 1e-3, "ftol": 1e-8})
+               for start in starts]
+    return min(results, key=lambda result: result.fun).x
+
+
+def laplace_covariance(z, step=1e-2):
+    """Covariance of the Gaussian that matches ln P near its peak z: the inverse of minus its
+    Hessian, from central differences. Falls back to a tiny diagonal if z is not a proper peak."""
+    n = len(z)
+    h = step * np.eye(n)
+    hessian = np.empty((n, n))
+    for i in range(n):
+        for j in range(i, n):
+            hessian[i, j] = hessian[j, i] = (
+                log_posterior(z + h[i] + h[j]) - log_posterior(z + h[i] - h[j])
+                - log_posterior(z - h[i] + h[j]) + log_posterior(z - h[i] - h[j])) / (4.0 * step**2)
+    if np.all(np.isfinite(hessian)) and np.all(np.linalg.eigvalsh(-hessian) > 0):
+        return np.linalg.inv(-hessian)
+    return np.diag(np.full(n, step**2))
+
+
+def sample(z_max, n_walkers, n_burn, n_steps, seed, min_neff):
+    """emcee with differential-evolution moves from a small ball about z_max; chains in natural units.
+
+    Each walker is one chain: (n_walkers, n_samples, n_params), burn-in removed. If the chains
+    fall short of R < 1.05 or min_neff effective samples, they are run for longer (twice at most).
+    """
+    rng = np.random.default_rng(seed)
+    ball = 0.25 * laplace_covariance(z_max)  # half the width of the Gaussian approximation
+    start = []
+    while len(start) < n_walkers:  # keep only starting points inside the prior
+        z = rng.multivariate_normal(z_max, ball)
+        if np.isfinite(log_posterior(z)):
+            start.append(z)
+    sampler = emcee.EnsembleSampler(n_walkers, len(z_max), log_posterior, moves=emcee.moves.DEMove())
+    sampler.random_state = np.random.RandomState(seed).get_state()  # the same chains on every run
+    state = sampler.run_mcmc(np.array(start), n_burn)
+    sampler.reset()  # forget the burn-in
+    sampler.run_mcmc(state, n_steps)
+    for attempt in range(3):
+        chains = to_natural(np.swapaxes(sampler.get_chain(), 0, 1))  # emcee stores (step, walker, parameter)
+        R, neff = cr.GelmanRubinR(chains), cr.effective_samples(chains, maxlag=750)
+        if (R.max() < 1.05 and neff.min() >= min_neff) or attempt == 2:
+            break
+        print(f"max R = {R.max():.3f}, min n_eff = {neff.min():.0f}: running longer")
+        sampler.run_mcmc(None, n_steps // 2)
+    print(f"{n_walkers} walkers x {sampler.iteration} steps after {n_burn} of burn-in; acceptance "
+          f"{np.mean(sampler.acceptance_fraction):.2f}; max R = {R.max():.3f}, min n_eff = {neff.min():.0f}")
+    return chains
+
+
+# The maximum of the single-beta posterior, from my guess and, as a check, from a larger core.
+starts = []
+for S0_factor, rc in ((1.0, guess["rc"]), (0.3, 25.0)):
+    start = dict(guess, S0=guess["S0"] * S0_factor, rc=rc)
+    starts.append([start[name] for name in paramnames])
+fit1_max = dict(zip(paramnames, to_natural(find_maximum(starts))))
+print("maximum:", ", ".join(f"{k} = {v:.4g}" for k, v in fit1_max.items()))
+plot_profile_with_model(Profile(data, fit1_max["x0"], fit1_max["y0"]), fit1_max, title="Posterior maximum")
+
+# 12 walkers (emcee needs at least twice as many as parameters), each run 850 steps after the
+# burn-in: the tests need chains longer than maxlag = 750.
+chains = sample(to_sampler(list(fit1_max.values())), n_walkers=12, n_burn=150, n_steps=850, seed=1, min_neff=300)
 ### END SOLUTION
 
 # %% [markdown]
@@ -933,18 +1177,55 @@ plot_profile_with_model(fit_profile, fit, views=("per_pixel", "brightness", "rat
 #
 # Repeat the analysis with the two-component model, and store its samples in `chains2`, with
 # the parameters in the order of `paramnames2`. The same rules apply; the tests ask for
-# $R < 1.1$ and more than 150 effective samples. Two hints: start the shared parameters from
-# your single-beta result, and decide how to keep the two components from swapping roles
-# (for example by requiring $r_c < r_{c2}$, and $\beta \ge \beta_2$ so that the compact component
-# cannot also be the one that dominates far out).
+# $R < 1.1$ and more than 150 effective samples. Start the shared parameters from your
+# single-beta result, and be ready for either outcome: some clusters have a bright cool core,
+# others have none, and then the data do not need the second component at all. Its parameters
+# are then held only by the prior, so the prior must be proper and must not leave a trap:
+#
+# * **Keep component 1 the compact one**, so that the components cannot swap roles: require
+#   $r_{c2} \ge 2 r_c$ and $\beta \ge \beta_2$ (the core fades at least as fast as the halo).
+#   With only $r_c < r_{c2}$, two components of nearly the same size and different slopes can add
+#   up to one beta profile, and the chains drift among such pairs for a long time.
+# * **Do not give $S_0$ and $S_{02}$ independent log-uniform priors.** When a component is not
+#   needed, its normalisation can shrink towards the lower end of its prior, where nothing
+#   constrains its core radius and slope either; that funnel holds most of the prior's mass and
+#   the chains do not converge in it. Describe the two normalisations instead by the **total
+#   flux** inside 100 pixels, $F = F_1 + F_2$, with a log-uniform prior, and the **compact
+#   component's share** of it, $f = F_1 / F$, uniform between 0 and 1/2 (a cool core is a small
+#   part of a cluster's light: 6-31% in the simulated clusters of this course). The flux of one
+#   beta component inside a radius $R$ is
+#   $F(R) = \pi S_0 r_c^2 \,\bigl[(1 + R^2/r_c^2)^{a} - 1\bigr] / a$ with $a = 3/2 - 3\beta$
+#   (and $\pi S_0 r_c^2 \ln(1 + R^2/r_c^2)$ when $\beta = 1/2$). Sample $\ln F$ and $f$ (or its
+#   logit), compute $S_0$ and $S_{02}$ from them in your log-posterior, and hand in chains of
+#   the parameters of `paramnames2`.
+# * **Give the core radii a lower limit of 1 pixel.** The model is evaluated at pixel centres,
+#   and a narrower core can hide between them with an absurdly large $S_0$.
+#
+# Expect slower mixing than before: a small, steep
+# core looks much like a wider, shallower one, so the compact component's $r_c$ and $\beta$ lie
+# along a curved ridge. Coordinates that follow the ridge help, and so, for an ensemble sampler,
+# do more walkers than the minimum.
 
 # %% nbgrader={"grade": false, "grade_id": "fit_double", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # %%time
 ### BEGIN SOLUTION
-import solutions_lib.fitting
+# Starting points: the centre and background of the single-beta maximum, with a typical cool core
+# (compact and steep) inside a typical halo, in two sizes. (Splitting the single-beta profile
+# itself in two is tempting, but that model is a compromise between core and halo, and from
+# there the optimiser can get stuck far below the maximum.)
+x0, y0, B = fit1_max["x0"], fit1_max["y0"], fit1_max["B"]
+S_centre = fit1_max["S0"]  # total surface brightness at the centre, shared between the components
+starts2 = [
+    [x0, y0, 0.95 * S_centre, 3.0, 0.9, B, 0.05 * S_centre, 30.0, 0.65],
+    [x0, y0, 0.9 * S_centre, 6.0, 0.9, B, 0.1 * S_centre, 40.0, 0.65],
+]
+fit2_max = dict(zip(paramnames2, to_natural(find_maximum(starts2))))
+print("maximum:", ", ".join(f"{k} = {v:.4g}" for k, v in fit2_max.items()))
 
-fit2_result = solutions_lib.fitting.fit_double(data, seed=2, single=fit1, progress=True)
-chains2 = fit2_result.chains
+# 24 walkers: with 18, the minimum for 9 parameters, the chains mixed far more slowly. Even so the
+# walkers need about 50 steps to forget where they were (the core's slope is the slowest), so
+# the chains are longer than for the single model.
+chains2 = sample(to_sampler(list(fit2_max.values())), n_walkers=24, n_burn=150, n_steps=1100, seed=2, min_neff=250)
 ### END SOLUTION
 
 # %%
@@ -1011,6 +1292,11 @@ fig.tight_layout()
 # is broad and skewed (between about 1 and 2), since the data say little about how steeply the
 # core fades once the halo dominates. $S_{02}$ is many standard deviations from zero, so the data
 # clearly ask for the second component.
+#
+# (For a cluster without a cool core the answer is no: the single model's ratio panel is
+# already flat, the compact component's share of the flux piles up near zero, and its core
+# radius and slope spread over their prior ranges because the data say nothing about a
+# component that is not there. The second component could just as well be absent.)
 
 # %% [markdown]
 # ## 8. Which model do the data prefer?
@@ -1019,12 +1305,21 @@ fig.tight_layout()
 # more closely. The **deviance information criterion** weighs fit against complexity. With the
 # deviance $D(\theta) = -2 \ln \mathcal{L}(\theta)$ (the likelihood, not the posterior),
 #
-# $$ \mathrm{DIC} = \overline{D} + p_D, \qquad p_D = \overline{D} - D(\bar\theta), $$
+# $$ \mathrm{DIC} = \overline{D} + p_D, \qquad p_D = \tfrac{1}{2}\,\mathrm{var}(D), $$
 #
-# where $\overline{D}$ is the deviance averaged over the posterior samples and $D(\bar\theta)$ the
-# deviance at the posterior mean of the parameters. $p_D$ acts as the effective number of
-# parameters the data constrain. The model with the **lower** DIC is preferred; differences of
-# a few units are not worth much, differences of tens or more are.
+# where $\overline{D}$ and $\mathrm{var}(D)$ are the mean and the variance of the deviance over
+# the posterior samples. $p_D$ acts as the effective number of parameters the data constrain:
+# for a posterior close to a Gaussian in $k$ parameters, $D - D_\mathrm{min}$ follows a $\chi^2$
+# law with $k$ degrees of freedom, whose variance is $2k$. The model with the **lower** DIC is
+# preferred; differences of a few units are not worth much, differences of tens or more are.
+#
+# You may meet an older definition, $p_D = \overline{D} - D(\bar\theta)$ with $\bar\theta$ the
+# posterior mean of the parameters. Do not use it here: it depends on how the model is
+# parametrised, and it fails when a parameter's posterior has a long tail. In a cluster without
+# a cool core, the unneeded compact component's $S_0$ has such a tail (large $S_0$ in a small
+# core), the model at $\bar\theta$ fits far worse than the samples do, $p_D$ comes out large and
+# negative, and that DIC favours the second component by a hundred or more although the best
+# fits of the two models are equally good. The variance of $D$ needs only the deviances.
 #
 # Two remarks before you compute it:
 #
@@ -1035,25 +1330,43 @@ fig.tight_layout()
 # * **Why $p_D$ can come out below the number of parameters.** For a posterior that is close to
 #   Gaussian, $p_D$ is close to the number of parameters. It is smaller when some parameters
 #   are barely constrained by the data and held in by the prior (a slope whose posterior runs
-#   to the edge of its prior range, say), and it can differ when the posterior is skewed,
-#   because the mean $\bar\theta$ is then not the most probable point. So a $p_D$ of, say, 7 for
-#   the nine-parameter model is no sign of a bug.
+#   to the edge of its prior range, say, or the compact component of a cluster that has no
+#   core). So a $p_D$ of, say, 7 for the nine-parameter model is no sign of a bug.
 #
 # ### Your turn: compute the DICs
 #
 # Compute `DIC1` for the single-beta chains and `DIC2` for the two-component chains, both as
 # plain numbers. You need a log-likelihood function for each model; if your log-posterior
-# included the prior, leave it out here. Keeping every 10th sample or so (about 1000 per chain)
-# is plenty, and it saves time. The grader recomputes each DIC from your own chains, so compute
-# it from the same chains you handed in above.
+# included the prior, leave it out here. A few hundred samples taken evenly from all the chains
+# are plenty, and thinning to that saves time. The grader recomputes each DIC from your own
+# chains, so compute it from the same chains you handed in above.
 
 # %% nbgrader={"grade": false, "grade_id": "dic", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # %%time
 ### BEGIN SOLUTION
-import solutions_lib.fitting
+def deviance(theta, names):
+    """D = -2 ln L, the Poisson likelihood of my fits without the prior (and without -ln N!).
 
-DIC1 = solutions_lib.fitting.compute_dic(chains, data, model="single")
-DIC2 = solutions_lib.fitting.compute_dic(chains2, data, model="double")
+    Computed with the notebook's numpy function expected_counts rather than my numba code, so
+    that this cell also cross-checks the likelihood the sampler used.
+    """
+    mu = expected_counts(data, dict(zip(names, theta)))
+    counted = data["flatim"] > 0  # N ln mu vanishes where N = 0
+    return -2.0 * (np.sum(data["flatim"][counted] * np.log(mu[counted])) - mu.sum())
+
+
+def dic(chains, names, n_keep=400):
+    """DIC = mean(D) + pD, pD = var(D) / 2, from about n_keep samples of the chains."""
+    samples = np.asarray(chains, dtype=float).reshape(-1, len(names))
+    samples = samples[:: max(1, len(samples) // n_keep)]  # neighbouring samples add little
+    D = np.array([deviance(theta, names) for theta in samples])
+    pD = 0.5 * D.var()
+    print(f"{len(samples)} samples: mean D = {D.mean():.1f}, pD = {pD:.2f}")
+    return D.mean() + pD
+
+
+DIC1 = dic(chains, paramnames)
+DIC2 = dic(chains2, paramnames2)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test_dic", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
@@ -1080,6 +1393,10 @@ print(f"DIC1 - DIC2 = {DIC1 - DIC2:.1f}  (positive: the two-component model is p
 # strongly preferred. That matches the profiles: the single component misses the bright core by
 # many error bars, while the three extra parameters of the second component cost only about three
 # units of DIC through $p_D$.
+#
+# (For a cluster without a cool core `DIC1 - DIC2` comes out near zero or negative, a few units:
+# the best fits of the two models are equally good, and the extra component only adds to $p_D$.
+# The data then prefer the simpler model, as the flat ratio panel of the single fit suggested.)
 
 # %% [markdown]
 # ## 9. For the class comparison
