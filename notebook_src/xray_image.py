@@ -603,14 +603,17 @@ ax.legend();
 # ### A second model: a bright core
 #
 # In many clusters the gas at the centre has cooled and become dense, producing a sharp peak that
-# one beta model cannot follow. Our second model adds a second beta component with the same
-# centre and its own normalisation $S_{02}$, core radius $r_{c2}$ and slope $\beta_2$:
+# one beta model cannot follow. Our second model describes the cluster as two beta components
+# with the same centre: **component 1** ($S_0$, $r_c$, $\beta$) is the compact core, and
+# **component 2** ($S_{02}$, $r_{c2}$, $\beta_2$) the extended halo:
 #
 # $$ S_\mathrm{CL}(r) \;=\; S_0 \Bigl(1 + r^2 / r_c^2\Bigr)^{1/2 - 3\beta}
 #   \;+\; S_{02} \Bigl(1 + r^2 / r_{c2}^2\Bigr)^{1/2 - 3\beta_2} . $$
 #
-# The single model is the special case $S_{02} = 0$. Everywhere in this notebook the parameters
-# come in this order:
+# We keep this labelling throughout: component 1 always has the smaller core radius. (The
+# grader compares your double-model posterior after ordering the components by core radius, so
+# the opposite labelling is not marked wrong, but it makes your results harder to compare.)
+# Everywhere in this notebook the parameters come in this order:
 
 # %% nbgrader={"grade": false, "grade_id": "paramnames", "locked": true, "schema_version": 3, "solution": false, "task": false}
 paramnames = ["x0", "y0", "S0", "rc", "beta", "B"]
@@ -1281,8 +1284,9 @@ fig.tight_layout()
 # ### Your turn: reflect
 #
 # Is the two-component model a real improvement for your cluster? Look at the centre of the
-# profile, and at the posteriors of $S_{02}$, $r_{c2}$ and $\beta_2$: are they well constrained,
-# or could the second component just as well be absent?
+# profile, and at the posteriors of the compact component, $S_0$, $r_c$ and $\beta$ (and its
+# share of the flux): are they well constrained, or could the core component just as well be
+# absent?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "reflect_double", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # Yes. The ratio of data to model is now flat and scattered about 1 within the error bars at
