@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import datasets
 from .grading.assignments import read_table, write_table
+from .grading.checks import reference_answers
 
 
 def read_roster(path) -> list[str]:
@@ -57,14 +58,24 @@ def add_parser(subparsers):
     parser.set_defaults(func=run)
 
 
+def gradable_datasets() -> tuple[list[str], list[str]]:
+    """(data sets the grader has reference answers for, catalogue data sets it has none for yet)."""
+    known = set(reference_answers()["datasets"])
+    names = datasets.dataset_names()
+    return [n for n in names if n in known], [n for n in names if n not in known]
+
+
 def run(args) -> int:
     students = read_roster(args.roster)
     existing = read_table(args.out)
-    table = deal(students, datasets.dataset_names(), existing, args.seed)
+    names, missing = gradable_datasets()
+    if missing:
+        print(f"Not assigned, no reference answers yet (run `make reference`): {', '.join(missing)}")
+    table = deal(students, names, existing, args.seed)
     write_table(args.out, table)
     counts = Counter(table.values())
     kept = sum(1 for s in students if existing.get(s) == table[s])
     print(f"{len(table)} students assigned ({kept} kept their earlier data set); written to {Path(args.out)}")
-    for name in datasets.dataset_names():
+    for name in names:
         print(f"  {name}: {counts.get(name, 0)}")
     return 0

@@ -39,3 +39,10 @@ def test_the_choice_and_its_note():
     assert "You were assigned cl_j0815" in assignments.choose(table, "ada", "cl_j0142", "cl_j0142").note
     fallback = assignments.choose(table, "bo", None, "cl_j0142")
     assert fallback.fallback and fallback.assigned == "cl_j0142" and "no assigned" in fallback.note
+
+
+def test_only_data_sets_with_reference_answers_are_dealt():
+    names, missing = assign.gradable_datasets()
+    assert names and set(names) | set(missing) == set(datasets.dataset_names())
+    from solutions_lib.grading.checks import reference_answers
+    assert set(names) <= set(reference_answers()["datasets"])
