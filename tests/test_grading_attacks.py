@@ -96,6 +96,10 @@ ATTACKS = {
     # An execute_result before every cell's error (nbgrader's own scoring reads it as partial credit).
     "fakes_results": (IMPORTS,
         "get_ipython().events.register('pre_run_cell', lambda info: get_ipython().displayhook(1.0))"),
+    # A submitted link to an instructor file (made in the submission folder by the fixture).
+    "submits_a_link": (IMPORTS,
+        "import os\nprint('link readable:', os.path.exists('key.json') and len(open('key.json').read()) > 0)\n"
+        "region_string = open('key.json').read() if os.path.exists('key.json') else ''"),
     # A fake hand-in module first on the path, writing made-up answers.
     "fake_handin_module": (IMPORTS,
         "import sys, os, importlib\n"
@@ -210,6 +214,8 @@ def attacked_course(tmp_path_factory):
         path = work / f"{student}.ipynb"
         nbformat.write(insert_after(nbformat.read(RELEASE_NB, as_version=4), where, code), path)
         course.submit(root, student, path)
+    link = root / "submitted" / "submits_a_link" / course.ASSIGNMENT / "key.json"
+    link.symlink_to(course.REPO_ROOT / "solutions_lib" / "datasets" / "cl_j0142" / "mask.reg")
     course.submit(root, "copies_classmate", victim)
     course.autograde(root, None, f"--SandboxedExecute.notebook_timeout={TIME_CAP_S}")
     after_attacks = gradebook_rows(root, "victim")
@@ -247,6 +253,8 @@ def test_no_instructor_file_was_visible_or_writable(attacked_course):
     assert "instructor files visible: []" in text
     graded = nbformat.read(root / "autograded" / "writes_instructor_files" / course.ASSIGNMENT / "xray_image.ipynb", 4)
     assert "written: []" in json.dumps([cell.get("outputs", []) for cell in graded.cells])
+    graded = nbformat.read(root / "autograded" / "submits_a_link" / course.ASSIGNMENT / "xray_image.ipynb", 4)
+    assert "link readable: False" in json.dumps([cell.get("outputs", []) for cell in graded.cells])
 
 
 def test_detached_process_died_with_the_kernel(attacked_course):

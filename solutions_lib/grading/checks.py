@@ -109,18 +109,21 @@ def check_exposure_mask(arrays: dict, options: dict) -> Verdict:
     return ok()
 
 
-def plausible_goodpix(goodpix: np.ndarray, obs) -> np.ndarray | None:
+def plausible_goodpix(goodpix: np.ndarray, name: str) -> np.ndarray | None:
     """``goodpix`` as flat indices if it is a sane set of usable pixels, else None.
 
     Sane: integers, no repeats, all above the exposure cut, and at least
-    half of the pixels there (a mask that removes more has lost the cluster).
+    half of the pixels on the chips in use (those outside the reference
+    mask's boxes); a mask that removes more has lost the cluster.
     """
     if goodpix.dtype.kind not in "iu":
         return None
+    obs = trusted_observation(name)
     goodpix = goodpix.astype(np.int64).ravel()
-    usable = np.flatnonzero(~exposure_mask(obs.ex))
-    if (goodpix.size < 0.5 * usable.size or np.unique(goodpix).size != goodpix.size
-            or not np.isin(goodpix, usable).all()):
+    usable = ~exposure_mask(obs.ex)
+    in_use = usable & ~_reference_boxes_mask(name, obs.wcs, obs.im.shape)
+    if (goodpix.size < 0.5 * np.count_nonzero(in_use) or np.unique(goodpix).size != goodpix.size
+            or not np.isin(goodpix, np.flatnonzero(usable)).all()):
         return None
     return goodpix
 
@@ -133,7 +136,7 @@ def check_rebuilt_image(arrays: dict, options: dict) -> Verdict:
         return problem
     if new_im.dtype.kind != "f":
         return fail("`new_im` must be a float array so that masked pixels can hold NaN.")
-    goodpix = plausible_goodpix(goodpix, obs)
+    goodpix = plausible_goodpix(goodpix, options["dataset"])
     if goodpix is None:
         return fail("`data['goodpix']` is not a plausible set of unmasked pixels; rerun the cells above.")
     flat = new_im.ravel()
@@ -297,7 +300,7 @@ def _chains_or_failure(arrays: dict, model: str):
 def _fit_pixels(name: str, goodpix) -> PixelData:
     """The pixels the student fitted (their ``goodpix``), or the reference mask's if unusable."""
     obs = trusted_observation(name)
-    chosen = plausible_goodpix(np.asarray(goodpix), obs) if goodpix is not None else None
+    chosen = plausible_goodpix(np.asarray(goodpix), name) if goodpix is not None else None
     if chosen is None:
         return PixelData.from_data(datasets.reference_data(name))
     data = data_dict(obs)

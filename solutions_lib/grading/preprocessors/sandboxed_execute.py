@@ -99,13 +99,24 @@ class SandboxedExecute(Execute):
         root = self._course().root
         store = records.answers_folder(root, self.answers_directory, info["student"], info["assignment"])
         record = self.execute_submission(
-            nb, resources["metadata"]["path"], store, info["student"], info["assignment"],
+            nb, self._submitted_folder(resources), store, info["student"], info["assignment"],
             release_dir=self.resolve_release_directory(root, info["assignment"]),
             student_python=self.resolve_student_python(root), resources=resources,
         )
         info["answers_dir"] = str(store)
         info["run_record"] = record
         return nb, resources
+
+    def _submitted_folder(self, resources: dict) -> str:
+        """The student's files as submitted (links intact, so the workspace refuses them).
+
+        nbgrader's autograded copy of the folder follows links, which would
+        turn a submitted link to an instructor file into that file's content.
+        """
+        info = resources["nbgrader"]
+        course = self._course()
+        submitted = course.format_path(course.submitted_directory, info["student"], info["assignment"])
+        return submitted if os.path.isdir(submitted) else resources["metadata"]["path"]
 
     def execute_submission(self, nb: NotebookNode, submission_dir, store, student: str, assignment: str,
                            release_dir, student_python: str, skipped=(), resources=None) -> records.RunRecord:
