@@ -22,7 +22,8 @@ from nbgrader.api import Gradebook
 from solutions_lib import course, datasets
 from solutions_lib.grading import records
 
-from notebook_edits import grade_id, insert_after, set_answer
+from class_submissions import first_answers
+from notebook_edits import grade_id, insert_after
 
 RELEASE_NB = course.REPO_ROOT / "release" / course.ASSIGNMENT / f"{course.NOTEBOOK}.ipynb"
 REFERENCE_JSON = course.REPO_ROOT / "solutions_lib" / "reference" / "reference.json"
@@ -43,14 +44,7 @@ INSTRUCTOR_FILES = [
 
 def victim_notebook():
     """Honest answers to the first four tests; everything after is left blank."""
-    notebook = nbformat.read(RELEASE_NB, as_version=4)
-    regions = datasets.reference_region_string(datasets.DEFAULT_DATASET)
-    notebook = set_answer(notebook, "region_string", f'region_string = """{regions}"""')
-    notebook = set_answer(notebook, "exp_mask", "exp_mask = ex < 0.5 * ex.max()")
-    notebook = set_answer(notebook, "new_im", "new_im = np.full(data['im'].shape, np.nan)\n"
-                                              "new_im.flat[data['goodpix']] = data['flatim']")
-    return set_answer(notebook, "betaModel", "@njit\ndef betaModel(r, S0, rc, beta):\n"
-                                             "    return S0 * (1.0 + (r / rc) ** 2) ** (0.5 - 3.0 * beta)\n")
+    return first_answers(nbformat.read(RELEASE_NB, as_version=4), datasets.DEFAULT_DATASET)
 
 
 def forged_answers_code(folder_expression: str) -> str:
