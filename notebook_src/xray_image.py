@@ -940,10 +940,13 @@ def in_prior(theta):
 
 
 # --- Coordinates for the sampler ---------------------------------------------------------------
-# z = (x0, y0, ln S0, u, v, ln B [, ln S02, u2, v2]). Logs make the log-uniform priors flat and
-# straighten the S0-rc correlation. For each (rc, beta) pair, v = ln(3 beta - 1/2) and
-# u = ln rc - v/2: outside the core (1 + r^2/rc^2)^(1/2 - 3 beta) falls much like a Gaussian of
-# width rc / sqrt(3 beta - 1/2) = exp(u), which the data fix, while v moves along the ridge.
+# z = (x0, y0, ln S0, u, w, ln B [, ln S02, u2, w2]). Logs make the log-uniform priors flat and
+# straighten the S0-rc correlation. Each (rc, beta) pair becomes
+#     w = 1 / (3 beta - 1/2),   u = ln rc + (ln w) / 2,
+# so that a component is S0 (1 + r^2/rc^2)^(-1/w). For small w (a steep profile) that is almost
+# a Gaussian of width rc sqrt(w) = exp(u): the data fix u, while w can slide a long way along a
+# ridge in (rc, beta). In (u, w) the ridge is nearly straight and the posterior nearly Gaussian,
+# which an ensemble sampler likes; in (ln rc, beta) it is a curved banana with long tails.
 LOG_INDICES = {6: [2, 5], 9: [2, 5, 6]}
 RC_BETA_INDICES = {6: [(3, 4)], 9: [(3, 4), (7, 8)]}
 
@@ -955,8 +958,9 @@ def to_natural(z):
     theta = z.copy()
     theta[..., LOG_INDICES[n]] = np.exp(z[..., LOG_INDICES[n]])
     for i_rc, i_beta in RC_BETA_INDICES[n]:
-        theta[..., i_rc] = np.exp(z[..., i_rc] + 0.5 * z[..., i_beta])
-        theta[..., i_beta] = (np.exp(z[..., i_beta]) + 0.5) / 3.0
+        u, w = z[..., i_rc], z[..., i_beta]
+        theta[..., i_rc] = np.exp(u) / np.sqrt(w)
+        theta[..., i_beta] = (1.0 / w + 0.5) / 3.0
     return theta
 
 
@@ -967,22 +971,25 @@ def to_sampler(theta):
     z = theta.copy()
     z[..., LOG_INDICES[n]] = np.log(theta[..., LOG_INDICES[n]])
     for i_rc, i_beta in RC_BETA_INDICES[n]:
-        v = np.log(3.0 * theta[..., i_beta] - 0.5)
-        z[..., i_rc] = np.log(theta[..., i_rc]) - 0.5 * v
-        z[..., i_beta] = v
+        w = 1.0 / (3.0 * theta[..., i_beta] - 0.5)
+        z[..., i_rc] = np.log(theta[..., i_rc]) + 0.5 * np.log(w)
+        z[..., i_beta] = w
     return z
 
 
 def log_posterior(z):
     """ln posterior density in sampler coordinates, up to a constant.
 
-    The prior is flat in (ln rc, beta); in (u, v) its density gains the Jacobian
-    |d(ln rc, beta) / d(u, v)| = e^v / 3, i.e. + v per component in the log.
+    The prior is flat in (ln rc, beta); in (u, w) its density gains the Jacobian
+    |d(ln rc, beta) / d(u, w)| = 1 / (3 w^2), i.e. - 2 ln w per component in the log.
     """
+    w = np.array([z[i_beta] for _, i_beta in RC_BETA_INDICES[len(z)]])
+    if np.any(w <= 0):  # beta would be negative or infinite
+        return -np.inf
     theta = to_natural(z)
     if not in_prior(theta):
         return -np.inf
-    return loglike(theta) + sum(z[i_beta] for _, i_beta in RC_BETA_INDICES[len(z)])
+    return loglike(theta) - 2.0 * np.sum(np.log(w))
 
 
 # --- Maximum, then MCMC ------------------------------------------------------------------------
@@ -1229,10 +1236,9 @@ starts2 = [
 fit2_max = dict(zip(paramnames2, to_natural(find_maximum(starts2))))
 print("maximum:", ", ".join(f"{k} = {v:.4g}" for k, v in fit2_max.items()))
 
-# 24 walkers: with 18, the minimum for 9 parameters, the chains mixed far more slowly. Even so the
-# walkers need about 50 steps to forget where they were (the core's slope is the slowest), so
-# the chains are longer than for the single model.
-chains2 = sample(to_sampler(list(fit2_max.values())), n_walkers=24, n_burn=150, n_steps=1100, seed=2, min_neff=250)
+# 24 walkers: with 18, the minimum for 9 parameters, the chains mixed far more slowly. Even so
+# each walker needs about 30 steps to forget where it was (twice as many as for the single model).
+chains2 = sample(to_sampler(list(fit2_max.values())), n_walkers=24, n_burn=150, n_steps=900, seed=2, min_neff=250)
 ### END SOLUTION
 
 # %%
