@@ -1,24 +1,30 @@
-"""Full validation of the reference engine (slow: ~15 minutes; not part of `make test`).
+"""Full validation of the reference engine (slow: ~40 minutes on 2 cores; not part of `make test`).
 
 1. Convergence, measured as the notebook measures it (incredible's
    GelmanRubinR and effective_samples with maxlag=750), with margin:
    R < 1.05 and n_eff >= 300 (single) / 225 (double), for every course data
-   set (reference mask, seed 0) and for 5 seeds on the default data set.
-2. Truth coverage on data the model describes exactly: for each circular
-   data set without a streak whose truth has two components, ``--draws``
-   fresh counts images drawn from the true double-beta model plus a flat
-   background on that data set's exposure map and good pixels
-   (`synthetic.redraw_counts`). Over all draws and parameters, the double
-   model's central 99% interval must contain the truth >= 90% of the time.
-   The committed mocks themselves are printed for information only: the model
-   does not describe them exactly (their particle background falls with the
-   dither coverage at chip edges and bad columns, and sources below ~10
-   counts stay unmasked), which biases B and the halo by up to ~2 sigma.
-3. DIC2 < DIC1 on every data set with a strong cool core.
+   set (reference mask, seed 0) and for extra seeds on the default data set.
+   On the data sets without a cool core the double fit must also take at
+   most twice the median time of the double fits with one.
+2. Calibration on counts drawn exactly from the model (`synthetic`):
+   ``--draws`` observations on the course's own exposure maps and reference
+   masks (cycling through the catalogue, so both ACIS-I and ACIS-S), each
+   with a truth drawn as the simulator draws them (strong and weak cool
+   cores alternating) and fitted with the double model; plus
+   ``--single-draws`` without a cool core, fitted with the single model.
+   For every parameter the central 68%, 95% and 99% intervals must contain
+   the truth as often as nominal within binomial noise, and the posterior
+   sd of x0, y0, S0 and B must be within 5% of the Fisher sd on average
+   (`calibration`). The committed mocks' coverage is printed for
+   information only: the model does not describe them exactly (their
+   particle background follows the dither at chip edges, and sources below
+   ~10 counts stay unmasked).
+3. DIC: DIC2 < DIC1 on every data set with a strong cool core; on those
+   without one, DIC1 - DIC2 < 10 (the data do not ask for the second component).
 
-Prints one table row per fit and exits non-zero if any check fails.
-Usage: python benchmarks/validate_engine.py [--datasets A B ...] [--seeds N] [--draws N] [--skip-seeds]
-       python benchmarks/validate_engine.py --from-reference   (table from reference.json, no fitting)
+Prints the tables and exits non-zero if any check fails.
+Usage: python benchmarks/validate_engine.py [--datasets A B ...] [--seeds N] [--draws N]
+       [--single-draws N] [--skip-seeds] [--only-calibration]
 """
 from __future__ import annotations
 
@@ -30,161 +36,145 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from calibration import CoverageTable  # noqa: E402
 
 from solutions_lib import datasets  # noqa: E402
+from solutions_lib.fisher import fisher_sd  # noqa: E402
 from solutions_lib.fitting import NEFF_TARGET, R_TARGET, converged, fit_double, fit_single  # noqa: E402
 from solutions_lib.likelihood import PixelData  # noqa: E402
-from solutions_lib.model import PARAMNAMES2  # noqa: E402
-from solutions_lib.synthetic import redraw_counts  # noqa: E402
+from solutions_lib.model import PARAMNAMES, PARAMNAMES2  # noqa: E402
+from solutions_lib.synthetic import draw_truth, redraw_counts, truth_vector  # noqa: E402
 
-COVERAGE_TARGET = 0.9
-
-
-def coverage_applies(truth: dict) -> bool:
-    return (truth.get("n_components") == 2 and not truth.get("streak")
-            and float(truth.get("ellipticity") or 0.0) == 0.0)
-
-
-def inside_interval(truth: dict, lower, upper) -> np.ndarray:
-    """(9,) bool: which double-model parameters have their true value in [lower, upper]
-    (both in paramnames2 order)."""
-    true = np.array([truth["params"][p] for p in PARAMNAMES2])
-    return (np.asarray(lower) <= true) & (true <= np.asarray(upper))
-
-
-def missed(inside: np.ndarray) -> str:
-    return ", ".join(p for p, ok in zip(PARAMNAMES2, inside) if not ok) or "-"
-
-
-def coverage_verdict(records: list, what: str, failures: list | None) -> None:
-    """Print the pooled coverage of ``records`` ((label, inside) pairs); with a ``failures``
-    list, a pooled coverage below the target is a failure."""
-    if not records:
-        return
-    inside = np.concatenate([flags for _, flags in records])
-    print(f"coverage of the 99% intervals, {what}: {inside.sum()}/{inside.size} = {inside.mean():.3f}"
-          f"{'' if failures is not None else ' (information only)'}")
-    for label, flags in records:
-        if not flags.all():
-            print(f"  {label}: truth outside for {missed(flags)}")
-    if failures is not None and inside.mean() < COVERAGE_TARGET:
-        failures.append(f"coverage {what}: {inside.mean():.3f} < {COVERAGE_TARGET}")
+NO_CORE_DDIC_MAX = 10.0
+NO_CORE_TIME_FACTOR = 2.0
 
 
 def summarize(failures: list) -> int:
-    """Print the failures and the verdict; the exit status."""
     for failure in failures:
         print("FAILED:", failure)
     print("ALL CHECKS PASSED" if not failures else f"{len(failures)} FAILURES")
     return 1 if failures else 0
 
 
-def fit_row(label: str, seed: int, result, cover: str, failures: list) -> str:
+def fit_row(label: str, seed: int, result, failures: list, note: str = "") -> str:
     """One table row for a fit; a fit short of the convergence targets is a failure."""
     ok = converged(result.R, result.neff, result.model)
     if not ok:
         failures.append(f"{label} seed {seed} {result.model}: R max {result.R.max():.3f}, "
                         f"n_eff min {result.neff.min():.0f}")
-    return (f"{label:12s} {seed:4d} {result.model:6s} {result.chains.shape[0]:3d}x{result.chains.shape[1]:<5d} "
+    return (f"{label:14s} {seed:4d} {result.model:6s} {result.chains.shape[0]:3d}x{result.chains.shape[1]:<5d} "
             f"{result.R.max():7.3f} {result.neff.min():7.0f} {result.seconds:7.1f} {result.dic:13.1f} "
-            f"{cover:>6s} {'ok' if ok else 'NOT CONVERGED'}")
+            f"{'ok' if ok else 'NOT CONVERGED'} {note}")
 
 
-def fit_and_report(label: str, data, seed: int, truth: dict, rows: list, failures: list,
-                   records: list, models=("single", "double")):
-    """Fit ``models`` to ``data``, print a row per fit and, for the double model on a
-    coverage data set, append (label, inside) to ``records``."""
+def header():
+    print(f"{'fit':14s} {'seed':>4s} {'model':6s} {'chains':9s} {'max R':>7s} {'min neff':>7s} "
+          f"{'sec':>7s} {'DIC':>13s}", flush=True)
+
+
+def fit_catalogue(label, data, seed, truth, failures, timings, mock_table):
+    """Both models on one course data set; DIC and timing checks; committed-mock coverage."""
     pixels = PixelData.from_data(data)
-    results = []
     try:
-        if "single" in models:
-            results.append(fit_single(pixels, seed=seed, progress=False))
-        results.append(fit_double(pixels, seed=seed, single=results[0] if results else None,
-                                  progress=False, with_dic="single" in models))
+        single = fit_single(pixels, seed=seed, progress=False)
+        double = fit_double(pixels, seed=seed, single=single, progress=False)
     except Exception as exc:  # report and carry on with the other fits
         failures.append(f"{label} seed {seed}: {type(exc).__name__}: {exc}")
-        print(f"{label:12s} {seed:4d}  FAILED: {exc}", flush=True)
+        print(f"{label:14s} {seed:4d}  FAILED: {exc}", flush=True)
         return
-    if len(results) == 2 and truth.get("cool_core_strength") == "strong" and not results[1].dic < results[0].dic:
-        failures.append(f"{label} seed {seed}: strong cool core but DIC2 {results[1].dic:.1f} "
-                        f">= DIC1 {results[0].dic:.1f}")
-    for result in results:
-        cover = ""
-        if result.model == "double" and coverage_applies(truth):
-            inside = inside_interval(truth, result.percentile(0.5), result.percentile(99.5))
-            records.append((f"{label} seed {seed}", inside))
-            cover = f"{inside.mean():.2f}"
-        rows.append(fit_row(label, seed, result, cover, failures))
-        print(rows[-1], flush=True)
+    delta = single.dic - double.dic
+    strength = truth.get("cool_core_strength")
+    if strength == "strong" and not delta > 0:
+        failures.append(f"{label} seed {seed}: strong cool core but DIC1 - DIC2 = {delta:.1f}")
+    if strength == "none" and not delta < NO_CORE_DDIC_MAX:
+        failures.append(f"{label} seed {seed}: no cool core but DIC1 - DIC2 = {delta:.1f}")
+    timings.setdefault(strength == "none", []).append((label, double.seconds))
+    print(fit_row(label, seed, single, failures), flush=True)
+    print(fit_row(label, seed, double, failures, f"DIC1-DIC2 {delta:.1f} ({strength} core)"), flush=True)
+    if mock_table is not None and truth.get("n_components") == 2 and not truth.get("streak"):
+        mock_table.add(double.samples, truth_vector(truth["params"], "double"),
+                       fisher_sd(truth_vector(truth["params"], "double"), pixels))
 
 
-def from_reference() -> int:
-    """Convergence and coverage table from the stored reference answers (no refitting)."""
-    import json
+def check_no_core_times(timings, failures):
+    cored, plain = timings.get(False, []), timings.get(True, [])
+    if not cored or not plain:
+        return
+    usual = float(np.median([seconds for _, seconds in cored]))
+    print(f"double fits: median {usual:.0f} s with a cool core; without: "
+          + ", ".join(f"{label} {seconds:.0f} s" for label, seconds in plain))
+    for label, seconds in plain:
+        if seconds > NO_CORE_TIME_FACTOR * usual:
+            failures.append(f"{label}: the double fit took {seconds:.0f} s, more than "
+                            f"{NO_CORE_TIME_FACTOR:g} x the usual {usual:.0f} s")
 
-    from solutions_lib.fit_cli import REFERENCE_FILE
 
-    document = json.loads(REFERENCE_FILE.read_text())
-    failures, records = [], []
-    print(f"{'data set':9s} {'model':6s} {'chains':9s} {'max R':>7s} {'min neff':>8s} {'cover':>6s}")
-    for name, entry in document["datasets"].items():
-        truth = datasets.load_truth(name)
-        for model in ("single", "double"):
-            ref = entry[model]
-            R, neff = max(ref["R"].values()), min(ref["neff"].values())
-            ok = R < R_TARGET and neff >= NEFF_TARGET[model]
-            cover = ""
-            if model == "double" and coverage_applies(truth) and "q005" in ref:
-                inside = inside_interval(truth, [ref["q005"][p] for p in PARAMNAMES2],
-                                         [ref["q995"][p] for p in PARAMNAMES2])
-                records.append((name, inside))
-                cover = f"{inside.mean():.2f}"
-            if not ok:
-                failures.append(f"{name} {model}: R max {R:.3f}, n_eff min {neff:.0f}")
-            print(f"{name:9s} {model:6s} {ref['n_chains']:3d}x{ref['n_samples']:<5d} {R:7.3f} {neff:8.0f} "
-                  f"{cover:>6s} {'ok' if ok else 'NOT CONVERGED'}")
-    coverage_verdict(records, "committed mocks", None)
-    return summarize(failures)
+def calibration(n_double: int, n_single: int, names: list, failures: list):
+    """Fits on exact-model draws; returns the double and single coverage tables."""
+    tables = {"double": CoverageTable(list(PARAMNAMES2)), "single": CoverageTable(list(PARAMNAMES))}
+    plan = [("double", "strong" if k % 2 == 0 else "weak", k) for k in range(n_double)]
+    plan += [("single", "none", k) for k in range(n_single)]
+    geometries = {}
+    for model, strength, k in plan:
+        name = names[(k if model == "double" else k + 5) % len(names)]
+        if name not in geometries:
+            geometries[name] = datasets.reference_data(name)
+        rng = np.random.default_rng([k, 0 if model == "double" else 1])
+        truth = draw_truth(rng, datasets.load_truth(name), geometries[name]["ex"], strength)
+        pixels = PixelData.from_data(redraw_counts(geometries[name], truth, seed=int(rng.integers(2**31))))
+        label = f"{name}~{model[0]}{k}"
+        try:
+            fit_fn = fit_double if model == "double" else fit_single
+            result = fit_fn(pixels, seed=k, progress=False, with_dic=False)
+        except Exception as exc:
+            failures.append(f"{label}: {type(exc).__name__}: {exc}")
+            print(f"{label:14s} FAILED: {exc}", flush=True)
+            continue
+        true = truth_vector(truth, model)
+        hit = tables[model].add(result.samples, true, fisher_sd(true, pixels))
+        outside = [p for p, ok in zip(result.paramnames, hit[-1]) if not ok]
+        print(fit_row(label, k, result, failures,
+                      f"{strength} core; outside 99%: {', '.join(outside) or '-'}"), flush=True)
+    return tables
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="*", default=None)
-    parser.add_argument("--seeds", type=int, default=5, help="seeds on the default data set")
-    parser.add_argument("--draws", type=int, default=3,
-                        help="exact-model draws per coverage data set (default 3)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds on the default data set")
+    parser.add_argument("--draws", type=int, default=24, help="exact-model draws fitted with the double model")
+    parser.add_argument("--single-draws", type=int, default=12,
+                        help="exact-model draws without a cool core, fitted with the single model")
     parser.add_argument("--skip-seeds", action="store_true")
-    parser.add_argument("--only-seeds", action="store_true", help="only the extra seeds on the default data set")
-    parser.add_argument("--from-reference", action="store_true")
+    parser.add_argument("--only-calibration", action="store_true")
     args = parser.parse_args(argv)
-    if args.from_reference:
-        return from_reference()
     names = args.datasets or datasets.dataset_names()
     started = time.perf_counter()
-    rows, failures, mock_records, exact_records = [], [], [], []
-    print(f"{'data set':12s} {'seed':>4s} {'model':6s} {'chains':9s} {'max R':>7s} {'min neff':>7s} "
-          f"{'sec':>7s} {'DIC':>13s} {'cover':>6s}")
-    for name in ([] if args.only_seeds else names):
-        fit_and_report(name, datasets.reference_data(name), 0, datasets.load_truth(name), rows, failures, mock_records)
-    if not args.skip_seeds:
-        default = datasets.DEFAULT_DATASET
-        for seed in range(1, args.seeds):
-            # Same data, other sampler seeds: for convergence only (coverage would count one data set 5 times).
-            fit_and_report(default, datasets.reference_data(default), seed, datasets.load_truth(default), rows,
-                           failures, records=[])
-    for name in ([] if args.only_seeds else names):
-        truth = datasets.load_truth(name)
-        if not coverage_applies(truth):
-            continue
-        data = datasets.reference_data(name)
-        for draw in range(args.draws):
-            fit_and_report(f"{name}~{draw}", redraw_counts(data, truth["params"], seed=draw), draw,
-                           truth, rows, failures, exact_records, models=("double",))
-    print(f"\n{len(rows)} fits in {time.perf_counter() - started:.0f} s; "
-          f"targets R < {R_TARGET}, n_eff >= {NEFF_TARGET}, coverage >= {COVERAGE_TARGET}")
-    print("(name~k: counts redrawn from the true model, draw k)")
-    coverage_verdict(mock_records, "committed mocks", None)
-    coverage_verdict(exact_records, "exact-model draws", failures)
+    failures, timings = [], {}
+    mock_table = CoverageTable(list(PARAMNAMES2))
+    header()
+    if not args.only_calibration:
+        for name in names:
+            fit_catalogue(name, datasets.reference_data(name), 0, datasets.load_truth(name), failures,
+                          timings, mock_table)
+        check_no_core_times(timings, failures)
+        if not args.skip_seeds:
+            default = datasets.DEFAULT_DATASET
+            for seed in range(1, args.seeds):
+                fit_catalogue(default, datasets.reference_data(default), seed, datasets.load_truth(default),
+                              failures, {}, None)
+    tables = calibration(args.draws, args.single_draws, names, failures)
+    print(f"\n{time.perf_counter() - started:.0f} s in all; targets R < {R_TARGET}, n_eff >= {NEFF_TARGET}")
+    print("(name~dK / ~sK: counts drawn exactly from a drawn truth on that data set's exposure map and mask)\n")
+    for model, title in (("double", "Calibration, double model, cool-core truths"),
+                         ("single", "Calibration, single model, truths without a cool core")):
+        if tables[model].n:
+            print(tables[model].format(title) + "\n")
+            failures.extend(f"{model} calibration: {problem}" for problem in tables[model].failures())
+    if mock_table.n:
+        print(mock_table.format("Committed mocks with two components (information only)") + "\n")
     return summarize(failures)
 
 

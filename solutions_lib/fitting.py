@@ -8,12 +8,12 @@ Public API::
     fit2.map, fit2.median, fit2.R, fit2.neff, fit2.dic, fit2.seconds
 
 Recipe: (1) posterior maximum by Powell's method in sampler coordinates
-(`priors`) from starts derived from the data (`optimize`); reported as
+(`priors`) from starts derived from the data (`starts`, `optimize`); reported as
 ``map`` it is the maximum of the likelihood inside the prior, i.e. of the
 posterior density with respect to the coordinates in which the prior is
-uniform (x0, y0, log S0, log rc, beta, log B, ...); (2) the Laplace
-covariance there; (3) emcee with differential-evolution moves (`sampler`),
-walkers started in a ball drawn from the Laplace approximation, burn-in
+uniform (`priors.to_flat`); (2) the Laplace covariance there; (3) emcee
+with differential-evolution and snooker moves (`sampler`), walkers started
+from the Laplace approximation (`starts`), burn-in
 discarded; each walker is one chain (12 single, 24 double); (4) production
 in blocks until the convergence targets hold.
 
@@ -28,12 +28,14 @@ within maxlag the chains are thinned by 2, 4, ... keeping >= 800 samples),
 up to ``max_steps`` per walker; beyond it a `ConvergenceError` (carrying
 the unconverged result) says what was reached.
 
-Known limitation (measured): when the data do not need a second component
-(a cluster without a cool core, e.g. ``mock --no-cool-core``), the
-double-beta posterior is degenerate -- the superfluous component's
-amplitude runs into a funnel towards its prior bound while its rc and beta
-become unconstrained -- and these chains do not converge within the bound.
-Every course data set therefore has a cool core, if only a weak one.
+Clusters without a cool core: the data then do not need the second
+component, and with independent log-uniform priors on S0 and S02 the
+double-beta posterior ran into a funnel (the superfluous amplitude towards
+its lower bound, its rc and beta free) where no chain converged. The prior
+on the total flux and the compact share (`priors`) keeps it well posed,
+and `starts.walker_starts` spreads some walkers over the compact
+component's free parameters; measured on cl_j0309, the double fit then
+converges in the usual schedule (900 production steps).
 """
 from __future__ import annotations
 
