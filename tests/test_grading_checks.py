@@ -156,3 +156,12 @@ def test_rebuilt_image_with_a_boxed_out_chip_passes():
     verdict = checks.check_rebuilt_image({"new_im": rebuild_image(data), "goodpix": data["goodpix"]},
                                          {"dataset": name})
     assert verdict.passed, verdict.message
+
+
+def test_posterior_medians_inside_the_reference_99_interval_are_supported():
+    """A skewed, prior-dominated reference posterior: 6 sd from the median but inside [q005, q995] is fine."""
+    reference = {"median": {"rc": 2.0}, "sd": {"rc": 1.0}, "q005": {"rc": 1.0}, "q995": {"rc": 9.0}}
+    assert checks._median_supported(8.5, reference, "rc")
+    assert not checks._median_supported(9.5, reference, "rc")
+    assert not checks._median_supported(0.5, {"median": {"rc": 9.0}, "sd": {"rc": 1.0}}, "rc")
+    assert checks._median_supported(4.9, {"median": {"rc": 9.0}, "sd": {"rc": 1.0}}, "rc")

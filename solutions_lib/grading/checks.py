@@ -379,6 +379,22 @@ def check_chains(arrays: dict, options: dict) -> Verdict:
     return fail(note + problem) if problem else Verdict(True, note)
 
 
+def _median_supported(median: float, reference: dict, name: str) -> bool:
+    """Is a student's posterior median of ``name`` consistent with the reference posterior?
+
+    Near the reference median (``POSTERIOR_SIGMAS`` reference sd plus a
+    small relative slack), or anywhere inside the reference's central 99%
+    interval: for a cluster without a cool core the compact component's
+    parameters are set mostly by the prior, their posteriors are skewed,
+    and a student's slightly different prior moves the median within that
+    interval.
+    """
+    centre, spread = reference["median"][name], reference["sd"][name]
+    if abs(median - centre) <= POSTERIOR_SIGMAS * spread + POSTERIOR_REL_SLACK * abs(centre):
+        return True
+    return "q005" in reference and reference["q005"][name] <= median <= reference["q995"][name]
+
+
 def check_posterior(arrays: dict, options: dict) -> Verdict:
     """Posterior medians near the reference's, from chains that are plausible posterior draws."""
     model = options["model"]
@@ -391,11 +407,7 @@ def check_posterior(arrays: dict, options: dict) -> Verdict:
     names = PARAMNAMES if model == "single" else PARAMNAMES2
     reference = reference_for(options["dataset"], model)
     medians = np.median(chains.reshape(-1, chains.shape[-1]), axis=0)
-    off = [
-        name for name, median in zip(names, medians)
-        if abs(median - reference["median"][name])
-        > POSTERIOR_SIGMAS * reference["sd"][name] + POSTERIOR_REL_SLACK * abs(reference["median"][name])
-    ]
+    off = [name for name, median in zip(names, medians) if not _median_supported(median, reference, name)]
     if off:
         return fail(
             f"{note}The posterior medians of {', '.join(off)} are far from what the data support. "
