@@ -1088,6 +1088,23 @@ def chains_as_array(chains, names):
     return array
 
 
+def check_convergence(chains, names, min_neff):
+    """Print and test R < 1.1 and n_eff > min_neff (incredible, maxlag=750); the checked array."""
+    array = chains_as_array(chains, names)
+    print(f"{array.shape[0]} chains of {array.shape[1]} samples each")
+    R = cr.GelmanRubinR(array)
+    print("Gelman-Rubin R:", np.round(R, 4))
+    assert np.all(R < 1.1), f"Some chains have not converged (R = {R}); run longer or start closer to the maximum"
+    try:
+        neff = cr.effective_samples(array, maxlag=750, throw=True)
+    except Exception as error:  # incredible cannot estimate n_eff when the chains barely move
+        raise AssertionError(f"n_eff cannot be estimated with maxlag=750 ({error}): the chains are too "
+                             "strongly correlated. Run longer, thin, or check that every chain mixes.") from None
+    print("effective samples:", np.round(neff))
+    assert np.all(neff > min_neff), f"Too few effective samples ({neff}); run the chains longer"
+    return array
+
+
 def plot_chain_traces(chains, names):
     """Traces of up to 8 chains, one panel per parameter."""
     array = np.asarray(chains, dtype=float)
@@ -1119,18 +1136,7 @@ plot_chain_traces(chains, paramnames)
 from xray_handin import hand_in
 hand_in("chains-single", chains=chains, goodpix=data.get("goodpix", []))
 ### END HIDDEN TESTS
-chains_checked = chains_as_array(chains, paramnames)
-print(f"{chains_checked.shape[0]} chains of {chains_checked.shape[1]} samples each")
-R = cr.GelmanRubinR(chains_checked)
-print("Gelman-Rubin R:", np.round(R, 4))
-assert np.all(R < 1.1), f"Some chains have not converged (R = {R}); run longer or start closer to the maximum"
-try:
-    neff = cr.effective_samples(chains_checked, maxlag=750, throw=True)
-except Exception as error:  # incredible cannot estimate n_eff when the chains barely move
-    raise AssertionError(f"n_eff cannot be estimated with maxlag=750 ({error}): the chains are too "
-                         "strongly correlated. Run longer, thin, or check that every chain mixes.") from None
-print("effective samples:", np.round(neff))
-assert np.all(neff > 200), f"Too few effective samples ({neff}); run the chains longer"
+check_convergence(chains, paramnames, min_neff=200)
 
 # %% [markdown]
 # Converged chains can still describe the wrong posterior (a bug in the likelihood, a mask that
@@ -1249,18 +1255,7 @@ plot_chain_traces(chains2, paramnames2)
 from xray_handin import hand_in
 hand_in("chains-double", chains=chains2, goodpix=data.get("goodpix", []))
 ### END HIDDEN TESTS
-chains2_checked = chains_as_array(chains2, paramnames2)
-print(f"{chains2_checked.shape[0]} chains of {chains2_checked.shape[1]} samples each")
-R2 = cr.GelmanRubinR(chains2_checked)
-print("Gelman-Rubin R:", np.round(R2, 4))
-assert np.all(R2 < 1.1), f"Some chains have not converged (R = {R2}); run longer or start closer to the maximum"
-try:
-    neff2 = cr.effective_samples(chains2_checked, maxlag=750, throw=True)
-except Exception as error:  # incredible cannot estimate n_eff when the chains barely move
-    raise AssertionError(f"n_eff cannot be estimated with maxlag=750 ({error}): the chains are too "
-                         "strongly correlated. Run longer, thin, or check that every chain mixes.") from None
-print("effective samples:", np.round(neff2))
-assert np.all(neff2 > 150), f"Too few effective samples ({neff2}); run the chains longer"
+check_convergence(chains2, paramnames2, min_neff=150)
 
 # %% nbgrader={"grade": true, "grade_id": "test_posterior_double", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 ### BEGIN HIDDEN TESTS
