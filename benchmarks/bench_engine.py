@@ -25,8 +25,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from solutions_lib import datasets  # noqa: E402
-from solutions_lib.likelihood import (PixelData, loglike_batch, loglike_double,  # noqa: E402
+from solutions_lib.data import catalogue  # noqa: E402
+from solutions_lib.engine.likelihood import (PixelData, loglike_batch, loglike_double,  # noqa: E402
                                       loglike_numpy, loglike_plain_numba, loglike_single)
 
 TARGETS = {"loglike_ms": 0.4, "double_s": 45.0, "total_s": 90.0}
@@ -79,7 +79,7 @@ def bench_loglike(data):
 
 
 def bench_fits(data, seed):
-    from solutions_lib.fitting import fit_double, fit_single
+    from solutions_lib.engine.fitting import fit_double, fit_single
 
     started = time.perf_counter()
     single = fit_single(data, seed=seed, progress=False)
@@ -96,11 +96,11 @@ def bench_fits(data, seed):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", default=datasets.DEFAULT_DATASET)
+    parser.add_argument("--dataset", default=catalogue.DEFAULT_DATASET)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--loglike-only", action="store_true")
     args = parser.parse_args(argv)
-    data = datasets.reference_data(args.dataset)
+    data = catalogue.reference_data(args.dataset)
     print(f"data set {args.dataset}")
     bench_loglike(data)
     if not args.loglike_only:

@@ -6,13 +6,13 @@ targets are checked by benchmarks/validate_engine.py.
 import numpy as np
 import pytest
 
-from solutions_lib import fitting
-from solutions_lib.dic import compute_dic, dic, dic_from_deviance, validate_chains
-from solutions_lib.likelihood import PixelData, loglike_batch, loglike_single
-from solutions_lib.model import PARAMNAMES, PARAMNAMES2
-from solutions_lib.optimize import initial_guess
-from solutions_lib.starts import optimiser_starts
-from solutions_lib.synthetic import STRONG_CORE, synthetic_data, truth_vector
+from solutions_lib.engine import fitting
+from solutions_lib.engine.dic import compute_dic, dic, dic_from_deviance, validate_chains
+from solutions_lib.engine.likelihood import PixelData, loglike_batch, loglike_single
+from solutions_lib.engine.model import PARAMNAMES, PARAMNAMES2
+from solutions_lib.engine.optimize import initial_guess
+from solutions_lib.engine.starts import optimiser_starts
+from solutions_lib.engine.synthetic import STRONG_CORE, synthetic_data, truth_vector
 
 SINGLE_TRUTH = dict(x0=70.4, y0=83.1, S0=1.5e-6, rc=6.0, beta=0.7, B=0.05)
 SHORT = dict(progress=False, require_convergence=False, n_burn=150, block=300)
@@ -45,7 +45,7 @@ def test_map_recovers_truth(single_data):
 
 def test_double_starts_include_typical_cores_when_the_single_fit_is_a_cusp(core_pixels):
     """A shallow single-beta cusp (rc ~ 1 pixel) must not confine every double start to tiny radii."""
-    from solutions_lib.priors import bounds, in_support
+    from solutions_lib.engine.priors import bounds, in_support
 
     cusp = np.array([60.0, 45.0, 4e-5, 1.2, 0.47, 0.04])
     starts = np.array(optimiser_starts(core_pixels, "double", cusp))

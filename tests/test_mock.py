@@ -8,11 +8,11 @@ import pytest
 from astropy.io import fits
 from regions import Regions
 
-from solutions_lib.data import EXPMAP_FILE, IMAGE_FILE, load_observation
-from solutions_lib.masks import region_mask
-from solutions_lib.mock import instrument as inst
-from solutions_lib.mock import simulate
-from solutions_lib.mock.fitsio import reference_regions, write_observation
+from solutions_lib.data.masks import region_mask
+from solutions_lib.data.mock import instrument as inst
+from solutions_lib.data.mock import simulate
+from solutions_lib.data.mock.fitsio import reference_regions, write_observation
+from solutions_lib.data.observation import EXPMAP_FILE, IMAGE_FILE, load_observation
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_psf_widens_off_axis(acis_i):
     theta = [np.hypot(s["x"] - aim[0], s["y"] - aim[1]) for s in sources]
     sigma = [s["psf_sigma_pix"] for s in sources]
     assert np.corrcoef(theta, sigma)[0, 1] > 0.9
-    from solutions_lib.mock.sky import psf_sigma_pixels
+    from solutions_lib.data.mock.sky import psf_sigma_pixels
 
     assert psf_sigma_pixels(0.0) < 0.5 < 1.5 < psf_sigma_pixels(8.0)  # ~1" on axis, ~4" at 8'
     assert max(sigma) > 3 * min(sigma)
@@ -49,7 +49,7 @@ def test_psf_widens_off_axis(acis_i):
 
 def test_measured_source_size_grows_off_axis():
     """Second moments of bright sources: wider far from the aimpoint."""
-    from solutions_lib.mock.sky import scatter_point_sources
+    from solutions_lib.data.mock.sky import scatter_point_sources
 
     rng = np.random.default_rng(5)
     shape = (200, 200)

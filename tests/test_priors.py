@@ -3,12 +3,12 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from solutions_lib import priors
-from solutions_lib.fisher import fisher_information, fisher_sd
-from solutions_lib.flux import APERTURE, aperture_flux
-from solutions_lib.likelihood import PixelData, loglike
-from solutions_lib.model import expected_counts
-from solutions_lib.synthetic import STRONG_CORE, synthetic_data, truth_vector
+from solutions_lib.engine import priors
+from solutions_lib.engine.fisher import fisher_information, fisher_sd
+from solutions_lib.engine.flux import APERTURE, aperture_flux
+from solutions_lib.engine.likelihood import PixelData, loglike
+from solutions_lib.engine.model import expected_counts
+from solutions_lib.engine.synthetic import STRONG_CORE, synthetic_data, truth_vector
 
 SHAPE = (160, 160)
 

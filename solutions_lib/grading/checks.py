@@ -9,22 +9,20 @@ stored reference answers, never from the student's kernel.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
 
-from .. import datasets
-from ..data import data_dict, load_observation
-from ..dic import dic_from_deviance, thin
-from ..likelihood import PixelData, loglike_batch
-from ..fit_cli import REFERENCE_FILE
-from ..masks import exposure_mask, parse_regions
-from ..model import NPARAMS, PARAMNAMES, PARAMNAMES2, beta_model
+from ..data import catalogue
+from ..data.masks import exposure_mask, parse_regions
+from ..data.observation import data_dict, load_observation
+from ..engine.dic import dic_from_deviance, thin
+from ..engine.likelihood import PixelData, loglike_batch
+from ..engine.model import NPARAMS, PARAMNAMES, PARAMNAMES2, beta_model
 from .kernel_side import xray_handin as probe
+from .reference import reference_for
 
 MIN_NEFF = {"single": 200, "double": 150}
 # Plausibility of chains: samples used, and accepted range of sd(-2 ln L) / sqrt(2k).
@@ -70,17 +68,7 @@ def fail(message: str) -> Verdict:
 # --------------------------------------------------------------------------
 @lru_cache(maxsize=4)
 def trusted_observation(name: str):
-    return load_observation(datasets.course_data_dir(name))
-
-
-@lru_cache(maxsize=1)
-def reference_answers() -> dict:
-    """Stored reference posteriors and DICs, keyed by data set then model."""
-    return json.loads(REFERENCE_FILE.read_text())
-
-
-def reference_for(name: str, model: str) -> dict:
-    return reference_answers()["datasets"][name][model]
+    return load_observation(catalogue.course_data_dir(name))
 
 
 # --------------------------------------------------------------------------
@@ -151,7 +139,7 @@ def check_rebuilt_image(arrays: dict, options: dict) -> Verdict:
 
 def _reference_boxes_mask(name: str, wcs, shape) -> np.ndarray:
     """Pixels inside the reference mask's boxes (unused chips, streaks)."""
-    boxes = [r for r in parse_regions(datasets.reference_region_string(name))
+    boxes = [r for r in parse_regions(catalogue.reference_region_string(name))
              if type(r).__name__.startswith("Rectangle")]
     mask = np.zeros(shape, dtype=bool)
     for region in boxes:
@@ -185,7 +173,7 @@ def check_region_mask(arrays: dict, options: dict) -> Verdict:
     if problem:
         return problem
     student = student.astype(bool)
-    truth = datasets.load_truth(name)
+    truth = catalogue.load_truth(name)
     usable = ~exposure_mask(obs.ex)
     params = truth["params"]
     cx, cy = int(round(params["x0"])), int(round(params["y0"]))
@@ -302,7 +290,7 @@ def _fit_pixels(name: str, goodpix) -> PixelData:
     obs = trusted_observation(name)
     chosen = plausible_goodpix(np.asarray(goodpix), name) if goodpix is not None else None
     if chosen is None:
-        return PixelData.from_data(datasets.reference_data(name))
+        return PixelData.from_data(catalogue.reference_data(name))
     data = data_dict(obs)
     return PixelData.from_data({"im": obs.im, "flatim": obs.im.ravel()[chosen], "flatex": obs.ex.ravel()[chosen],
                                 "flatx": data["imx"].ravel()[chosen], "flaty": data["imy"].ravel()[chosen]})

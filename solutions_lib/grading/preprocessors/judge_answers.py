@@ -9,7 +9,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Unicode
 
-from ... import datasets
+from ...data import catalogue
 from .. import assignments, handins, records
 from ..verdicts import judge_cell, notebook_dataset_name
 
@@ -43,7 +43,7 @@ class JudgeAnswers(NbGraderPreprocessor):
         "Table (student_id,dataset) of assigned data sets, relative to the course root; "
         "written by `python -m solutions_lib assign`.")
     ).tag(config=True)
-    default_dataset = Unicode(datasets.DEFAULT_DATASET, help=(
+    default_dataset = Unicode(catalogue.DEFAULT_DATASET, help=(
         "Data set used to judge students who have no assignment (they are told so).")
     ).tag(config=True)
 

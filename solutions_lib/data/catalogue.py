@@ -2,7 +2,7 @@
 
 Public files live in ``source/xray_image/data/<name>/`` (they ship with the
 student release); the truth and the instructor's reference mask live in
-``solutions_lib/datasets/<name>/`` and never ship.
+``solutions_lib/data/clusters/<name>/`` and never ship.
 """
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .data import EXPMAP_FILE, IMAGE_FILE
+from .observation import EXPMAP_FILE, IMAGE_FILE
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-REPO_ROOT = PACKAGE_DIR.parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]   # solutions_lib/
+REPO_ROOT = PACKAGE_DIR.parent                      # the course repository
 COURSE_DATA = REPO_ROOT / "source" / "xray_image" / "data"
-HIDDEN_DATA = PACKAGE_DIR / "datasets"
+HIDDEN_DATA = Path(__file__).resolve().parent / "clusters"
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def reference_region_string(name: str) -> str:
 def reference_data(name: str) -> dict:
     """The tutorial's ``data`` dict of a course data set, masked with its reference
     regions and the low-exposure mask: what the reference solution fits."""
-    from .data import prepare
+    from .observation import prepare
 
     return prepare(course_data_dir(name), reference_region_string(name))
 

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import records, workspace
+from ...grading import records, workspace
 
 DEFAULT_STAGE_DIRECTORY = ".grading/batch"
 RESULT_FILE = "result.json"

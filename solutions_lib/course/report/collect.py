@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import datasets
-from ..grading import answers, records
-from ..model import PARAMNAMES
+from ...data import catalogue
+from ...engine.model import PARAMNAMES
+from ...grading import answers, records
 
 SUMMARY_PARAMS = ("beta", "rc")
 INTERVAL = (16.0, 84.0)  # students' intervals: the central 68%
@@ -138,7 +138,7 @@ def normalise_message(message: str) -> str:
 
 def _grade_cells(root: Path, assignment: str, notebook: str) -> tuple[list[str], dict]:
     """(graded cells in notebook order, answer key -> the cells that hand it in), from the source notebook."""
-    from ..grading import handins
+    from ...grading import handins
 
     source = handins.read_notebook(root / "source" / assignment / f"{notebook}.ipynb")
     order = [cell.metadata["nbgrader"]["grade_id"] for cell in source.cells
@@ -178,7 +178,7 @@ def _dics(folder: Path) -> tuple[float | None, float | None]:
 
 
 def reference_summary(name: str) -> dict | None:
-    from ..grading.checks import reference_for
+    from ...grading.reference import reference_for
 
     try:
         single, double = reference_for(name, "single"), reference_for(name, "double")
@@ -191,7 +191,7 @@ def reference_summary(name: str) -> dict | None:
 
 def truth_summary(name: str) -> dict | None:
     try:
-        truth = datasets.load_truth(name)
+        truth = catalogue.load_truth(name)
     except (OSError, ValueError):
         return None
     params = truth.get("params", {})
@@ -217,7 +217,7 @@ def collect(course_root, assignment: str = "xray_image", notebook: str = "xray_i
                                          float(submission.score), float(submission.max_score), cells, by_key))
     ordered = [cells[g] for g in order if g in cells] + [c for g, c in cells.items() if g not in order]
     rows = []
-    names = list(dict.fromkeys([*datasets.dataset_names(), *sorted({s.assigned for s in students})]))
+    names = list(dict.fromkeys([*catalogue.dataset_names(), *sorted({s.assigned for s in students})]))
     for name in names:
         on_it = [s for s in students if s.assigned == name and (s.posterior or s.delta_dic is not None)]
         assigned = [s for s in students if s.assigned == name]
@@ -259,7 +259,7 @@ def _student_row(root: Path, assignment: str, student: str, scores: dict, total:
             if verdict["message"].startswith(MISSING_PREFIX):
                 missing.append(grade_id)
     row = StudentRow(
-        student=student, assigned=dataset.get("assigned") or datasets.DEFAULT_DATASET,
+        student=student, assigned=dataset.get("assigned") or catalogue.DEFAULT_DATASET,
         notebook_dataset=dataset.get("notebook"), fallback=bool(dataset.get("fallback")),
         scores=scores, total=total, max_total=max_total, run_s=run_s, caps=caps, stop=stop, missing=missing,
     )

@@ -31,11 +31,11 @@ from pathlib import Path
 
 from nbgrader.preprocessors import Execute
 
-from .. import records, workspace
-from ..preprocessors.replay_execution import ReplayExecution
-from ..preprocessors.sandboxed_execute import SandboxedExecute
+from ...grading import records, workspace
+from ...grading.preprocessors.sandboxed_execute import SandboxedExecute
 from . import jobs, prepare, stage
 from .progress import Display, Outcome, summary_table
+from .replay_execution import ReplayExecution
 
 
 class GradingSetupError(RuntimeError):

@@ -101,7 +101,7 @@ def write_report(course_root=".", out="reports", assignment: str = "xray_image",
     data = collect(root, assignment, notebook)
     write_tables(data, target)
     nbgrader_export(root, target / "grades.csv")
-    nbgrader_export(root, target / "lms_grades.csv", exporter="solutions_lib.report.lms.LmsGradesExport")
+    nbgrader_export(root, target / "lms_grades.csv", exporter="solutions_lib.course.report.lms.LmsGradesExport")
     page = target / REPORT_PAGE
     page.write_text(render(data, list(CSV_FILES)))
     return page

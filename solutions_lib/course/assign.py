@@ -16,9 +16,9 @@ import hashlib
 from collections import Counter
 from pathlib import Path
 
-from . import datasets
-from .grading.assignments import read_table, write_table
-from .grading.checks import reference_answers
+from ..data import catalogue
+from ..grading.assignments import read_table, write_table
+from ..grading.reference import reference_answers
 
 
 def read_roster(path) -> list[str]:
@@ -61,7 +61,7 @@ def add_parser(subparsers):
 def gradable_datasets() -> tuple[list[str], list[str]]:
     """(data sets the grader has reference answers for, catalogue data sets it has none for yet)."""
     known = set(reference_answers()["datasets"])
-    names = datasets.dataset_names()
+    names = catalogue.dataset_names()
     return [n for n in names if n in known], [n for n in names if n not in known]
 
 

@@ -16,8 +16,8 @@ import numpy as np
 from astropy.io import fits
 from astropy.time import Time
 
+from ..observation import EXPMAP_FILE, IMAGE_FILE
 from . import instrument as inst
-from ..data import EXPMAP_FILE, IMAGE_FILE
 from .simulate import VISIBLE_SOURCE_COUNTS, Observation
 
 MJDREF = 50814.0

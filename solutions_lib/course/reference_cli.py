@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-REFERENCE_FILE = Path(__file__).resolve().parent / "reference" / "reference.json"
+from ..grading.reference import REFERENCE_FILE, read_reference, write_reference
 
 
 def add_fit_parser(subparsers):
@@ -39,8 +39,8 @@ def add_fit_parser(subparsers):
 
 
 def run_fit(args) -> int:
-    from .data import prepare
-    from .fitting import ConvergenceError, fit_double, fit_single
+    from ..data.observation import prepare
+    from ..engine.fitting import ConvergenceError, fit_double, fit_single
 
     region_string = Path(args.regions).read_text() if args.regions else None
     data = prepare(args.datadir, region_string)
@@ -70,7 +70,7 @@ def add_reference_parser(subparsers):
 
 
 def _stats(result) -> dict:
-    from .priors import fluxes
+    from ..engine.priors import fluxes
 
     stats = {
         "mean": result.as_dict(result.mean),
@@ -97,7 +97,7 @@ def _stats(result) -> dict:
 
 def _fit_or_flag(fit_fn, pixels, seed, progress, name, **options):
     """Fit; if the convergence targets are not met, keep the result but flag it."""
-    from .fitting import ConvergenceError
+    from ..engine.fitting import ConvergenceError
 
     try:
         return fit_fn(pixels, seed=seed, progress=progress, **options)
@@ -108,15 +108,15 @@ def _fit_or_flag(fit_fn, pixels, seed, progress, name, **options):
 
 def reference_answers(names=None, seed: int = 0, progress: bool = True) -> dict:
     """Fit both models to the named course data sets (all by default)."""
-    from . import datasets
-    from .fitting import fit_double, fit_single
-    from .likelihood import PixelData
+    from ..data import catalogue
+    from ..engine.fitting import fit_double, fit_single
+    from ..engine.likelihood import PixelData
 
-    names = names or datasets.dataset_names()
+    names = names or catalogue.dataset_names()
     out = {}
     for name in names:
         started = time.perf_counter()
-        pixels = PixelData.from_data(datasets.reference_data(name))
+        pixels = PixelData.from_data(catalogue.reference_data(name))
         single = _fit_or_flag(fit_single, pixels, seed, progress, name)
         double = _fit_or_flag(fit_double, pixels, seed, progress, name, single=single)
         out[name] = {
@@ -136,20 +136,9 @@ def reference_answers(names=None, seed: int = 0, progress: bool = True) -> dict:
 
 def run_reference(args) -> int:
     output = Path(args.output)
-    existing = json.loads(output.read_text()) if output.exists() and args.datasets else {}
+    existing = read_reference(output) if output.exists() and args.datasets else {}
     results = dict(existing.get("datasets", {}))
     results.update(reference_answers(args.datasets, seed=args.seed, progress=not args.quiet))
-    document = {
-        "description": (
-            "Reference posteriors of the X-ray image tutorial (python -m solutions_lib reference). "
-            "Per data set and model: posterior mean, sd, median, MAP (natural units, paramnames "
-            "order as keys) and DIC. DICs leave out the constant 2*sum(log N!) "
-            "(log_factorial_sum), the same for both models."
-        ),
-        "seed": args.seed,
-        "datasets": {name: results[name] for name in sorted(results)},
-    }
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(document, indent=1, sort_keys=False) + "\n")
+    write_reference(results, args.seed, output)
     print(json.dumps({"written": str(output), "datasets": sorted(results)}))
     return 0

@@ -5,9 +5,9 @@ import nbformat
 from nbformat.notebooknode import NotebookNode
 from traitlets import Unicode
 
-from .. import records
-from ..batch import stage
-from .sandboxed_execute import SandboxedExecute
+from ...grading import records
+from ...grading.preprocessors.sandboxed_execute import SandboxedExecute
+from . import stage
 
 
 class ExecutionMismatch(RuntimeError):

@@ -1,6 +1,6 @@
 """Grades for a learning-management system, as an nbgrader export plugin.
 
-``nbgrader export --exporter=solutions_lib.report.lms.LmsGradesExport --to lms_grades.csv``
+``nbgrader export --exporter=solutions_lib.course.report.lms.LmsGradesExport --to lms_grades.csv``
 writes one row per student and one column per assignment (the score after
 late penalties; the column name carries the points possible), the layout
 that Moodle's and Canvas's grade imports map onto their own columns.

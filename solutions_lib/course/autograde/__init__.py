@@ -9,7 +9,7 @@ Two phases, one gradebook writer:
    files, the student environment and the sandbox tools.
 2. `coordinator`, in one process, one student at a time: nbgrader's own
    autograde with its execution step replaced by
-   `preprocessors.replay_execution.ReplayExecution`, so that sanitizing,
+   `replay_execution.ReplayExecution`, so that sanitizing,
    `JudgeAnswers`, `SaveAutoGrades` and late penalties run exactly as in
    ``nbgrader autograde``.
 

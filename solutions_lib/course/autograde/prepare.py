@@ -21,7 +21,7 @@ from pathlib import Path
 from nbconvert.exporters import NotebookExporter
 from traitlets.config import Config, LoggingConfigurable
 
-from .. import workspace
+from ...grading import workspace
 from .jobs import SETTINGS_SECTIONS, SandboxJob
 
 MAX_JOB_BYTES = 256 * 2**20  # the submission's own files, all together

@@ -1,7 +1,7 @@
 """One-line summaries of the committed course data sets (instructor tool)."""
 from __future__ import annotations
 
-from . import datasets
+from ..data import catalogue
 
 
 def summarize(name: str) -> dict:
@@ -10,8 +10,8 @@ def summarize(name: str) -> dict:
     Good pixels are those left by the instructor's reference mask together
     with the low-exposure mask, i.e. what the reference solution fits.
     """
-    truth = datasets.load_truth(name)
-    data = datasets.reference_data(name)
+    truth = catalogue.load_truth(name)
+    data = catalogue.reference_data(name)
     return {
         "name": name,
         "layout": truth["layout"],
@@ -35,7 +35,7 @@ def format_table(rows: list[dict]) -> str:
                                   ("streak", row["streak"]))
             if present
         )
-        default = " (default)" if row["name"] == datasets.DEFAULT_DATASET else ""
+        default = " (default)" if row["name"] == catalogue.DEFAULT_DATASET else ""
         lines.append(
             f"{row['name']:<22} {row['layout']:<7} {row['exposure_ks']:>7.1f}ks "
             f"{row['total_counts']:>9d} {row['good_pixels']:>9d}  {notes}{default}"
@@ -53,6 +53,6 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    datasets.build_all(force=args.force)
-    print(format_table([summarize(name) for name in datasets.dataset_names()]))
+    catalogue.build_all(force=args.force)
+    print(format_table([summarize(name) for name in catalogue.dataset_names()]))
     return 0

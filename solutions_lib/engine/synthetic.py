@@ -1,6 +1,6 @@
 """Observations drawn exactly from the fitted model (tests, benchmarks, validation).
 
-Unlike `mock` (a realistic Chandra simulator), these counts follow the
+Unlike `data.mock` (a realistic Chandra simulator), these counts follow the
 likelihood's model exactly, counts ~ Poisson(S_CL(r) E + B), so fits must
 recover the input parameters: `synthetic_data` on a small square field with
 smooth vignetting and no masking, `redraw_counts` on the layout and good
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data import add_good_pixels
+from ..data.observation import add_good_pixels
 from .model import PARAMNAMES, PARAMNAMES2, expected_counts
 
 # A compact bright core inside a wider cluster (strong cool core), image ~ 160x160.
@@ -71,12 +71,12 @@ def draw_truth(rng, like: dict, ex, cool_core: str, counts_per_60ks: float = 250
     ``like`` is a course data set's truth (its centre, exposure time and
     background set the scene), ``ex`` its exposure map (cm^2 s) and
     ``cool_core`` 'strong', 'weak' or 'none'. The shape parameters come from
-    `mock.simulate.cluster_parameters`; the centre moves by up to 5 pixels;
+    `data.mock.simulate.cluster_parameters`; the centre moves by up to 5 pixels;
     the cluster's expected counts are ``counts_per_60ks`` scaled to the
     exposure, times 0.8-1.25; the background is the data set's times 0.85-1.15.
     Returns paramnames2 keys (S02 = 0, rc2 = beta2 = None without a core).
     """
-    from .mock.simulate import cluster_parameters
+    from ..data.mock.simulate import cluster_parameters
 
     centre = (like["params"]["x0"] + rng.uniform(-5, 5), like["params"]["y0"] + rng.uniform(-5, 5))
     params = cluster_parameters(rng, cool_core, centre)

@@ -101,7 +101,7 @@ def run_job(job: SandboxJob) -> SandboxResult:
     import nbformat
     from traitlets.config import Config
 
-    from ..preprocessors.sandboxed_execute import SandboxedExecute
+    from ...grading.preprocessors.sandboxed_execute import SandboxedExecute
 
     started = time.time()
     worker = _announce(job.student, "started")

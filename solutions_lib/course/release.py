@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from .grading.records import gradebook_url
+from ..data.catalogue import REPO_ROOT
+from ..grading.records import gradebook_url
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "xray_image"
 NOTEBOOK = "xray_image"
 COPY_IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", ".grading", "*.pyc")
