@@ -7,9 +7,9 @@ student release); the truth and the instructor's reference mask live in
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .mock.simulate import ObservationPlan
 from .observation import EXPMAP_FILE, IMAGE_FILE
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]   # solutions_lib/
@@ -18,36 +18,22 @@ COURSE_DATA = REPO_ROOT / "source" / "xray_image" / "data"
 HIDDEN_DATA = Path(__file__).resolve().parent / "clusters"
 
 
-@dataclass(frozen=True)
-class DatasetSpec:
-    """Arguments of `mock.simulate` for one course data set."""
-
-    name: str
-    seed: int
-    layout: str
-    exposure_ks: float
-    cool_core: str          # 'strong', 'weak' or 'none'
-    ellipticity: float = 0.0
-    streak: bool = False
-    extra_s_chips: int = 0
-    cluster_counts: float = 25000.0
-
-
+# Each course data set is a plan for the simulator: name, seed, layout, exposure (ks), cool core.
 CATALOGUE = (
-    DatasetSpec("cl_j0142", 142, "acis-i", 70.0, "strong"),
-    DatasetSpec("cl_j0815", 815, "acis-i", 40.0, "weak", ellipticity=0.12, extra_s_chips=2),
-    DatasetSpec("cl_j1029", 1029, "acis-s", 120.0, "strong"),
-    DatasetSpec("cl_j2231", 2231, "acis-s", 25.0, "weak", ellipticity=0.1),
-    DatasetSpec("cl_j0266", 266, "acis-i", 20.0, "weak", extra_s_chips=1),
-    DatasetSpec("cl_j1720", 1720, "acis-i", 100.0, "strong", ellipticity=0.05, streak=True,
+    ObservationPlan("cl_j0142", 142, "acis-i", 70.0, "strong"),
+    ObservationPlan("cl_j0815", 815, "acis-i", 40.0, "weak", ellipticity=0.12, extra_s_chips=2),
+    ObservationPlan("cl_j1029", 1029, "acis-s", 120.0, "strong"),
+    ObservationPlan("cl_j2231", 2231, "acis-s", 25.0, "weak", ellipticity=0.1),
+    ObservationPlan("cl_j0266", 266, "acis-i", 20.0, "weak", extra_s_chips=1),
+    ObservationPlan("cl_j1720", 1720, "acis-i", 100.0, "strong", ellipticity=0.05, streak=True,
                 cluster_counts=60000.0),
-    DatasetSpec("cl_j1347", 1347, "acis-s", 60.0, "weak"),
-    DatasetSpec("cl_j0547", 547, "acis-i", 30.0, "strong", ellipticity=0.15),
+    ObservationPlan("cl_j1347", 1347, "acis-s", 60.0, "weak"),
+    ObservationPlan("cl_j0547", 547, "acis-i", 30.0, "strong", ellipticity=0.15),
     # No cool core: one beta component; the data do not ask for a second one.
-    DatasetSpec("cl_j0309", 309, "acis-i", 50.0, "none"),
-    DatasetSpec("cl_j0933", 933, "acis-s", 80.0, "none"),
-    DatasetSpec("cl_j1504", 1504, "acis-i", 35.0, "none", ellipticity=0.08, extra_s_chips=1),
-    DatasetSpec("cl_j2019", 2019, "acis-s", 45.0, "none"),
+    ObservationPlan("cl_j0309", 309, "acis-i", 50.0, "none"),
+    ObservationPlan("cl_j0933", 933, "acis-s", 80.0, "none"),
+    ObservationPlan("cl_j1504", 1504, "acis-i", 35.0, "none", ellipticity=0.08, extra_s_chips=1),
+    ObservationPlan("cl_j2019", 2019, "acis-s", 45.0, "none"),
 )
 DEFAULT_DATASET = "cl_j0142"
 
@@ -56,7 +42,7 @@ def dataset_names() -> list[str]:
     return [spec.name for spec in CATALOGUE]
 
 
-def spec(name: str) -> DatasetSpec:
+def spec(name: str) -> ObservationPlan:
     for entry in CATALOGUE:
         if entry.name == name:
             return entry
@@ -101,10 +87,7 @@ def simulate_dataset(name: str):
     """Simulate a catalogue entry in memory (no files written)."""
     from .mock import simulate
 
-    arguments = asdict(spec(name))
-    arguments.pop("name")
-    seed = arguments.pop("seed")
-    return simulate(seed, name=name, **arguments)
+    return simulate(spec(name))
 
 
 def is_built(name: str) -> bool:

@@ -8,9 +8,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..data.profile import beta_profile
+
 PARAMNAMES = ["x0", "y0", "S0", "rc", "beta", "B"]
 PARAMNAMES2 = PARAMNAMES + ["S02", "rc2", "beta2"]
 NPARAMS = {"single": len(PARAMNAMES), "double": len(PARAMNAMES2)}
+
+_beta_profile_jit = njit(cache=True)(beta_profile)
 
 
 @njit(cache=True)
@@ -19,7 +23,7 @@ def beta_model(r, S0, rc, beta):
 
     ``r`` may be a scalar or an array (same shape returned).
     """
-    return S0 * (1.0 + (r / rc) ** 2) ** (-3.0 * beta + 0.5)
+    return _beta_profile_jit((r / rc) ** 2, S0, beta)
 
 
 def expected_counts(params: dict, x, y, exposure) -> np.ndarray:
@@ -30,7 +34,7 @@ def expected_counts(params: dict, x, y, exposure) -> np.ndarray:
     for the fast kernels and the source of exact-model counts.
     """
     r2 = (x - params["x0"]) ** 2 + (y - params["y0"]) ** 2
-    s = params["S0"] * (1.0 + r2 / params["rc"] ** 2) ** (-3.0 * params["beta"] + 0.5)
+    s = beta_profile(r2 / params["rc"] ** 2, params["S0"], params["beta"])
     if params.get("S02"):
-        s = s + params["S02"] * (1.0 + r2 / params["rc2"] ** 2) ** (-3.0 * params["beta2"] + 0.5)
+        s = s + beta_profile(r2 / params["rc2"] ** 2, params["S02"], params["beta2"])
     return s * exposure + params["B"]

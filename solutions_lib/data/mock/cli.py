@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .fitsio import write_observation
 from .instrument import LAYOUTS
-from .simulate import simulate
+from .simulate import ObservationPlan, simulate
 
 
 def add_parser(subparsers):
@@ -27,9 +27,10 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    obs = simulate(args.seed, layout=args.layout, exposure_ks=args.exposure,
-                   cool_core=args.cool_core, ellipticity=args.ellipticity,
-                   streak=args.streak, extra_s_chips=args.extra_s_chips)
+    plan = ObservationPlan(name="", seed=args.seed, layout=args.layout, exposure_ks=args.exposure,
+                           cool_core=args.cool_core, ellipticity=args.ellipticity,
+                           streak=args.streak, extra_s_chips=args.extra_s_chips)
+    obs = simulate(plan)
     paths = write_observation(obs, args.out)
     print(f"wrote {paths['image'].parent}: {args.layout}, {obs.exposure_s / 1000:.1f} ks, "
           f"{int(obs.counts.sum())} counts, {len(obs.truth['point_sources'])} point sources")

@@ -18,13 +18,13 @@ from astropy.time import Time
 
 from ..observation import EXPMAP_FILE, IMAGE_FILE
 from . import instrument as inst
-from .simulate import VISIBLE_SOURCE_COUNTS, Observation
+from .simulate import VISIBLE_SOURCE_COUNTS, SimulatedObservation
 
 MJDREF = 50814.0
 REGION_HEADER = "# Region file format: DS9 version 4.1\nglobal color=green width=1\nfk5\n"
 
 
-def _observation_header(obs: Observation) -> fits.Header:
+def _observation_header(obs: SimulatedObservation) -> fits.Header:
     header = obs.wcs.to_header()
     truth = obs.truth
     start = 5.0e8 + 1.0e7 * (truth["seed"] % 37)  # seconds since MJDREF
@@ -50,17 +50,17 @@ def _write_gzipped(hdu: fits.PrimaryHDU, path: Path) -> None:
     path.write_bytes(gzip.compress(buffer.getvalue(), compresslevel=9, mtime=0))
 
 
-def _sky(obs: Observation, x, y):
+def _sky(obs: SimulatedObservation, x, y):
     ra, dec = obs.wcs.pixel_to_world_values(x, y)
     return float(ra), float(dec)
 
 
-def _detector_to_image(obs: Observation, u, v):
+def _detector_to_image(obs: SimulatedObservation, u, v):
     cos, sin = np.cos(obs.roll), np.sin(obs.roll)
     return obs.aimpoint[0] + cos * u - sin * v, obs.aimpoint[1] + sin * u + cos * v
 
 
-def reference_regions(obs: Observation) -> str:
+def reference_regions(obs: SimulatedObservation) -> str:
     """The mask a careful instructor would draw, as DS9 fk5 text.
 
     Circles over every point source expected to give at least
@@ -86,7 +86,7 @@ def reference_regions(obs: Observation) -> str:
     return REGION_HEADER + "\n".join(lines) + "\n"
 
 
-def _streak_boxes(obs: Observation, angle: float, core_gap: float = 30.0) -> list[str]:
+def _streak_boxes(obs: SimulatedObservation, angle: float, core_gap: float = 30.0) -> list[str]:
     """Boxes along the core's chip column, on both sides of the core.
 
     The core itself (within ``core_gap`` pixels) stays unmasked: it is what
@@ -112,7 +112,7 @@ def _streak_boxes(obs: Observation, angle: float, core_gap: float = 30.0) -> lis
     return boxes
 
 
-def write_observation(obs: Observation, outdir, hidden_dir=None) -> dict:
+def write_observation(obs: SimulatedObservation, outdir, hidden_dir=None) -> dict:
     """Write the FITS pair to ``outdir`` and truth + mask to ``hidden_dir``.
 
     ``hidden_dir`` defaults to ``outdir``. Returns the paths written.

@@ -3,14 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..profile import beta_profile
 from .instrument import CHIP, PIXEL_ARCSEC
 
 OUT_OF_TIME_FRACTION = 0.013  # 41 us of transfer per 3.2 s frame
-
-
-def beta_profile(r2, S0, rc, beta):
-    """Beta model at squared radius ``r2`` (pixels^2)."""
-    return S0 * (1.0 + r2 / rc**2) ** (-3.0 * beta + 0.5)
 
 
 def cluster_brightness(shape, params, ellipticity=0.0, angle=0.0) -> np.ndarray:
@@ -30,9 +26,9 @@ def cluster_brightness(shape, params, ellipticity=0.0, angle=0.0) -> np.ndarray:
         r2 = q * major**2 + minor**2 / q
     else:
         r2 = dx**2 + dy**2
-    brightness = beta_profile(r2, params["S0"], params["rc"], params["beta"])
+    brightness = beta_profile(r2 / params["rc"]**2, params["S0"], params["beta"])
     if params.get("S02"):
-        brightness += beta_profile(r2, params["S02"], params["rc2"], params["beta2"])
+        brightness += beta_profile(r2 / params["rc2"]**2, params["S02"], params["beta2"])
     return brightness
 
 
