@@ -68,8 +68,8 @@ def forged_answers_code(folder_expression: str) -> str:
 ATTACKS = {
     # The hidden package is not importable in the sandbox.
     "imports_hidden_package": (IMPORTS,
-        "import solutions_lib.fitting, solutions_lib.datasets\n"
-        "region_string = solutions_lib.datasets.reference_region_string(dataset_name)"),
+        "import solutions_lib.engine.fitting, solutions_lib.data.catalogue\n"
+        "region_string = solutions_lib.data.catalogue.reference_region_string(dataset_name)"),
     # The answer key is not on the sandbox's filesystem, neither by known path nor by search.
     "reads_answer_key": (IMPORTS,
         f"import glob, os\nfound = [p for p in {INSTRUCTOR_FILES!r} if os.path.exists(p)]\n"

@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 
 from solutions_lib.data import catalogue
-from solutions_lib.data.observation import add_good_pixels, data_dict, load_observation, rebuild_image
 from solutions_lib.data.masks import exposure_mask, region_mask
+from solutions_lib.data.observation import add_good_pixels, data_dict, load_observation, rebuild_image
+from solutions_lib.engine.model import PARAMNAMES
 from solutions_lib.grading import checks, reference
 from solutions_lib.grading.kernel_side import xray_handin
 
@@ -95,7 +96,7 @@ def test_convergence_thresholds():
 
 
 def test_chain_format_messages():
-    assert "3 dimensions" in checks.chain_format_problem(np.zeros((10, 6)), "single")
+    assert "3-D array" in checks.chain_format_problem(np.zeros((10, 6)), "single")
     assert "at least 4 chains" in checks.chain_format_problem(np.zeros((3, 500, 6)), "single")
     assert "9 parameters" in checks.chain_format_problem(np.zeros((4, 500, 6)), "double")
     bad = np.zeros((4, 500, 6))
@@ -105,9 +106,9 @@ def test_chain_format_messages():
 
 @pytest.fixture(scope="module")
 def reference_single():
-    reference = reference.read_reference()["datasets"][NAME]["single"]
-    return (np.array([reference["median"][k] for k in checks.PARAMNAMES]),
-            np.array([reference["sd"][k] for k in checks.PARAMNAMES]))
+    single = reference.reference_for(NAME, "single")
+    return (np.array([single["median"][k] for k in PARAMNAMES]),
+            np.array([single["sd"][k] for k in PARAMNAMES]))
 
 
 def test_made_up_chains_are_not_plausible_posterior_draws(reference_single):

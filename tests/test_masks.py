@@ -1,4 +1,4 @@
-"""Tests for solutions_lib.masks: DS9 regions to pixels, exposure masks."""
+"""Tests for solutions_lib.data.masks: DS9 regions to pixels, exposure masks."""
 import warnings
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""The beta model (solutions_lib.model) and the notebook's own radial profiles (its ``Profile``)."""
+"""The beta model (solutions_lib.engine.model) and the notebook's own radial profiles (its ``Profile``)."""
 import matplotlib
 import nbformat
 import numpy as np

@@ -1,4 +1,4 @@
-"""Counts drawn exactly from the model (solutions_lib.synthetic)."""
+"""Counts drawn exactly from the model (solutions_lib.engine.synthetic)."""
 import numpy as np
 import pytest
 

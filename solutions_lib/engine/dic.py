@@ -56,17 +56,6 @@ def thin(chains: np.ndarray, per_chain: int = 1000) -> np.ndarray:
     return chains[:, ::step]
 
 
-def dic(chains, loglike_fn, data, thin_to: int = 1000) -> float:
-    """DIC for any log-likelihood function ``loglike_fn(theta, data)``.
-
-    ``chains``: (n_chains, n_samples, n_params) in the order ``loglike_fn``
-    expects; each chain is thinned to at most ``thin_to`` samples.
-    """
-    chains = thin(validate_chains(chains), thin_to)
-    samples = chains.reshape(-1, chains.shape[-1])
-    return dic_from_deviance(np.array([-2.0 * loglike_fn(theta, data) for theta in samples]))
-
-
 def dic_from_deviance(deviance: np.ndarray) -> float:
     """<D> + var(D)/2 from the deviances of posterior samples, after checking they are finite."""
     deviance = np.asarray(deviance, dtype=float)

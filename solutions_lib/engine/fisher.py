@@ -11,11 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from .likelihood import PixelData
-from .model import PARAMNAMES, PARAMNAMES2, expected_counts
+from .model import PARAMNAMES2, expected_counts
 
 
-def _mu(theta, names, pixels):
-    return expected_counts(dict(zip(names, theta)), pixels.x, pixels.y, pixels.exposure)
+def _mu(theta, pixels):
+    """Expected counts for 6 (single) or 9 (double) parameters: paramnames2 starts with paramnames."""
+    return expected_counts(dict(zip(PARAMNAMES2, theta)), pixels.x, pixels.y, pixels.exposure)
 
 
 def fisher_information(theta, data) -> np.ndarray:
@@ -26,15 +27,14 @@ def fisher_information(theta, data) -> np.ndarray:
     """
     pixels = PixelData.from_data(data)
     theta = np.asarray(theta, dtype=float)
-    names = PARAMNAMES if theta.size == 6 else PARAMNAMES2
-    mu = _mu(theta, names, pixels)
+    mu = _mu(theta, pixels)
     jac = np.empty((mu.size, theta.size))
     for j in range(theta.size):
         h = 1e-4 if j < 2 else 1e-5 * abs(theta[j])
         up, down = theta.copy(), theta.copy()
         up[j] += h
         down[j] -= h
-        jac[:, j] = (_mu(up, names, pixels) - _mu(down, names, pixels)) / (2 * h)
+        jac[:, j] = (_mu(up, pixels) - _mu(down, pixels)) / (2 * h)
     return jac.T @ (jac / mu[:, None])
 
 

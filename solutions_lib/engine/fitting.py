@@ -40,15 +40,17 @@ converges in the usual schedule (900 production steps).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import incredible as cr
 import numpy as np
 
-from .dic import compute_dic, validate_chains
+from .dic import compute_dic
 from .likelihood import PixelData, loglike, loglike_batch
+from .model import names_for
+from .optimize import initial_guess
 from .optimize import laplace_covariance, maximize
-from .priors import bounds, from_sampler, in_support, log_jacobian_z, names_for, to_sampler
+from .priors import bounds, from_sampler, in_support, log_jacobian_z, to_sampler
 from .sampler import Ensemble, say
 from .starts import optimiser_starts, walker_starts
 
@@ -56,11 +58,26 @@ MAXLAG = 750          # incredible's maxlag, as in the notebook's tests
 R_TARGET = 1.05
 NEFF_TARGET = {"single": 300, "double": 225}
 
-# Walkers (= chains), and steps per walker: burn-in, first production block (extensions
-# add half a block), most production steps before giving up.
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Walkers (= chains) and steps per walker of one fit.
+
+    ``n_burn`` steps of burn-in, a first production block of ``block``
+    steps (each extension adds at least half a block), and at most
+    ``max_steps`` production steps before giving up.
+    """
+
+    n_walkers: int
+    n_burn: int
+    block: int
+    max_steps: int
+
+
 SCHEDULE = {
-    "single": dict(n_walkers=12, n_burn=300, block=900, max_steps=6000),
-    "double": dict(n_walkers=24, n_burn=400, block=900, max_steps=20000),
+    "single": Schedule(n_walkers=12, n_burn=300, block=900, max_steps=6000),
+    "double": Schedule(n_walkers=24, n_burn=400, block=900, max_steps=20000),
 }
 
 
@@ -89,7 +106,7 @@ class FitResult:
     chains: np.ndarray           # (n_chains, n_samples, n_params), burn-in removed
     map: np.ndarray              # posterior maximum
     R: np.ndarray                # incredible.GelmanRubinR
-    neff: np.ndarray             # incredible.effective_samples(maxlag=750)
+    neff: np.ndarray             # incredible.effective_samples(maxlag=MAXLAG)
     dic: float                   # DIC without the sum(log N!) constant (nan if not computed)
     seconds: float               # wall time of the whole fit (including DIC)
     acceptance: float
@@ -130,7 +147,7 @@ class FitResult:
 
 
 def diagnostics(chains: np.ndarray):
-    """incredible's R and n_eff (maxlag 750, throw=True), as the notebook computes them.
+    """incredible's R and n_eff (maxlag `MAXLAG`, throw=True), as the notebook computes them.
 
     n_eff is 0 where incredible cannot estimate it (it raises when the
     autocorrelation has not died out within maxlag, or chains are too short).
@@ -178,60 +195,83 @@ class Posterior:
         return value if np.isfinite(value) else -np.inf
 
 
-def fit(data, model: str, seed: int = 0, n_walkers: int | None = None, single_map=None,
-        progress: bool = True, with_dic: bool = True, n_burn: int | None = None,
-        block: int | None = None, max_steps: int | None = None,
-        require_convergence: bool = True) -> FitResult:
+def fit(data, model: str, seed: int = 0, single_map=None, progress: bool = True,
+        with_dic: bool = True, require_convergence: bool = True, **schedule) -> FitResult:
     """Fit ``model`` ('single' or 'double') to the good pixels of ``data``.
 
     ``data``: the tutorial's data dict (``flatim``, ``flatex``, ``flatx``,
-    ``flaty``, ``im``) or a `PixelData`. The double model starts from the
-    single model's maximum ``single_map`` (found here if not given).
-    ``n_walkers`` (chains), ``n_burn``, ``block``, ``max_steps`` (steps per
-    walker) override `SCHEDULE`; with ``require_convergence=False`` the fit
-    returns after the first production block whatever the diagnostics say
-    (for quick tests).
+    ``flaty``, ``im``) or a `PixelData`, converted once here. The double
+    model starts from the single model's maximum ``single_map`` (found here
+    if not given). Keyword arguments ``n_walkers`` (chains), ``n_burn``,
+    ``block``, ``max_steps`` (steps per walker) override `SCHEDULE`; with
+    ``require_convergence=False`` the fit returns after the first production
+    block whatever the diagnostics say (for quick tests).
     """
     started = time.perf_counter()
-    names = names_for(model)
-    schedule = dict(SCHEDULE[model])
-    for key, value in (("n_walkers", n_walkers), ("n_burn", n_burn), ("block", block),
-                       ("max_steps", max_steps)):
-        if value is not None:
-            schedule[key] = int(value)
-    if schedule["n_walkers"] < max(4, 2 * len(names)):
-        raise ValueError(f"Use at least {max(4, 2 * len(names))} walkers (chains) for the {model} model.")
+    plan = _schedule(model, schedule)
     pixels = PixelData.from_data(data)
     post = Posterior(pixels, model)
     rng = np.random.default_rng(seed)
-    label = model
 
     def report(message):
-        say(label, f"{message} ({time.perf_counter() - started:.1f} s)", progress)
+        say(model, f"{message} ({time.perf_counter() - started:.1f} s)", progress)
 
+    guess = initial_guess(pixels)
     if model == "double" and single_map is None:
-        single_map = _single_maximum(pixels)
-    starts = optimiser_starts(pixels, model, single_map)
-    theta_map, loglike_max = maximize(post.objective, starts, model, n_best=STARTS_TO_OPTIMISE[model])
+        single_map = _single_maximum(pixels, guess)
+    theta_map, loglike_max = maximize(post.objective, optimiser_starts(guess, model, single_map), model,
+                                      n_best=STARTS_TO_OPTIMISE[model])
+    z_map, cov = _laplace(post, theta_map, model)
+    report(f"posterior maximum found, log-likelihood {loglike_max:.2f}; "
+           f"sampling with {plan.n_walkers} walkers")
+
+    sampler = Ensemble(post.batch, walker_starts(post.batch, z_map, cov, plan.n_walkers, model, rng),
+                       seed=int(rng.integers(2**31)), label=model, progress=progress)
+    chains, R, neff, discard, failed = _sample_until_converged(sampler, model, plan, require_convergence, report)
+    theta_map, loglike_max = _polish_maximum(post, sampler, discard, theta_map, loglike_max)
+    dic = compute_dic(chains, pixels, model) if with_dic else float("nan")
+    result = FitResult(model, post.names, chains, theta_map, R, neff, dic, time.perf_counter() - started,
+                       sampler.acceptance,
+                       extra={"loglike_max": loglike_max, "evaluations": sampler.evaluations,
+                              "log_factorial_sum": pixels.log_factorial_sum, "converged": not failed})
+    if failed:
+        raise _convergence_error(result, plan)
+    report(f"done; DIC = {dic:.2f}")
+    return result
+
+
+def _schedule(model: str, overrides: dict) -> Schedule:
+    """`SCHEDULE` for ``model`` with the given entries (None: keep) replaced; checks the walkers."""
+    n_params = len(names_for(model))
+    plan = replace(SCHEDULE[model], **{key: int(value) for key, value in overrides.items() if value is not None})
+    if plan.n_walkers < max(4, 2 * n_params):
+        raise ValueError(f"Use at least {max(4, 2 * n_params)} walkers (chains) for the {model} model.")
+    return plan
+
+
+def _laplace(post: Posterior, theta_map: np.ndarray, model: str):
+    """The maximum in sampler coordinates and the Laplace covariance there."""
     z_map = to_sampler(theta_map, model)
     if model == "double":
         # A maximum with the share at 0 or 1/2 (no cool core) lies at w = -inf or +inf.
         z_map[SHARE_INDEX] = np.clip(z_map[SHARE_INDEX], -SHARE_Z_LIMIT, SHARE_Z_LIMIT)
-    cov = laplace_covariance(post.objective, z_map)
-    report(f"posterior maximum found, log-likelihood {loglike_max:.2f}; "
-           f"sampling with {schedule['n_walkers']} walkers")
+    return z_map, laplace_covariance(post.objective, z_map)
 
-    sampler = Ensemble(post.batch, walker_starts(post.batch, z_map, cov, schedule["n_walkers"], model, rng),
-                       seed=int(rng.integers(2**31)), label=label, progress=progress)
-    sampler.run(schedule["n_burn"], what="burn-in")
+
+def _sample_until_converged(sampler: Ensemble, model: str, plan: Schedule, require_convergence: bool, report):
+    """Burn in, then run production blocks until the targets hold or ``plan.max_steps`` is reached.
+
+    Returns (chains in natural units, R, n_eff, steps discarded from the
+    start of production, whether the targets were missed).
+    """
+    sampler.run(plan.n_burn, what="burn-in")
     sampler.reset()
     discard = 0
-    failed = False
-    sampler.run(schedule["block"])
+    sampler.run(plan.block)
     while True:
         chains, R, neff, thin = _assess(sampler.chain(discard), model)
         total = sampler.chain().shape[1]
-        if not np.all(R < R_TARGET) and total >= 2 * schedule["block"]:
+        if not np.all(R < R_TARGET) and total >= 2 * plan.block:
             # Treat the first third of production as further burn-in if that helps R.
             later = _assess(sampler.chain(total // 3), model)
             if np.all(later[1] < R_TARGET):
@@ -240,33 +280,34 @@ def fit(data, model: str, seed: int = 0, n_walkers: int | None = None, single_ma
         report(f"{total - discard} steps/walker kept, thinned by {thin}: max R = {R.max():.3f}, "
                f"min n_eff = {neff.min():.0f}")
         if converged(R, neff, model) or not require_convergence:
-            break
-        if total + schedule["block"] // 2 > schedule["max_steps"]:
-            failed = True
-            break
-        sampler.run(max(schedule["block"] // 2, total // 4), what="extending")
-    # Polish the maximum from the best sample if the chains found a higher likelihood.
-    z_all = sampler.chain(discard).reshape(-1, len(names))
+            return chains, R, neff, discard, False
+        if total + plan.block // 2 > plan.max_steps:
+            return chains, R, neff, discard, True
+        sampler.run(max(plan.block // 2, total // 4), what="extending")
+
+
+def _polish_maximum(post: Posterior, sampler: Ensemble, discard: int, theta_map, loglike_max):
+    """The maximum again from the best sample, if the chains found a higher likelihood."""
+    model = post.model
+    z_all = sampler.chain(discard).reshape(-1, len(post.names))
     log_like = sampler.sampler.get_log_prob(flat=True, discard=discard) - log_jacobian_z(z_all, model)
     best = from_sampler(z_all[np.argmax(log_like)], model)
     if post.objective(to_sampler(best, model)) > loglike_max + 1e-6:
-        theta_map, loglike_max = maximize(post.objective, [best], model, n_best=1, polish=False)
-    dic = compute_dic(chains, pixels, model) if with_dic else float("nan")
-    seconds = time.perf_counter() - started
-    result = FitResult(model, names, chains, theta_map, R, neff, dic, seconds, sampler.acceptance,
-                       extra={"loglike_max": loglike_max, "evaluations": sampler.evaluations,
-                              "log_factorial_sum": pixels.log_factorial_sum, "converged": not failed})
-    if failed:
-        error = ConvergenceError(
-            f"The {model} fit did not reach R < {R_TARGET} and n_eff >= {NEFF_TARGET[model]} "
-            f"within {schedule['max_steps']} steps per walker (max R = {R.max():.3f}, "
-            f"min n_eff = {neff.min():.0f}). The posterior is probably degenerate (e.g. a second "
-            "component the data do not need); the unconverged result is in this error's .result."
-        )
-        error.result = result
-        raise error
-    report(f"done; DIC = {dic:.2f}")
-    return result
+        return maximize(post.objective, [best], model, n_best=1, polish=False)
+    return theta_map, loglike_max
+
+
+def _convergence_error(result: FitResult, plan: Schedule) -> ConvergenceError:
+    """The error that carries an unconverged ``result``."""
+    model, R, neff = result.model, result.R, result.neff
+    error = ConvergenceError(
+        f"The {model} fit did not reach R < {R_TARGET} and n_eff >= {NEFF_TARGET[model]} "
+        f"within {plan.max_steps} steps per walker (max R = {R.max():.3f}, "
+        f"min n_eff = {neff.min():.0f}). The posterior is probably degenerate (e.g. a second "
+        "component the data do not need); the unconverged result is in this error's .result."
+    )
+    error.result = result
+    return error
 
 
 def _assess(z_chain: np.ndarray, model: str):
@@ -294,9 +335,10 @@ def _assess(z_chain: np.ndarray, model: str):
     return best
 
 
-def _single_maximum(pixels: PixelData) -> np.ndarray:
+def _single_maximum(pixels: PixelData, guess: np.ndarray) -> np.ndarray:
+    """The single model's posterior maximum, from the starts around ``guess`` (`optimize.initial_guess`)."""
     post = Posterior(pixels, "single")
-    return maximize(post.objective, optimiser_starts(pixels, "single", None), "single")[0]
+    return maximize(post.objective, optimiser_starts(guess, "single", None), "single")[0]
 
 
 def fit_single(data, seed: int = 0, progress: bool = True, **options) -> FitResult:
@@ -310,7 +352,3 @@ def fit_double(data, seed: int = 0, single: FitResult | None = None, progress: b
     single_map = None if single is None else single.map
     return fit(data, "double", seed, single_map=single_map, progress=progress, **options)
 
-
-def check_chains(chains, model: str) -> np.ndarray:
-    """Validate chains for ``model`` (shape, finiteness); see `dic.validate_chains`."""
-    return validate_chains(chains, model=model)

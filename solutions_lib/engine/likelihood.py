@@ -73,7 +73,7 @@ class PixelData:
         missing = [k for k in ("flatim", "flatex", "flatx", "flaty") if k not in data]
         if missing:
             raise ValueError(f"data is missing {missing}; mask and flatten the image first "
-                             "(solutions_lib.data.prepare or add_good_pixels).")
+                             "(solutions_lib.data.observation.prepare or add_good_pixels).")
         counts = np.asarray(data["flatim"], dtype=np.float64).ravel()
         exposure = np.asarray(data["flatex"], dtype=np.float64).ravel()
         x = np.asarray(data["flatx"], dtype=np.float64).ravel()
@@ -101,7 +101,9 @@ class PixelData:
 
 
 # ---------------------------------------------------------------------------
-# Kernels. theta is a float64 array in paramnames order (6 or 9 entries).
+# Kernels. theta is a float64 array in paramnames order (6 or 9 entries). They inline the
+# beta profile of `data.profile` (with the fast log/exp of `fastmath`) for speed; `loglike_numpy`
+# evaluates it through `model.expected_counts`, the yardstick they are tested against.
 # ---------------------------------------------------------------------------
 @njit(**_LOOP)
 def _pixels_single(x, y, e, n, lo, hi, npos, x0, y0, S0, rc, beta, B):
@@ -227,9 +229,6 @@ def loglike_batch(thetas, data) -> np.ndarray:
     return _batch(px.x, px.y, px.exposure, px.counts, px.n_positive, thetas)
 
 
-LOGLIKE = {"single": loglike_single, "double": loglike_double}
-
-
 def loglike_numpy(theta, data: dict) -> float:
     """Plain float64 numpy evaluation, the yardstick for the fast kernels.
 
@@ -241,18 +240,3 @@ def loglike_numpy(theta, data: dict) -> float:
                          px.x, px.y, px.exposure)
     return float(np.sum(px.counts * np.log(mu) - mu))
 
-
-@njit(cache=True)
-def _plain_loop(x, y, e, n, x0, y0, S0, rc, beta, B):
-    total = 0.0
-    for i in range(x.size):
-        r = math.sqrt((x[i] - x0) ** 2 + (y[i] - y0) ** 2)
-        mu = S0 * (1.0 + (r / rc) ** 2) ** (-3.0 * beta + 0.5) * e[i] + B
-        total += n[i] * math.log(mu) - mu
-    return total
-
-
-def loglike_plain_numba(theta, data) -> float:
-    """The straightforward numba loop over pixels (benchmark baseline only)."""
-    px = PixelData.from_data(data)
-    return float(_plain_loop(px.x, px.y, px.exposure, px.counts, *np.asarray(theta, float)))

@@ -17,6 +17,13 @@ NPARAMS = {"single": len(PARAMNAMES), "double": len(PARAMNAMES2)}
 _beta_profile_jit = njit(cache=True)(beta_profile)
 
 
+def names_for(model: str) -> list[str]:
+    """paramnames ('single') or paramnames2 ('double'): the parameter order of ``model``."""
+    if model not in NPARAMS:
+        raise ValueError(f"model must be 'single' or 'double', not {model!r}")
+    return list(PARAMNAMES if model == "single" else PARAMNAMES2)
+
+
 @njit(cache=True)
 def beta_model(r, S0, rc, beta):
     """Beta-model surface brightness ``S0 * (1 + (r/rc)^2)^(-3 beta + 1/2)``.

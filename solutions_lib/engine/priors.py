@@ -6,7 +6,7 @@ Single model (independent priors):
 * S0: log-uniform on [1e-12, 1e-2] counts/s/cm^2/pixel;
 * rc: log-uniform on [1, 500] pixels (the model is evaluated at pixel centres, so a
   smaller core is not resolved: it could hide between them);
-  beta: uniform on [0.3, 3];
+* beta: uniform on [0.3, 3];
 * B: log-uniform on [1e-5, 10] counts/pixel.
 
 Double model: the same centre, background, core radii and slopes, with
@@ -42,7 +42,10 @@ to a Gaussian of width ``rc / sqrt(3 beta - 1/2)``, so at fixed data
 rc^2/(3 beta - 1/2) is what stays fixed, i.e. u, while v moves. The prior
 is uniform in the "flat" coordinates of `to_flat` (log S0 or log F, log rc,
 beta, log B, f, ...), so its density in z is the Jacobian `log_jacobian_z`.
-Results are always reported in natural units (paramnames order).
+Results are always reported in natural units, in the order of
+`model.names_for` (the notebook's paramnames / paramnames2). The index
+constants ``I_S0`` ... ``I_BETA2`` are positions in that order; in ``z``
+the double model's ``I_S0`` and ``I_S02`` hold log F and w.
 """
 from __future__ import annotations
 
@@ -50,7 +53,7 @@ import numpy as np
 from scipy.special import expit, logit
 
 from .flux import flux_per_brightness
-from .model import PARAMNAMES, PARAMNAMES2
+from .model import names_for
 
 LOG_PARAMS = ("S0", "rc", "B", "rc2")
 BOUNDS = {
@@ -64,13 +67,6 @@ F_SHARE_MAX = 0.5             # the compact component carries at most this share
 CORE_RATIO_MIN = 2.0          # rc2 >= CORE_RATIO_MIN * rc
 
 I_S0, I_RC, I_BETA, I_B, I_S02, I_RC2, I_BETA2 = 2, 3, 4, 5, 6, 7, 8
-
-
-def names_for(model: str) -> list[str]:
-    """paramnames ('single') or paramnames2 ('double')."""
-    if model not in ("single", "double"):
-        raise ValueError(f"model must be 'single' or 'double', not {model!r}")
-    return list(PARAMNAMES if model == "single" else PARAMNAMES2)
 
 
 def fluxes(theta) -> tuple[np.ndarray, np.ndarray]:

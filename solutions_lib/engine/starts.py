@@ -1,6 +1,6 @@
 """Where the optimiser and the walkers start.
 
-`optimiser_starts`: parameter vectors read off the data (single model) or
+`optimiser_starts`: parameter vectors around the data's initial guess (single model) or
 built from the single model's maximum (double model), for `optimize.maximize`.
 `walker_starts`: the ensemble's starting points, drawn from the Laplace
 approximation at the maximum and, for the double model, partly spread over
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimize import initial_guess
 from .priors import BOUNDS, CORE_RATIO_MIN, I_BETA, I_BETA2, I_RC, I_RC2, I_S02, fluxes
 from .sampler import start_points
 
@@ -40,10 +39,14 @@ def into_prior(theta: np.ndarray, share: float) -> np.ndarray:
     return share_at_most(theta, share)
 
 
-def optimiser_starts(pixels, model: str, single_map=None) -> list:
-    """Starting parameter vectors (natural units) for the optimiser."""
+def optimiser_starts(guess: np.ndarray, model: str, single_map=None) -> list:
+    """Starting parameter vectors (natural units) for the optimiser.
+
+    ``guess``: `optimize.initial_guess` of the data (single-model parameters
+    read off the image); ``single_map``: the single model's maximum (double
+    model only).
+    """
     if model == "single":
-        guess = initial_guess(pixels)
         return [guess * np.array([1, 1, f, rc / 8.0, 1, 1])
                 for f, rc in ((1.0, 8.0), (0.5, 25.0), (2.0, 3.0))]
     x0, y0, S0, rc, beta, B = single_map
@@ -55,7 +58,7 @@ def optimiser_starts(pixels, model: str, single_map=None) -> list:
     # ... and typical cores and haloes, for when the single fit is a shallow cusp (rc ~ 1 pixel,
     # beta < 0.5) from which the scaled starts are all far too small: measured on cl_j1720,
     # whose true double model is 3900 in log-likelihood above the maximum reached from those.
-    background = initial_guess(pixels)[5]
+    background = guess[5]
     typical = [
         np.array([x0, y0, S0 * (1 - halo), rc_core, 0.9, background, S0 * halo, rc_halo, 0.65])
         for halo, rc_core, rc_halo in ((0.02, 3.0, 30.0), (0.1, 6.0, 40.0), (0.3, 8.0, 25.0))

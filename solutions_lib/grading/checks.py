@@ -18,9 +18,10 @@ from scipy import ndimage
 from ..data import catalogue
 from ..data.masks import exposure_mask, parse_regions
 from ..data.observation import data_dict, load_observation
-from ..engine.dic import dic_from_deviance, thin
+from ..engine.dic import dic_from_deviance, thin, validate_chains
+from ..engine.fitting import MAXLAG
 from ..engine.likelihood import PixelData, loglike_batch
-from ..engine.model import NPARAMS, PARAMNAMES, PARAMNAMES2, beta_model
+from ..engine.model import beta_model, names_for
 from .kernel_side import xray_handin as probe
 from .reference import reference_for
 
@@ -29,7 +30,6 @@ MIN_NEFF = {"single": 200, "double": 150}
 DEVIANCE_SAMPLES = 400
 DEVIANCE_SPREAD_RANGE = (0.5, 2.0)
 MAX_R = 1.1
-MAXLAG = 750
 
 # Region mask: share of the simulator's bright point sources that must be
 # covered, the count above which a source is "bright", and the largest share
@@ -240,22 +240,19 @@ def check_beta_model(arrays: dict, options: dict) -> Verdict:
 # Chains and posteriors
 # --------------------------------------------------------------------------
 def chain_format_problem(chains: np.ndarray, model: str) -> str | None:
-    """Describe what is wrong with the shape or values of chains, if anything."""
-    nparams = NPARAMS[model]
-    if chains.ndim != 3:
-        return (
-            f"chains should have 3 dimensions (n_chains, n_samples, n_params); got shape "
-            f"{chains.shape}."
-        )
-    n_chains, n_samples, n_par = chains.shape
+    """Describe what is wrong with the shape or values of chains, if anything.
+
+    Shape and finite values as `engine.dic.validate_chains` demands them,
+    then enough chains and samples to judge convergence.
+    """
+    try:
+        n_chains, n_samples, _ = validate_chains(chains, model=model).shape
+    except ValueError as error:
+        return str(error)
     if n_chains < 4:
         return f"Use at least 4 chains; found {n_chains}."
-    if n_par != nparams:
-        return f"Each sample should have {nparams} parameters in paramnames order; found {n_par}."
     if n_samples < 100:
         return f"Only {n_samples} samples per chain; that is too few to judge convergence."
-    if not np.isfinite(chains).all():
-        return "The chains contain NaN or infinite values."
     return None
 
 
@@ -392,7 +389,7 @@ def check_posterior(arrays: dict, options: dict) -> Verdict:
     problem = deviance_spread_problem(chains, model, options["dataset"], arrays.get("goodpix"))
     if problem:
         return fail(note + problem)
-    names = PARAMNAMES if model == "single" else PARAMNAMES2
+    names = names_for(model)
     reference = reference_for(options["dataset"], model)
     medians = np.median(chains.reshape(-1, chains.shape[-1]), axis=0)
     off = [name for name, median in zip(names, medians) if not _median_supported(median, reference, name)]

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ...data import catalogue
+from ...engine.dic import validate_chains
 from ...engine.model import PARAMNAMES
 from ...grading import answers, records
 
@@ -139,10 +140,10 @@ def normalise_message(message: str) -> str:
 def _grade_cells(root: Path, assignment: str, notebook: str) -> tuple[list[str], dict]:
     """(graded cells in notebook order, answer key -> the cells that hand it in), from the source notebook."""
     from ...grading import handins
+    from ...grading.cells import graded_cell_ids
 
     source = handins.read_notebook(root / "source" / assignment / f"{notebook}.ipynb")
-    order = [cell.metadata["nbgrader"]["grade_id"] for cell in source.cells
-             if cell.metadata.get("nbgrader", {}).get("grade")]
+    order = graded_cell_ids(source)
     by_key: dict[str, list] = {}
     for grade_id, calls in handins.graded_handins(source).items():
         for call in calls:
@@ -155,8 +156,9 @@ def _posterior(folder: Path) -> Posterior | None:
         chains = answers.load_answers(folder / "chains-single.npz")["chains"]
     except (answers.AnswerError, KeyError):
         return None
-    chains = np.asarray(chains, dtype=float)
-    if chains.ndim != 3 or chains.shape[2] != len(PARAMNAMES) or not np.isfinite(chains).all():
+    try:
+        chains = validate_chains(chains, model="single")
+    except ValueError:
         return None
     pooled = chains.reshape(-1, len(PARAMNAMES))
     index = {name: PARAMNAMES.index(name) for name in SUMMARY_PARAMS}
