@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from ..data.catalogue import REPO_ROOT
+from ..grading.cells import graded_cell_ids
 from ..grading.records import gradebook_url
 
 ASSIGNMENT = "xray_image"
@@ -82,9 +83,7 @@ def _grade_cell_order(notebook_path) -> dict[str, int]:
     """Position of every graded cell's grade_id in the source notebook."""
     import nbformat
 
-    cells = nbformat.read(notebook_path, as_version=4).cells
-    ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in cells
-           if cell.metadata.get("nbgrader", {}).get("grade")]
+    ids = graded_cell_ids(nbformat.read(notebook_path, as_version=4))
     return {grade_id: index for index, grade_id in enumerate(ids)}
 
 
