@@ -9,8 +9,8 @@ from astropy.io import fits
 from regions import Regions
 
 from solutions_lib.data.masks import region_mask
-from solutions_lib.data.mock import instrument as inst
 from solutions_lib.data.mock import ObservationPlan, simulate
+from solutions_lib.data.mock import instrument as inst
 from solutions_lib.data.mock.fitsio import reference_regions, write_observation
 from solutions_lib.data.observation import EXPMAP_FILE, IMAGE_FILE, load_observation
 
