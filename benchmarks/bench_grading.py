@@ -33,9 +33,10 @@ import nbformat
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the notebook edits the tests use
 
-from solutions_lib import course, datasets  # noqa: E402
+from solutions_lib.course import release  # noqa: E402
+from solutions_lib.data import catalogue  # noqa: E402
 from solutions_lib.grading import records  # noqa: E402
-from solutions_lib.grading.checks import reference_answers  # noqa: E402
+from solutions_lib.grading.reference import reference_answers  # noqa: E402
 
 from class_submissions import set_dataset  # noqa: E402
 from notebook_edits import set_answer  # noqa: E402
@@ -44,12 +45,12 @@ from notebook_edits import set_answer  # noqa: E402
 def honest_notebook(source, name: str):
     """The instructor notebook as a student on data set ``name`` would hand it in."""
     notebook = set_dataset(nbformat.from_dict(json.loads(json.dumps(source))), name)
-    return set_answer(notebook, "region_string", f'region_string = """{datasets.reference_region_string(name)}"""')
+    return set_answer(notebook, "region_string", f'region_string = """{catalogue.reference_region_string(name)}"""')
 
 
-def cheap_notebook(release, name: str):
-    notebook = set_dataset(nbformat.from_dict(json.loads(json.dumps(release))), name)
-    notebook = set_answer(notebook, "region_string", f'region_string = """{datasets.reference_region_string(name)}"""')
+def cheap_notebook(released, name: str):
+    notebook = set_dataset(nbformat.from_dict(json.loads(json.dumps(released))), name)
+    notebook = set_answer(notebook, "region_string", f'region_string = """{catalogue.reference_region_string(name)}"""')
     notebook = set_answer(notebook, "exp_mask", "exp_mask = ex < 0.5 * ex.max()")
     return set_answer(notebook, "new_im", "new_im = np.full(data['im'].shape, np.nan)\n"
                                           "new_im.flat[data['goodpix']] = data['flatim']")
@@ -59,8 +60,8 @@ def gradebook_cells(root) -> dict:
     from nbgrader.api import Gradebook
 
     table = {}
-    with Gradebook(course.gradebook_url(root)) as gradebook:
-        for submission in gradebook.assignment_submissions(course.ASSIGNMENT):
+    with Gradebook(release.gradebook_url(root)) as gradebook:
+        for submission in gradebook.assignment_submissions(release.ASSIGNMENT):
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
                     table[(submission.student_id, grade.name)] = (grade.auto_score, grade.manual_score)
@@ -68,24 +69,24 @@ def gradebook_cells(root) -> dict:
 
 
 def notebook_times(root, students) -> list[float]:
-    return [records.RunRecord.read(root / "answers" / s / course.ASSIGNMENT).wall_s for s in students]
+    return [records.RunRecord.read(root / "answers" / s / release.ASSIGNMENT).wall_s for s in students]
 
 
 def build_course(work: Path, count: int, cheap: bool) -> tuple[Path, list[str]]:
-    root = course.copy_course(work / "course")
-    course.generate_release(root)
-    with_reference = [n for n in datasets.dataset_names() if n in reference_answers()["datasets"]]
+    root = release.copy_course(work / "course")
+    release.generate_release(root)
+    with_reference = [n for n in catalogue.dataset_names() if n in reference_answers()["datasets"]]
     names = [with_reference[i % len(with_reference)] for i in range(count)]
-    source = nbformat.read(root / "source" / course.ASSIGNMENT / f"{course.NOTEBOOK}.ipynb", as_version=4)
-    release = nbformat.read(root / "release" / course.ASSIGNMENT / f"{course.NOTEBOOK}.ipynb", as_version=4)
+    source = nbformat.read(root / "source" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb", as_version=4)
+    released = nbformat.read(root / "release" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb", as_version=4)
     students = [f"student{i + 1:02d}" for i in range(count)]
     (root / "assignments.csv").write_text(
         "student_id,dataset\n" + "".join(f"{s},{n}\n" for s, n in zip(students, names)))
     for student, name in zip(students, names):
-        notebook = cheap_notebook(release, name) if cheap else honest_notebook(source, name)
+        notebook = cheap_notebook(released, name) if cheap else honest_notebook(source, name)
         path = work / f"{student}.ipynb"
         nbformat.write(notebook, path)
-        course.submit(root, student, path)
+        release.submit(root, student, path)
     return root, students
 
 
@@ -118,14 +119,14 @@ def main(argv=None) -> int:
 
         print("serial: nbgrader autograde ...", flush=True)
         started = time.perf_counter()
-        course.autograde(serial_root, None, *nbgrader_args)
+        release.autograde(serial_root, None, *nbgrader_args)
         serial_s = time.perf_counter() - started
 
         print(f"parallel: python -m solutions_lib autograde --jobs {args.jobs} ...", flush=True)
         started = time.perf_counter()
         threads = {"OMP_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
         done = subprocess.run([sys.executable, "-m", "solutions_lib", "autograde", "--jobs", str(args.jobs),
-                               course.ASSIGNMENT, "--", *nbgrader_args],
+                               release.ASSIGNMENT, "--", *nbgrader_args],
                               cwd=parallel_root, capture_output=True, text=True, env={**os.environ, **threads})
         parallel_s = time.perf_counter() - started
         print(done.stdout)

@@ -45,12 +45,12 @@ def as_double(single_chains):
 
 
 def run(name: str, max_seconds: float) -> dict:
-    from solutions_lib import datasets
-    from solutions_lib.fitting import fit_single
+    from solutions_lib.data import catalogue
+    from solutions_lib.engine.fitting import fit_single
     from solutions_lib.grading import checks
 
-    data = student_fit.load(str(datasets.course_data_dir(name)) + "/", datasets.reference_region_string(name))
-    single = fit_single(datasets.reference_data(name), seed=0, progress=False)
+    data = student_fit.load(str(catalogue.course_data_dir(name)) + "/", catalogue.reference_region_string(name))
+    single = fit_single(catalogue.reference_data(name), seed=0, progress=False)
     started = time.perf_counter()
     start = student_fit.find_maximum(data, single.median)
     optimise_s = time.perf_counter() - started
@@ -72,13 +72,13 @@ def run(name: str, max_seconds: float) -> dict:
 
 
 def main(argv=None) -> int:
-    from solutions_lib import datasets
+    from solutions_lib.data import catalogue
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="*")
     parser.add_argument("--max-seconds", type=float, default=600.0)
     args = parser.parse_args(argv)
-    names = args.datasets or [s.name for s in datasets.CATALOGUE if s.cool_core == "none"]
+    names = args.datasets or [s.name for s in catalogue.CATALOGUE if s.cool_core == "none"]
     rows = [run(name, args.max_seconds) for name in names]
     print(f"\n{'data set':9s} {'optimise':>8s} {'sampling':>8s} {'CPU/2':>7s} {'chains':>12s} {'max R':>6s} "
           f"{'min neff':>8s} {'dDIC':>7s}  checks")

@@ -40,12 +40,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from calibration import CoverageTable  # noqa: E402
 
-from solutions_lib import datasets  # noqa: E402
-from solutions_lib.fisher import fisher_sd  # noqa: E402
-from solutions_lib.fitting import NEFF_TARGET, R_TARGET, converged, fit_double, fit_single  # noqa: E402
-from solutions_lib.likelihood import PixelData  # noqa: E402
-from solutions_lib.model import PARAMNAMES, PARAMNAMES2  # noqa: E402
-from solutions_lib.synthetic import draw_truth, redraw_counts, truth_vector  # noqa: E402
+from solutions_lib.data import catalogue  # noqa: E402
+from solutions_lib.engine.fisher import fisher_sd  # noqa: E402
+from solutions_lib.engine.fitting import NEFF_TARGET, R_TARGET, converged, fit_double, fit_single  # noqa: E402
+from solutions_lib.engine.likelihood import PixelData  # noqa: E402
+from solutions_lib.engine.model import PARAMNAMES, PARAMNAMES2  # noqa: E402
+from solutions_lib.engine.synthetic import draw_truth, redraw_counts, truth_vector  # noqa: E402
 
 NO_CORE_DDIC_MAX = 10.0
 NO_CORE_TIME_FACTOR = 2.0
@@ -120,9 +120,9 @@ def calibration(n_double: int, n_single: int, names: list, failures: list):
     for model, strength, k in plan:
         name = names[(k if model == "double" else k + 5) % len(names)]
         if name not in geometries:
-            geometries[name] = datasets.reference_data(name)
+            geometries[name] = catalogue.reference_data(name)
         rng = np.random.default_rng([k, 0 if model == "double" else 1])
-        truth = draw_truth(rng, datasets.load_truth(name), geometries[name]["ex"], strength)
+        truth = draw_truth(rng, catalogue.load_truth(name), geometries[name]["ex"], strength)
         pixels = PixelData.from_data(redraw_counts(geometries[name], truth, seed=int(rng.integers(2**31))))
         label = f"{name}~{model[0]}{k}"
         try:
@@ -150,20 +150,20 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-seeds", action="store_true")
     parser.add_argument("--only-calibration", action="store_true")
     args = parser.parse_args(argv)
-    names = args.datasets or datasets.dataset_names()
+    names = args.datasets or catalogue.dataset_names()
     started = time.perf_counter()
     failures, timings = [], {}
     mock_table = CoverageTable(list(PARAMNAMES2))
     header()
     if not args.only_calibration:
         for name in names:
-            fit_catalogue(name, datasets.reference_data(name), 0, datasets.load_truth(name), failures,
+            fit_catalogue(name, catalogue.reference_data(name), 0, catalogue.load_truth(name), failures,
                           timings, mock_table)
         check_no_core_times(timings, failures)
         if not args.skip_seeds:
-            default = datasets.DEFAULT_DATASET
+            default = catalogue.DEFAULT_DATASET
             for seed in range(1, args.seeds):
-                fit_catalogue(default, datasets.reference_data(default), seed, datasets.load_truth(default),
+                fit_catalogue(default, catalogue.reference_data(default), seed, catalogue.load_truth(default),
                               failures, {}, None)
     tables = calibration(args.draws, args.single_draws, names, failures)
     print(f"\n{time.perf_counter() - started:.0f} s in all; targets R < {R_TARGET}, n_eff >= {NEFF_TARGET}")

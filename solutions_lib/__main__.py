@@ -12,10 +12,10 @@ class report: HTML page and CSV tables).
 import argparse
 import sys
 
-from . import assign, course, fit_cli, report, summary
+from .course import assign, datasets_cli, reference_cli, release, report
+from .course.autograde import cli as autograde_cli
+from .data.mock import cli as mock_cli
 from .grading import regrade
-from .grading.batch import cli as batch_cli
-from .mock import cli as mock_cli
 
 
 def main(argv=None) -> int:
@@ -25,13 +25,13 @@ def main(argv=None) -> int:
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     mock_cli.add_parser(subparsers)
-    summary.add_parser(subparsers)
-    fit_cli.add_fit_parser(subparsers)
-    fit_cli.add_reference_parser(subparsers)
+    datasets_cli.add_parser(subparsers)
+    reference_cli.add_fit_parser(subparsers)
+    reference_cli.add_reference_parser(subparsers)
     assign.add_parser(subparsers)
-    course.add_parsers(subparsers)
+    release.add_parsers(subparsers)
     regrade.add_parser(subparsers)
-    batch_cli.add_parser(subparsers)
+    autograde_cli.add_parser(subparsers)
     report.add_parser(subparsers)
     args = parser.parse_args(argv)
     return args.func(args) or 0

@@ -21,12 +21,14 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from solutions_lib import course, datasets
-from solutions_lib.model import PARAMNAMES, PARAMNAMES2
+from solutions_lib.course import release
+from solutions_lib.data import catalogue
+from solutions_lib.engine.model import PARAMNAMES, PARAMNAMES2
+from solutions_lib.grading import reference
 
 from notebook_edits import find_cell, set_answer
 
-REFERENCE_JSON = course.REPO_ROOT / "solutions_lib" / "reference" / "reference.json"
+REFERENCE_JSON = reference.REFERENCE_FILE
 ASSIGNED = {"honest": "cl_j0142", "chains": "cl_j0815"}  # blank has none
 HONEST_POINTS = 10.0  # region mask 3 + exposure mask 2 + rebuilt image 2 + betaModel 3
 
@@ -41,7 +43,7 @@ def set_dataset(notebook, name: str):
 
 def first_answers(notebook, name: str):
     """Honest answers to the mask, image and betaModel tests for data set ``name``."""
-    regions = datasets.reference_region_string(name)
+    regions = catalogue.reference_region_string(name)
     notebook = set_dataset(notebook, name)
     notebook = set_answer(notebook, "region_string", f'region_string = """{regions}"""')
     notebook = set_answer(notebook, "exp_mask", "exp_mask = ex < 0.5 * ex.max()")
@@ -67,11 +69,11 @@ def made_up_chains(name: str, folder: Path, seed: int = 0) -> list[Path]:
 
 def submit_class(root: Path, work: Path) -> None:
     """Write assignments.csv and submit the three students into the course at ``root``."""
-    release = nbformat.read(root / "release" / course.ASSIGNMENT / f"{course.NOTEBOOK}.ipynb", as_version=4)
+    released = nbformat.read(root / "release" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb", as_version=4)
     (root / "assignments.csv").write_text(
         "student_id,dataset\n" + "".join(f"{s},{d}\n" for s, d in sorted(ASSIGNED.items())))
-    notebooks = {"blank": release, "honest": first_answers(release, ASSIGNED["honest"])}
-    chains = first_answers(release, datasets.DEFAULT_DATASET)
+    notebooks = {"blank": released, "honest": first_answers(released, ASSIGNED["honest"])}
+    chains = first_answers(released, catalogue.DEFAULT_DATASET)
     chains = set_answer(chains, "fit_single", "chains = np.load('chains1.npy')")
     chains = set_answer(chains, "fit_double", "chains2 = np.load('chains2.npy')")
     notebooks["chains"] = set_answer(chains, "dic", "DIC1, DIC2 = (float(v) for v in np.load('dics.npy'))")
@@ -79,4 +81,4 @@ def submit_class(root: Path, work: Path) -> None:
     for student, notebook in notebooks.items():
         path = work / f"{student}.ipynb"
         nbformat.write(notebook, path)
-        course.submit(root, student, path, extra_files=extra.get(student, ()))
+        release.submit(root, student, path, extra_files=extra.get(student, ()))

@@ -4,7 +4,7 @@ import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
 
-from solutions_lib.data import EXPMAP_FILE, IMAGE_FILE
+from solutions_lib.data.observation import EXPMAP_FILE, IMAGE_FILE
 
 TINY_SHAPE = (60, 80)  # (ny, nx): deliberately not square to catch x/y swaps
 

@@ -3,7 +3,8 @@ from collections import Counter
 
 import pytest
 
-from solutions_lib import assign, datasets
+from solutions_lib.course import assign
+from solutions_lib.data import catalogue
 from solutions_lib.grading import assignments
 
 NAMES = ["a", "b", "c"]
@@ -28,7 +29,7 @@ def test_roster_and_table_files(tmp_path):
     with pytest.raises(ValueError, match="student_id"):
         assign.read_roster(tmp_path / "bad.csv")
     out = tmp_path / "assignments.csv"
-    assignments.write_table(out, assign.deal(["ada", "bo"], datasets.dataset_names(), {}))
+    assignments.write_table(out, assign.deal(["ada", "bo"], catalogue.dataset_names(), {}))
     assert set(assignments.read_table(out)) == {"ada", "bo"}
     assert assignments.read_table(tmp_path / "none.csv") == {}
 
@@ -43,6 +44,6 @@ def test_the_choice_and_its_note():
 
 def test_only_data_sets_with_reference_answers_are_dealt():
     names, missing = assign.gradable_datasets()
-    assert names and set(names) | set(missing) == set(datasets.dataset_names())
-    from solutions_lib.grading.checks import reference_answers
+    assert names and set(names) | set(missing) == set(catalogue.dataset_names())
+    from solutions_lib.grading.reference import reference_answers
     assert set(names) <= set(reference_answers()["datasets"])

@@ -16,7 +16,6 @@ copies of one course:
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -27,9 +26,9 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from solutions_lib import course
+from solutions_lib.course import release
+from solutions_lib.course.autograde import coordinator, stage
 from solutions_lib.grading import records
-from solutions_lib.grading.batch import coordinator, stage
 
 from class_submissions import ASSIGNED, HONEST_POINTS, submit_class
 
@@ -40,8 +39,8 @@ DASK = Path(sys.executable).parent / "dask"
 def gradebook_cells(root) -> dict:
     """(student, cell) -> (auto score, manual score, needs manual grade), and each submission's totals."""
     table = {}
-    with Gradebook(course.gradebook_url(root)) as gradebook:
-        for submission in gradebook.assignment_submissions(course.ASSIGNMENT):
+    with Gradebook(release.gradebook_url(root)) as gradebook:
+        for submission in gradebook.assignment_submissions(release.ASSIGNMENT):
             table[(submission.student_id, "<total>")] = (submission.score, submission.max_score,
                                                          submission.late_submission_penalty)
             for notebook in submission.notebooks:
@@ -66,8 +65,8 @@ def copy_of(root: Path, name: str) -> Path:
 def class_course(tmp_path_factory):
     """A course with the release generated and three students' submissions collected (not graded)."""
     work = tmp_path_factory.mktemp("class")
-    root = course.copy_course(work / "course")
-    course.generate_release(root)
+    root = release.copy_course(work / "course")
+    release.generate_release(root)
     submit_class(root, work)
     return root
 
@@ -76,7 +75,7 @@ def class_course(tmp_path_factory):
 def serial(class_course):
     """The yardstick: plain serial ``nbgrader autograde`` of the whole class."""
     root = copy_of(class_course, "serial")
-    course.autograde(root)
+    release.autograde(root)
     return root, gradebook_cells(root)
 
 
@@ -121,7 +120,7 @@ def on_cluster(class_course, dask_cluster):
     root = copy_of(class_course, "parallel")
     address, _ = dask_cluster
     first = run_cli(root, "--scheduler", address)
-    runs = {s: (root / "answers" / s / course.ASSIGNMENT / records.RUN_FILE).stat().st_mtime for s in STUDENTS}
+    runs = {s: (root / "answers" / s / release.ASSIGNMENT / records.RUN_FILE).stat().st_mtime for s in STUDENTS}
     started = time.monotonic()
     second = run_cli(root, "--scheduler", address)
     return root, first, second, runs, time.monotonic() - started
@@ -141,7 +140,7 @@ def test_every_notebook_ran_on_a_worker_of_the_cluster(dask_cluster, on_cluster)
     workers = {line.split()[-1] for line in first.stdout.splitlines() if line.split()[1:2] == ["graded"]}
     assert len(workers) >= 1 and all(w.startswith("tcp://127.0.0.1:") for w in workers), first.stdout
     for student in STUDENTS:
-        record = records.RunRecord.read(root / "answers" / student / course.ASSIGNMENT)
+        record = records.RunRecord.read(root / "answers" / student / release.ASSIGNMENT)
         assert record.sandboxed and record.stop is None
     assert "graded 3 (of which 0 from stored runs), skipped 0, failed 0" in first.stdout
 
@@ -150,10 +149,10 @@ def test_verdicts_and_data_sets_match_serial_grading(serial, on_cluster):
     serial_root, _ = serial
     root = on_cluster[0]
     for student in STUDENTS:
-        ours = records.read_verdicts(root / "answers" / student / course.ASSIGNMENT)
-        theirs = records.read_verdicts(serial_root / "answers" / student / course.ASSIGNMENT)
+        ours = records.read_verdicts(root / "answers" / student / release.ASSIGNMENT)
+        theirs = records.read_verdicts(serial_root / "answers" / student / release.ASSIGNMENT)
         assert ours == theirs, student
-    chains = records.read_verdicts(root / "answers" / "chains" / course.ASSIGNMENT)
+    chains = records.read_verdicts(root / "answers" / "chains" / release.ASSIGNMENT)
     assert chains["dataset"]["assigned"] == ASSIGNED["chains"] and chains["dataset"]["notebook"] != ASSIGNED["chains"]
 
 
@@ -162,7 +161,7 @@ def test_second_run_skips_everyone_and_runs_nothing(serial, on_cluster):
     assert second.returncode == 0, second.stdout + second.stderr
     assert "graded 0 (of which 0 from stored runs), skipped 3, failed 0" in second.stdout
     for student in STUDENTS:
-        path = root / "answers" / student / course.ASSIGNMENT / records.RUN_FILE
+        path = root / "answers" / student / release.ASSIGNMENT / records.RUN_FILE
         assert path.stat().st_mtime == runs[student], f"{student} was run again"
     assert gradebook_cells(root) == serial[1]
     assert seconds < 60
@@ -170,7 +169,7 @@ def test_second_run_skips_everyone_and_runs_nothing(serial, on_cluster):
 
 def test_only_a_resubmission_is_planned_again(on_cluster, tmp_path):
     root = copy_of(on_cluster[0], tmp_path.name + "-resubmitted")
-    (root / "submitted" / "blank" / course.ASSIGNMENT / "timestamp.txt").write_text(
+    (root / "submitted" / "blank" / release.ASSIGNMENT / "timestamp.txt").write_text(
         time.strftime("%Y-%m-%d %H:%M:%S.000000 UTC", time.gmtime()))
     skip, todo = coordinator.ClassGrader(root).plan()
     assert sorted(skip) == ["chains", "honest"] and [student for student, _ in todo] == ["blank"]
@@ -195,7 +194,7 @@ def test_an_interrupted_run_continues_where_it_stopped(class_course, serial, mon
         coordinator.ClassGrader(root, jobs_count=2, students=["blank", "honest"]).run()
     monkeypatch.setattr(coordinator.ClassGrader, "autograde", real_autograde)
     first, second = calls
-    stored = stage.ExecutionStore(root).load(second, course.ASSIGNMENT)
+    stored = stage.ExecutionStore(root).load(second, release.ASSIGNMENT)
     assert stored is not None, "the executed but ungraded run was not kept"
 
     def no_cluster(self):
@@ -205,7 +204,7 @@ def test_an_interrupted_run_continues_where_it_stopped(class_course, serial, mon
     outcomes = {o.student: o for o in coordinator.ClassGrader(root, students=["blank", "honest"]).run()}
     assert outcomes[first].status == "skipped"
     assert outcomes[second].status == "graded" and outcomes[second].resumed
-    assert stage.ExecutionStore(root).load(second, course.ASSIGNMENT) is None
+    assert stage.ExecutionStore(root).load(second, release.ASSIGNMENT) is None
     cells = gradebook_cells(root)
     assert cells == {k: v for k, v in serial[1].items() if k[0] in ("blank", "honest")}
 
@@ -241,7 +240,7 @@ def test_report_flags_each_student_from_verdicts_and_run_records(report):
     assert students["honest"]["dataset_mismatch"] == "0" and float(students["honest"]["total"]) == HONEST_POINTS
     assert "test_chains_format" in students["honest"]["missing_answers"].split(";")
     for student, row in students.items():
-        record = records.RunRecord.read(root / "answers" / student / course.ASSIGNMENT)
+        record = records.RunRecord.read(root / "answers" / student / release.ASSIGNMENT)
         assert float(row["notebook_run_s"]) == record.wall_s
     cells = {row["grade_id"]: row for row in read_csv(out / "cells.csv")}
     assert float(cells["test_betaModel"]["pass_rate"]) == pytest.approx(2 / 3)
@@ -249,8 +248,8 @@ def test_report_flags_each_student_from_verdicts_and_run_records(report):
 
 
 def test_report_compares_posteriors_with_reference_and_truth(report):
-    from solutions_lib import datasets
-    from solutions_lib.grading.checks import reference_for
+    from solutions_lib.data import catalogue
+    from solutions_lib.grading.reference import reference_for
 
     _, out = report
     (row,) = read_csv(out / "comparison.csv")
@@ -260,7 +259,7 @@ def test_report_compares_posteriors_with_reference_and_truth(report):
     for param in ("beta", "rc"):
         assert float(row[f"{param}_median"]) == pytest.approx(reference["median"][param], rel=0.02)
         assert float(row[f"{param}_p16"]) < float(row[f"{param}_median"]) < float(row[f"{param}_p84"])
-        assert float(row[f"true_{param}"]) == datasets.load_truth(name)["params"][param]
+        assert float(row[f"true_{param}"]) == catalogue.load_truth(name)["params"][param]
     expected_delta = reference["dic"] - reference_for(name, "double")["dic"]
     assert float(row["DIC1_minus_DIC2"]) == pytest.approx(expected_delta)
     sets = {r["dataset"]: r for r in read_csv(out / "datasets.csv")}
@@ -272,12 +271,12 @@ def test_report_grades_come_from_nbgrader_export(report):
     totals = {s: v[0] for (s, cell), v in gradebook_cells(root).items() if cell == "<total>"}
     exported = {row["student_id"]: float(row["score"]) for row in read_csv(out / "grades.csv")}
     assert exported == totals
-    lms = {row["student_id"]: float(row[f"{course.ASSIGNMENT} (out of 37)"]) for row in read_csv(out / "lms_grades.csv")}
+    lms = {row["student_id"]: float(row[f"{release.ASSIGNMENT} (out of 37)"]) for row in read_csv(out / "lms_grades.csv")}
     assert lms == totals
 
 
 def test_flags_name_caps_and_early_stops():
-    from solutions_lib.report.collect import StudentRow
+    from solutions_lib.course.report.collect import StudentRow
 
     row = StudentRow("s", "cl_j0142", "cl_j0815", False, {}, 0.0, 37.0, 3600.0, ["time"], "time", ["test_dic"])
     assert row.flags == ["missing answers (1)", "caps hit: time", "data set mismatch (notebook: cl_j0815)",
@@ -323,8 +322,8 @@ def test_replay_refuses_a_run_of_another_notebook(tmp_path):
     import nbformat
     from traitlets.config import Config
 
-    from solutions_lib.grading.batch.jobs import SandboxResult
-    from solutions_lib.grading.preprocessors.replay_execution import ExecutionMismatch, ReplayExecution
+    from solutions_lib.course.autograde.jobs import SandboxResult
+    from solutions_lib.course.autograde.replay_execution import ExecutionMismatch, ReplayExecution
 
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("x")])
     executed = nbformat.reads(nbformat.writes(notebook), as_version=4)

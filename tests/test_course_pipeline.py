@@ -1,4 +1,4 @@
-"""The whole nbgrader pipeline through the sandbox, on a fresh temporary copy of the course.
+"""The whole nbgrader pipeline through the sandbox, on a fresh temporary copy of the release.
 
 One autograde run grades the instructor notebook as a student (full marks,
 computed outside the kernel), the blank release (zero, no crash), and
@@ -11,31 +11,31 @@ import nbformat
 import numpy as np
 import pytest
 
-from solutions_lib import course
+from solutions_lib.course import release
 from solutions_lib.grading import records, regrade
 from solutions_lib.grading.answers import load_answers
 
 from notebook_edits import grade_id, replace_solution
 
-SOURCE_NB = course.REPO_ROOT / "source" / course.ASSIGNMENT / f"{course.NOTEBOOK}.ipynb"
-RELEASE_NB = course.REPO_ROOT / "release" / course.ASSIGNMENT / f"{course.NOTEBOOK}.ipynb"
+SOURCE_NB = release.REPO_ROOT / "source" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb"
+RELEASE_NB = release.REPO_ROOT / "release" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb"
 IS = lambda gid: (lambda cell: grade_id(cell) == gid)  # noqa: E731
 CHAIN_CELLS = {"test_chains_format", "test_posterior_single", "test_dic"}
 
 
 def auto_points(root, student) -> dict:
     return {row["grade_id"]: (row["score"], row["max_score"])
-            for row in course.scores(root, student) if not row["manual"]}
+            for row in release.scores(root, student) if not row["manual"]}
 
 
 @pytest.fixture(scope="module")
 def reference_course(tmp_path_factory):
     """A course with the reference solution and the blank release autograded in the sandbox."""
-    root = course.copy_course(tmp_path_factory.mktemp("course") / "course")
-    course.generate_release(root)
-    course.submit(root, "reference", SOURCE_NB)
-    course.submit(root, "blank", RELEASE_NB)
-    course.autograde(root)
+    root = release.copy_course(tmp_path_factory.mktemp("course") / "course")
+    release.generate_release(root)
+    release.submit(root, "reference", SOURCE_NB)
+    release.submit(root, "blank", RELEASE_NB)
+    release.autograde(root)
     return root
 
 
@@ -44,9 +44,9 @@ def test_reference_solution_gets_full_automatic_marks_in_the_sandbox(reference_c
     lost = {gid: score for gid, score in points.items() if score[0] < score[1]}
     assert not lost, f"reference lost points: {lost}"
     assert sum(score for score, _ in points.values()) == 27
-    record = records.RunRecord.read(reference_course / "answers" / "reference" / course.ASSIGNMENT)
+    record = records.RunRecord.read(reference_course / "answers" / "reference" / release.ASSIGNMENT)
     assert record.sandboxed and record.stop is None and not record.caps_hit
-    rows = course.scores(reference_course, "reference")
+    rows = release.scores(reference_course, "reference")
     assert rows[0]["grade_id"] == "test_region_mask" and rows[-1]["grade_id"] == "reflect_dic"
 
 
@@ -64,24 +64,24 @@ def test_regrade_agrees_with_the_gradebook(reference_course):
 def test_regrade_flags_a_gradebook_changed_behind_the_graders_back(reference_course, tmp_path):
     from nbgrader.api import Gradebook
 
-    with Gradebook(course.gradebook_url(reference_course)) as gradebook:
-        grade = gradebook.find_grade("test_dic", course.NOTEBOOK, course.ASSIGNMENT, "blank")
+    with Gradebook(release.gradebook_url(reference_course)) as gradebook:
+        grade = gradebook.find_grade("test_dic", release.NOTEBOOK, release.ASSIGNMENT, "blank")
         grade.manual_score = 3.0
         gradebook.db.commit()
     try:
         flagged = [(row.student, row.grade_id) for row in regrade.regrade(reference_course) if row.flagged]
         assert flagged == [("blank", "test_dic")]
     finally:
-        with Gradebook(course.gradebook_url(reference_course)) as gradebook:
-            grade = gradebook.find_grade("test_dic", course.NOTEBOOK, course.ASSIGNMENT, "blank")
+        with Gradebook(release.gradebook_url(reference_course)) as gradebook:
+            grade = gradebook.find_grade("test_dic", release.NOTEBOOK, release.ASSIGNMENT, "blank")
             grade.manual_score = None
             gradebook.db.commit()
 
 
 def test_feedback_is_the_page_alone(reference_course):
-    folder = course.generate_feedback(reference_course, "blank")
-    assert [p.name for p in folder.iterdir()] == [f"{course.NOTEBOOK}.html"]
-    html = (folder / f"{course.NOTEBOOK}.html").read_text()
+    folder = release.generate_feedback(reference_course, "blank")
+    assert [p.name for p in folder.iterdir()] == [f"{release.NOTEBOOK}.html"]
+    html = (folder / f"{release.NOTEBOOK}.html").read_text()
     assert "hand_in(" not in html and "BEGIN HIDDEN TESTS" not in html
     assert "AutograderVerdict" in html  # the verdicts, shortened to their messages
 
@@ -90,7 +90,7 @@ def test_feedback_is_the_page_alone(reference_course):
 def chains_course(reference_course, tmp_path_factory):
     """Submissions that load chains from files handed in beside the notebook."""
     store = tmp_path_factory.mktemp("chains")
-    answers = reference_course / "answers" / "reference" / course.ASSIGNMENT
+    answers = reference_course / "answers" / "reference" / release.ASSIGNMENT
     single = load_answers(answers / "chains-single.npz")["chains"]
     double = load_answers(answers / "chains-double.npz")["chains"]
     sd, median = single.reshape(-1, 6).std(axis=0), np.median(single.reshape(-1, 6), axis=0)
@@ -101,15 +101,15 @@ def chains_course(reference_course, tmp_path_factory):
     np.save(store / "chains2.npy", double)
     source = nbformat.read(SOURCE_NB, as_version=4)
     source = replace_solution(source, IS("fit_double"), "chains2 = np.load('chains2.npy')")
-    root = course.copy_course(tmp_path_factory.mktemp("chains_course") / "course")
-    course.generate_release(root)
+    root = release.copy_course(tmp_path_factory.mktemp("chains_course") / "course")
+    release.generate_release(root)
     for student, chains in variants.items():
         np.save(store / "chains1.npy", chains)
         notebook = replace_solution(source, IS("fit_single"), "chains = np.load('chains1.npy')")
         path = store / f"{student}.ipynb"
         nbformat.write(notebook, path)
-        course.submit(root, student, path, extra_files=[store / "chains1.npy", store / "chains2.npy"])
-    course.autograde(root)
+        release.submit(root, student, path, extra_files=[store / "chains1.npy", store / "chains2.npy"])
+    release.autograde(root)
     return root
 
 
@@ -124,7 +124,7 @@ def test_doctored_chains_lose_the_chain_marks_only(chains_course, student):
     assert all(points[gid][0] == 0 for gid in CHAIN_CELLS), points
     others = {gid: score for gid, score in points.items() if gid not in CHAIN_CELLS and gid != "test_posterior_single"}
     assert all(score == top for score, top in others.values()), others
-    verdicts = records.read_verdicts(chains_course / "answers" / student / course.ASSIGNMENT)
+    verdicts = records.read_verdicts(chains_course / "answers" / student / release.ASSIGNMENT)
     assert verdicts["cells"]["test_chains_format"]["message"]
 
 

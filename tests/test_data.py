@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
-from solutions_lib.data import (
+from solutions_lib.data.observation import (
     EXPMAP_FILE,
     IMAGE_FILE,
     add_good_pixels,
@@ -15,7 +15,7 @@ from solutions_lib.data import (
     prepare,
     rebuild_image,
 )
-from solutions_lib.errors import CourseDataError, MaskError
+from solutions_lib.data.errors import CourseDataError, MaskError
 
 from conftest import TINY_SHAPE, tiny_wcs, write_tiny_observation
 

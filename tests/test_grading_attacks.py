@@ -1,4 +1,4 @@
-"""Dishonest submissions against the sandboxed autograder, graded in a temporary course.
+"""Dishonest submissions against the sandboxed autograder, graded in a temporary release.
 
 Each attack is the blank student release plus one way of cheating that
 earned full marks before the grader was sandboxed. None of them does real
@@ -15,18 +15,18 @@ import subprocess
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import pytest
 from nbgrader.api import Gradebook
 
-from solutions_lib import course, datasets
-from solutions_lib.grading import records
+from solutions_lib.course import release
+from solutions_lib.data import catalogue
+from solutions_lib.grading import records, reference
 
 from class_submissions import first_answers
 from notebook_edits import grade_id, insert_after
 
-RELEASE_NB = course.REPO_ROOT / "release" / course.ASSIGNMENT / f"{course.NOTEBOOK}.ipynb"
-REFERENCE_JSON = course.REPO_ROOT / "solutions_lib" / "reference" / "reference.json"
+RELEASE_NB = release.REPO_ROOT / "release" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb"
+REFERENCE_JSON = reference.REFERENCE_FILE
 IMPORTS = lambda cell: grade_id(cell) == "imports"  # noqa: E731
 TIME_CAP_S = 60
 VICTIM_POINTS = 10.0  # region mask 3 + exposure mask 2 + rebuilt image 2 + betaModel 3
@@ -35,21 +35,21 @@ DETACHED_MARKER = "xray-detached-marker-7f3a"
 # Paths of the instructor's material, as a student who knows the layout would try them.
 INSTRUCTOR_FILES = [
     str(REFERENCE_JSON),
-    str(course.REPO_ROOT / "solutions_lib" / "datasets" / "cl_j0142" / "truth.json"),
-    str(course.REPO_ROOT / "solutions_lib" / "datasets" / "cl_j0142" / "mask.reg"),
-    str(course.REPO_ROOT / "source" / course.ASSIGNMENT / f"{course.NOTEBOOK}.ipynb"),
-    str(course.REPO_ROOT / "solutions_lib" / "grading" / "checks.py"),
+    str(catalogue.hidden_dir("cl_j0142") / "truth.json"),
+    str(catalogue.hidden_dir("cl_j0142") / "mask.reg"),
+    str(release.REPO_ROOT / "source" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb"),
+    str(release.REPO_ROOT / "solutions_lib" / "grading" / "checks.py"),
 ]
 
 
 def victim_notebook():
     """Honest answers to the first four tests; everything after is left blank."""
-    return first_answers(nbformat.read(RELEASE_NB, as_version=4), datasets.DEFAULT_DATASET)
+    return first_answers(nbformat.read(RELEASE_NB, as_version=4), catalogue.DEFAULT_DATASET)
 
 
 def forged_answers_code(folder_expression: str) -> str:
     """Code that writes made-up answers: independent Gaussian chains at the reference medians."""
-    ref = json.loads(REFERENCE_JSON.read_text())["datasets"][datasets.DEFAULT_DATASET]
+    ref = json.loads(REFERENCE_JSON.read_text())["datasets"][catalogue.DEFAULT_DATASET]
     single = [ref["single"]["median"][k] for k in ("x0", "y0", "S0", "rc", "beta", "B")]
     sd = [ref["single"]["sd"][k] for k in ("x0", "y0", "S0", "rc", "beta", "B")]
     return (
@@ -68,8 +68,8 @@ def forged_answers_code(folder_expression: str) -> str:
 ATTACKS = {
     # The hidden package is not importable in the sandbox.
     "imports_hidden_package": (IMPORTS,
-        "import solutions_lib.fitting, solutions_lib.datasets\n"
-        "region_string = solutions_lib.datasets.reference_region_string(dataset_name)"),
+        "import solutions_lib.engine.fitting, solutions_lib.data.catalogue\n"
+        "region_string = solutions_lib.data.catalogue.reference_region_string(dataset_name)"),
     # The answer key is not on the sandbox's filesystem, neither by known path nor by search.
     "reads_answer_key": (IMPORTS,
         f"import glob, os\nfound = [p for p in {INSTRUCTOR_FILES!r} if os.path.exists(p)]\n"
@@ -164,56 +164,56 @@ def tree_digest(*paths) -> str:
 def site_packages_digest() -> str:
     """Names and sizes in both Python environments' site-packages (content of every file is too slow)."""
     digest = hashlib.sha256()
-    for env in (course.REPO_ROOT / ".venv", course.REPO_ROOT / ".venv-student"):
+    for env in (release.REPO_ROOT / ".venv", release.REPO_ROOT / ".venv-student"):
         for path in sorted(env.glob("lib/python*/site-packages/*")):
             digest.update(f"{path.name}:{path.stat().st_size}".encode())
     return digest.hexdigest()
 
 
 def gradebook_rows(root, student) -> list:
-    with Gradebook(course.gradebook_url(root)) as gradebook:
-        submission = gradebook.find_submission_notebook(course.NOTEBOOK, course.ASSIGNMENT, student)
+    with Gradebook(release.gradebook_url(root)) as gradebook:
+        submission = gradebook.find_submission_notebook(release.NOTEBOOK, release.ASSIGNMENT, student)
         return sorted((g.name, g.auto_score, g.manual_score) for g in submission.grades)
 
 
 def locked_sources(root) -> list:
-    with Gradebook(course.gradebook_url(root)) as gradebook:
-        notebook = gradebook.find_notebook(course.NOTEBOOK, course.ASSIGNMENT)
+    with Gradebook(release.gradebook_url(root)) as gradebook:
+        notebook = gradebook.find_notebook(release.NOTEBOOK, release.ASSIGNMENT)
         return sorted((cell.name, cell.source) for cell in notebook.source_cells)
 
 
 def auto_points(root, student) -> dict:
-    return {row["grade_id"]: row["score"] for row in course.scores(root, student) if not row["manual"]}
+    return {row["grade_id"]: row["score"] for row in release.scores(root, student) if not row["manual"]}
 
 
 @pytest.fixture(scope="module")
 def attacked_course(tmp_path_factory):
     """Victim graded first, then every attack, then the victim again."""
     work = tmp_path_factory.mktemp("attacks")
-    root = course.copy_course(work / "course")
-    course.generate_release(root)
+    root = release.copy_course(work / "course")
+    release.generate_release(root)
     (root / "assignments.csv").write_text("student_id,dataset\nvictim,cl_j0142\ncopies_classmate,cl_j0815\n")
     victim = work / "victim.ipynb"
     nbformat.write(victim_notebook(), victim)
-    course.submit(root, "victim", victim)
-    course.autograde(root, "victim")
+    release.submit(root, "victim", victim)
+    release.autograde(root, "victim")
     before = {
         "victim": gradebook_rows(root, "victim"),
         "locked": locked_sources(root),
         "course": tree_digest(root / "source", root / "release", root / "nbgrader_config.py"),
-        "instructor": tree_digest(course.REPO_ROOT / "solutions_lib", course.REPO_ROOT / "source"),
+        "instructor": tree_digest(release.REPO_ROOT / "solutions_lib", release.REPO_ROOT / "source"),
         "envs": site_packages_digest(),
     }
     for student, (where, code) in ATTACKS.items():
         path = work / f"{student}.ipynb"
         nbformat.write(insert_after(nbformat.read(RELEASE_NB, as_version=4), where, code), path)
-        course.submit(root, student, path)
-    link = root / "submitted" / "submits_a_link" / course.ASSIGNMENT / "key.json"
-    link.symlink_to(course.REPO_ROOT / "solutions_lib" / "datasets" / "cl_j0142" / "mask.reg")
-    course.submit(root, "copies_classmate", victim)
-    course.autograde(root, None, f"--SandboxedExecute.notebook_timeout={TIME_CAP_S}")
+        release.submit(root, student, path)
+    link = root / "submitted" / "submits_a_link" / release.ASSIGNMENT / "key.json"
+    link.symlink_to(catalogue.hidden_dir("cl_j0142") / "mask.reg")
+    release.submit(root, "copies_classmate", victim)
+    release.autograde(root, None, f"--SandboxedExecute.notebook_timeout={TIME_CAP_S}")
     after_attacks = gradebook_rows(root, "victim")
-    course.autograde(root, "victim")
+    release.autograde(root, "victim")
     return root, before, after_attacks
 
 
@@ -236,18 +236,18 @@ def test_nothing_of_the_course_or_environments_changed(attacked_course):
     root, before, _ = attacked_course
     assert locked_sources(root) == before["locked"], "locked cell sources in the gradebook changed"
     assert tree_digest(root / "source", root / "release", root / "nbgrader_config.py") == before["course"]
-    assert tree_digest(course.REPO_ROOT / "solutions_lib", course.REPO_ROOT / "source") == before["instructor"]
+    assert tree_digest(release.REPO_ROOT / "solutions_lib", release.REPO_ROOT / "source") == before["instructor"]
     assert site_packages_digest() == before["envs"]
 
 
 def test_no_instructor_file_was_visible_or_writable(attacked_course):
     root = attacked_course[0]
-    graded = nbformat.read(root / "autograded" / "reads_answer_key" / course.ASSIGNMENT / "xray_image.ipynb", 4)
+    graded = nbformat.read(root / "autograded" / "reads_answer_key" / release.ASSIGNMENT / "xray_image.ipynb", 4)
     text = json.dumps([cell.get("outputs", []) for cell in graded.cells])
     assert "instructor files visible: []" in text
-    graded = nbformat.read(root / "autograded" / "writes_instructor_files" / course.ASSIGNMENT / "xray_image.ipynb", 4)
+    graded = nbformat.read(root / "autograded" / "writes_instructor_files" / release.ASSIGNMENT / "xray_image.ipynb", 4)
     assert "written: []" in json.dumps([cell.get("outputs", []) for cell in graded.cells])
-    graded = nbformat.read(root / "autograded" / "submits_a_link" / course.ASSIGNMENT / "xray_image.ipynb", 4)
+    graded = nbformat.read(root / "autograded" / "submits_a_link" / release.ASSIGNMENT / "xray_image.ipynb", 4)
     assert "link readable: False" in json.dumps([cell.get("outputs", []) for cell in graded.cells])
 
 
@@ -260,14 +260,14 @@ def test_caps_and_kernel_deaths_are_recorded_and_explained(attacked_course):
     root = attacked_course[0]
 
     def record(student):
-        return records.RunRecord.read(root / "answers" / student / course.ASSIGNMENT)
+        return records.RunRecord.read(root / "answers" / student / release.ASSIGNMENT)
 
     assert record("endless_loop").stop.reason == "time" and "time" in record("endless_loop").caps_hit
     assert record("exits_kernel").stop.reason == "kernel_died"
     assert "memory" in record("hogs_resources").caps_hit
     assert "processes" in record("forks_processes").caps_hit
     assert record("endless_loop").wall_s < TIME_CAP_S + 30
-    graded = nbformat.read(root / "autograded" / "endless_loop" / course.ASSIGNMENT / "xray_image.ipynb", 4)
+    graded = nbformat.read(root / "autograded" / "endless_loop" / release.ASSIGNMENT / "xray_image.ipynb", 4)
     assert "time allowance" in json.dumps([cell.get("outputs", []) for cell in graded.cells])
 
 
@@ -275,19 +275,19 @@ def test_copied_notebook_is_judged_on_the_assigned_data_set(attacked_course):
     root = attacked_course[0]
     points = auto_points(root, "copies_classmate")
     assert points["test_region_mask"] == 0 and points["test_exp_mask"] == 0
-    verdicts = records.read_verdicts(root / "answers" / "copies_classmate" / course.ASSIGNMENT)
+    verdicts = records.read_verdicts(root / "answers" / "copies_classmate" / release.ASSIGNMENT)
     assert verdicts["dataset"] == {"assigned": "cl_j0815", "notebook": "cl_j0142", "fallback": False}
-    graded = nbformat.read(root / "autograded" / "copies_classmate" / course.ASSIGNMENT / "xray_image.ipynb", 4)
+    graded = nbformat.read(root / "autograded" / "copies_classmate" / release.ASSIGNMENT / "xray_image.ipynb", 4)
     assert "You were assigned cl_j0815" in json.dumps([cell.get("outputs", []) for cell in graded.cells])
 
 
 @pytest.mark.parametrize("student", ["echoes_hidden_code", "reads_answer_key", "victim"])
 def test_feedback_is_one_page_without_grader_material(attacked_course, student):
     root = attacked_course[0]
-    folder = course.generate_feedback(root, student)
-    assert sorted(p.name for p in folder.iterdir()) == [f"{course.NOTEBOOK}.html"]
-    html = (folder / f"{course.NOTEBOOK}.html").read_text()
+    folder = release.generate_feedback(root, student)
+    assert sorted(p.name for p in folder.iterdir()) == [f"{release.NOTEBOOK}.html"]
+    html = (folder / f"{release.NOTEBOOK}.html").read_text()
     for secret in ("hand_in(", "xray_handin"):  # the hidden test code
         assert secret not in html, f"{secret!r} in {student}'s feedback"
-    reference = json.loads(REFERENCE_JSON.read_text())["datasets"][datasets.DEFAULT_DATASET]
+    reference = json.loads(REFERENCE_JSON.read_text())["datasets"][catalogue.DEFAULT_DATASET]
     assert f"{reference['single']['dic']}" not in html

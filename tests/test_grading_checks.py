@@ -2,26 +2,25 @@
 import numpy as np
 import pytest
 
-from solutions_lib import datasets
-from solutions_lib.data import add_good_pixels, data_dict, load_observation, rebuild_image
-import json
-
-from solutions_lib.grading import checks
+from solutions_lib.data import catalogue
+from solutions_lib.data.masks import exposure_mask, region_mask
+from solutions_lib.data.observation import add_good_pixels, data_dict, load_observation, rebuild_image
+from solutions_lib.engine.model import PARAMNAMES
+from solutions_lib.grading import checks, reference
 from solutions_lib.grading.kernel_side import xray_handin
-from solutions_lib.masks import exposure_mask, region_mask
 
-NAME = datasets.DEFAULT_DATASET
+NAME = catalogue.DEFAULT_DATASET
 META = {"dataset": NAME}
 
 
 @pytest.fixture(scope="module")
 def obs():
-    return load_observation(datasets.course_data_dir(NAME))
+    return load_observation(catalogue.course_data_dir(NAME))
 
 
 @pytest.fixture(scope="module")
 def reference_mask(obs):
-    return region_mask(datasets.reference_region_string(NAME), obs.wcs, obs.im.shape)
+    return region_mask(catalogue.reference_region_string(NAME), obs.wcs, obs.im.shape)
 
 
 def test_exposure_mask_exact(obs):
@@ -56,7 +55,7 @@ def test_region_mask_reference_passes_and_lazy_masks_fail(obs, reference_mask):
     assert "point" in checks.check_region_mask({"region_mask": nothing}, META).message
     everything = np.ones_like(reference_mask)
     assert "centre" in checks.check_region_mask({"region_mask": everything}, META).message
-    truth = datasets.load_truth(NAME)["params"]
+    truth = catalogue.load_truth(NAME)["params"]
     greedy = reference_mask.copy()
     cy, cx = int(round(truth["y0"])), int(round(truth["x0"]))
     greedy[:, ::5] = greedy[:, 1::5] = True  # 40% of every chip, in stripes
@@ -97,7 +96,7 @@ def test_convergence_thresholds():
 
 
 def test_chain_format_messages():
-    assert "3 dimensions" in checks.chain_format_problem(np.zeros((10, 6)), "single")
+    assert "3-D array" in checks.chain_format_problem(np.zeros((10, 6)), "single")
     assert "at least 4 chains" in checks.chain_format_problem(np.zeros((3, 500, 6)), "single")
     assert "9 parameters" in checks.chain_format_problem(np.zeros((4, 500, 6)), "double")
     bad = np.zeros((4, 500, 6))
@@ -107,9 +106,9 @@ def test_chain_format_messages():
 
 @pytest.fixture(scope="module")
 def reference_single():
-    reference = json.loads(checks.REFERENCE_FILE.read_text())["datasets"][NAME]["single"]
-    return (np.array([reference["median"][k] for k in checks.PARAMNAMES]),
-            np.array([reference["sd"][k] for k in checks.PARAMNAMES]))
+    single = reference.reference_for(NAME, "single")
+    return (np.array([single["median"][k] for k in PARAMNAMES]),
+            np.array([single["sd"][k] for k in PARAMNAMES]))
 
 
 def test_made_up_chains_are_not_plausible_posterior_draws(reference_single):
@@ -139,7 +138,7 @@ def test_component_labels_do_not_matter():
 def test_masking_a_whole_chip_in_use_fails(obs, reference_mask):
     usable = ~exposure_mask(obs.ex)
     labels = __import__("scipy.ndimage", fromlist=["label"]).label(usable)[0]
-    truth = datasets.load_truth(NAME)["params"]
+    truth = catalogue.load_truth(NAME)["params"]
     centre_chip = labels[int(round(truth["y0"])), int(round(truth["x0"]))]
     other_chip = next(k for k in np.unique(labels[usable]) if k != centre_chip)
     greedy = reference_mask | (labels == other_chip)
@@ -150,8 +149,8 @@ def test_masking_a_whole_chip_in_use_fails(obs, reference_mask):
 def test_rebuilt_image_with_a_boxed_out_chip_passes():
     """On ACIS-S the reference boxes out a whole unused chip: its good pixels are still plausible."""
     name = "cl_j1029"
-    obs_s = load_observation(datasets.course_data_dir(name))
-    mask = region_mask(datasets.reference_region_string(name), obs_s.wcs, obs_s.im.shape)
+    obs_s = load_observation(catalogue.course_data_dir(name))
+    mask = region_mask(catalogue.reference_region_string(name), obs_s.wcs, obs_s.im.shape)
     data = add_good_pixels(data_dict(obs_s), mask | exposure_mask(obs_s.ex))
     verdict = checks.check_rebuilt_image({"new_im": rebuild_image(data), "goodpix": data["goodpix"]},
                                          {"dataset": name})

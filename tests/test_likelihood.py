@@ -3,11 +3,11 @@ import numpy as np
 import pytest
 from numba import njit
 
-from solutions_lib import priors
-from solutions_lib.fastmath import vexp, vlog
-from solutions_lib.likelihood import (PixelData, loglike, loglike_batch, loglike_double,
+from solutions_lib.engine import priors
+from solutions_lib.engine.fastmath import vexp, vlog
+from solutions_lib.engine.likelihood import (PixelData, loglike, loglike_batch, loglike_double,
                                       loglike_numpy, loglike_single)
-from solutions_lib.synthetic import STRONG_CORE, synthetic_data, truth_vector
+from solutions_lib.engine.synthetic import STRONG_CORE, synthetic_data, truth_vector
 
 
 @njit(error_model="numpy")

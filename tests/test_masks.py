@@ -1,4 +1,4 @@
-"""Tests for solutions_lib.masks: DS9 regions to pixels, exposure masks."""
+"""Tests for solutions_lib.data.masks: DS9 regions to pixels, exposure masks."""
 import warnings
 
 import numpy as np
@@ -6,8 +6,8 @@ import pytest
 from astropy.coordinates import SkyCoord
 import astropy.units as u
 
-from solutions_lib.errors import MaskError, RegionError
-from solutions_lib.masks import combined_mask, exposure_mask, parse_regions, region_mask
+from solutions_lib.data.errors import MaskError, RegionError
+from solutions_lib.data.masks import combined_mask, exposure_mask, parse_regions, region_mask
 
 from conftest import TINY_SHAPE, tiny_wcs
 

@@ -8,21 +8,21 @@ import pytest
 from astropy.io import fits
 from regions import Regions
 
-from solutions_lib.data import EXPMAP_FILE, IMAGE_FILE, load_observation
-from solutions_lib.masks import region_mask
-from solutions_lib.mock import instrument as inst
-from solutions_lib.mock import simulate
-from solutions_lib.mock.fitsio import reference_regions, write_observation
+from solutions_lib.data.masks import region_mask
+from solutions_lib.data.mock import ObservationPlan, simulate
+from solutions_lib.data.mock import instrument as inst
+from solutions_lib.data.mock.fitsio import reference_regions, write_observation
+from solutions_lib.data.observation import EXPMAP_FILE, IMAGE_FILE, load_observation
 
 
 @pytest.fixture(scope="module")
 def acis_i():
-    return simulate(11, "acis-i", 60.0, "strong", extra_s_chips=2)
+    return simulate(ObservationPlan("", 11, "acis-i", 60.0, "strong", extra_s_chips=2))
 
 
 @pytest.fixture(scope="module")
 def acis_s():
-    return simulate(12, "acis-s", 60.0, "weak")
+    return simulate(ObservationPlan("", 12, "acis-s", 60.0, "weak"))
 
 
 def test_counts_and_empty_pixels_are_plausible(acis_i):
@@ -41,7 +41,7 @@ def test_psf_widens_off_axis(acis_i):
     theta = [np.hypot(s["x"] - aim[0], s["y"] - aim[1]) for s in sources]
     sigma = [s["psf_sigma_pix"] for s in sources]
     assert np.corrcoef(theta, sigma)[0, 1] > 0.9
-    from solutions_lib.mock.sky import psf_sigma_pixels
+    from solutions_lib.data.mock.sky import psf_sigma_pixels
 
     assert psf_sigma_pixels(0.0) < 0.5 < 1.5 < psf_sigma_pixels(8.0)  # ~1" on axis, ~4" at 8'
     assert max(sigma) > 3 * min(sigma)
@@ -49,7 +49,7 @@ def test_psf_widens_off_axis(acis_i):
 
 def test_measured_source_size_grows_off_axis():
     """Second moments of bright sources: wider far from the aimpoint."""
-    from solutions_lib.mock.sky import scatter_point_sources
+    from solutions_lib.data.mock.sky import scatter_point_sources
 
     rng = np.random.default_rng(5)
     shape = (200, 200)
@@ -99,7 +99,8 @@ def test_acis_s_back_illuminated_chips_are_brighter(acis_s):
 
 
 def test_same_seed_same_data_other_seed_other_data():
-    a, b, c = simulate(3, "acis-s", 20.0), simulate(3, "acis-s", 20.0), simulate(4, "acis-s", 20.0)
+    a, b = simulate(ObservationPlan("", 3, "acis-s", 20.0)), simulate(ObservationPlan("", 3, "acis-s", 20.0))
+    c = simulate(ObservationPlan("", 4, "acis-s", 20.0))
     np.testing.assert_array_equal(a.counts, b.counts)
     np.testing.assert_array_equal(a.expmap, b.expmap)
     assert not np.array_equal(a.counts, c.counts)
@@ -107,11 +108,11 @@ def test_same_seed_same_data_other_seed_other_data():
 
 def test_bad_arguments_are_explained():
     with pytest.raises(ValueError, match="acis-i"):
-        simulate(1, "hrc")
+        simulate(ObservationPlan("", 1, "hrc"))
     with pytest.raises(ValueError, match="cool_core"):
-        simulate(1, cool_core="huge")
+        simulate(ObservationPlan("", 1, cool_core="huge"))
     with pytest.raises(ValueError, match="acis-i layout only"):
-        simulate(1, "acis-s", extra_s_chips=1)
+        simulate(ObservationPlan("", 1, "acis-s", extra_s_chips=1))
 
 
 def test_written_files_headers_and_wcs(acis_i, tmp_path):
@@ -148,8 +149,8 @@ def test_reference_mask_covers_sources_and_unused_chips_but_not_the_core(acis_i)
 
 
 def test_streak_adds_counts_along_the_core_column():
-    with_streak = simulate(21, "acis-i", 100.0, "strong", streak=True, cluster_counts=400000.0)
-    without = simulate(21, "acis-i", 100.0, "strong", streak=False, cluster_counts=400000.0)
+    with_streak = simulate(ObservationPlan("", 21, "acis-i", 100.0, "strong", streak=True, cluster_counts=400000.0))
+    without = simulate(ObservationPlan("", 21, "acis-i", 100.0, "strong", streak=False, cluster_counts=400000.0))
     extra = with_streak.counts.astype(int) - without.counts
     u, v = inst.detector_coords(extra.shape, with_streak.aimpoint, with_streak.roll)
     p = with_streak.truth["params"]

@@ -1,14 +1,14 @@
-"""The beta model (solutions_lib.model) and the notebook's own radial profiles (its ``Profile``)."""
+"""The beta model (solutions_lib.engine.model) and the notebook's own radial profiles (its ``Profile``)."""
 import matplotlib
 import nbformat
 import numpy as np
 import pytest
 
-from solutions_lib import course
-from solutions_lib.model import PARAMNAMES, PARAMNAMES2, beta_model
-from solutions_lib.synthetic import synthetic_data
+from solutions_lib.course import release
+from solutions_lib.engine.model import PARAMNAMES, PARAMNAMES2, beta_model
+from solutions_lib.engine.synthetic import synthetic_data
 
-SOURCE_NB = course.REPO_ROOT / "source" / course.ASSIGNMENT / f"{course.NOTEBOOK}.ipynb"
+SOURCE_NB = release.REPO_ROOT / "source" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb"
 
 
 @pytest.fixture(scope="module")

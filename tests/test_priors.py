@@ -3,12 +3,12 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from solutions_lib import priors
-from solutions_lib.fisher import fisher_information, fisher_sd
-from solutions_lib.flux import APERTURE, aperture_flux
-from solutions_lib.likelihood import PixelData, loglike
-from solutions_lib.model import expected_counts
-from solutions_lib.synthetic import STRONG_CORE, synthetic_data, truth_vector
+from solutions_lib.engine import priors
+from solutions_lib.engine.fisher import fisher_information, fisher_sd
+from solutions_lib.engine.flux import APERTURE, aperture_flux
+from solutions_lib.engine.likelihood import PixelData, loglike
+from solutions_lib.engine.model import expected_counts, names_for
+from solutions_lib.engine.synthetic import STRONG_CORE, synthetic_data, truth_vector
 
 SHAPE = (160, 160)
 
@@ -61,7 +61,7 @@ def test_fisher_information_is_the_curvature_of_the_expected_log_likelihood(mode
     theta = truth_vector(STRONG_CORE, model)
     theta[:2] = [30.3, 29.6]
     pixels = PixelData.from_data(data)
-    mu = expected_counts(dict(zip(priors.names_for(model), theta)), pixels.x, pixels.y, pixels.exposure)
+    mu = expected_counts(dict(zip(names_for(model), theta)), pixels.x, pixels.y, pixels.exposure)
     expected = PixelData(pixels.x, pixels.y, pixels.exposure, mu, mu.size, pixels.shape, 0.0)
     step = np.where(np.arange(theta.size) < 2, 1e-3, 1e-3 * np.abs(theta))
     hessian = np.empty((theta.size, theta.size))

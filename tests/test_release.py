@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from solutions_lib import course
+from solutions_lib.course import release
 
-COMMITTED = course.REPO_ROOT / "release" / course.ASSIGNMENT
+COMMITTED = release.REPO_ROOT / "release" / release.ASSIGNMENT
 FORBIDDEN = ("solutions_lib", "truth.json", "mask.reg", "BEGIN SOLUTION", "BEGIN HIDDEN TESTS")
 
 
@@ -17,8 +17,8 @@ def files_under(folder: Path) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def fresh_release(tmp_path_factory):
-    root = course.copy_course(tmp_path_factory.mktemp("release") / "course")
-    return course.generate_release(root, with_db=False)
+    root = release.copy_course(tmp_path_factory.mktemp("release") / "course")
+    return release.generate_release(root, with_db=False)
 
 
 def test_committed_release_is_up_to_date(fresh_release):
@@ -34,7 +34,7 @@ def test_committed_release_is_up_to_date(fresh_release):
 def test_release_holds_no_answers_and_no_hidden_files():
     names = files_under(COMMITTED)
     assert not [n for n in names if any(bad in n for bad in FORBIDDEN[:3])]
-    notebook = (COMMITTED / f"{course.NOTEBOOK}.ipynb").read_text()
+    notebook = (COMMITTED / f"{release.NOTEBOOK}.ipynb").read_text()
     for marker in FORBIDDEN[3:]:
         assert marker not in notebook
     assert "_hidden.check" not in notebook

@@ -10,8 +10,8 @@ import emcee
 import numpy as np
 import pytest
 
-from solutions_lib.moves import SnookerMove
-from solutions_lib.sampler import Ensemble, de_moves
+from solutions_lib.engine.moves import SnookerMove
+from solutions_lib.engine.sampler import Ensemble, de_moves
 
 DIM = 9                  # as many as the double-beta model
 GAUSS_TOLERANCE = 0.025  # mean variance ratio over the 9 whitened directions

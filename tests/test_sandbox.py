@@ -8,11 +8,11 @@ import threading
 
 import pytest
 
-from solutions_lib import course
+from solutions_lib.course import release
 from solutions_lib.grading import sandbox, workspace
 
-STUDENT_PYTHON = str(course.REPO_ROOT / ".venv-student" / "bin" / "python")
-RELEASE = course.REPO_ROOT / "release" / course.ASSIGNMENT
+STUDENT_PYTHON = str(release.REPO_ROOT / ".venv-student" / "bin" / "python")
+RELEASE = release.REPO_ROOT / "release" / release.ASSIGNMENT
 
 
 @pytest.fixture
@@ -39,9 +39,9 @@ def run_in_sandbox(tmp_path):
 
 
 def test_hidden_package_and_instructor_files_are_out_of_reach(run_in_sandbox):
-    secrets = [course.REPO_ROOT / "solutions_lib" / "reference" / "reference.json",
-               course.REPO_ROOT / "source" / course.ASSIGNMENT / "xray_image.ipynb",
-               course.REPO_ROOT / ".venv" / "pyvenv.cfg", course.REPO_ROOT / "nbgrader_config.py"]
+    secrets = [release.REPO_ROOT / "solutions_lib" / "reference" / "reference.json",
+               release.REPO_ROOT / "source" / release.ASSIGNMENT / "xray_image.ipynb",
+               release.REPO_ROOT / ".venv" / "pyvenv.cfg", release.REPO_ROOT / "nbgrader_config.py"]
     done = run_in_sandbox(f"""
         import os
         try:

@@ -2,7 +2,7 @@
 import nbformat
 import pytest
 
-from solutions_lib import course
+from solutions_lib.course import release
 
 from test_grading_attacks import VICTIM_POINTS, victim_notebook
 
@@ -10,19 +10,19 @@ from test_grading_attacks import VICTIM_POINTS, victim_notebook
 @pytest.fixture(scope="module")
 def victim_course(tmp_path_factory):
     work = tmp_path_factory.mktemp("optout")
-    root = course.copy_course(work / "course")
-    course.generate_release(root)
+    root = release.copy_course(work / "course")
+    release.generate_release(root)
     nbformat.write(victim_notebook(), work / "victim.ipynb")
-    course.submit(root, "victim", work / "victim.ipynb")
+    release.submit(root, "victim", work / "victim.ipynb")
     return root
 
 
 def test_autograde_refuses_without_the_student_environment(victim_course):
     with pytest.raises(RuntimeError, match="make setup"):
-        course.autograde(victim_course, "victim", "--SandboxedExecute.student_python=/nonexistent/bin/python")
+        release.autograde(victim_course, "victim", "--SandboxedExecute.student_python=/nonexistent/bin/python")
 
 
 def test_opting_out_grades_unconfined_with_the_same_verdicts(victim_course):
-    course.autograde(victim_course, "victim", "--SandboxedExecute.sandbox=False")
-    points = [row["score"] for row in course.scores(victim_course, "victim") if not row["manual"]]
+    release.autograde(victim_course, "victim", "--SandboxedExecute.sandbox=False")
+    points = [row["score"] for row in release.scores(victim_course, "victim") if not row["manual"]]
     assert sum(points) == VICTIM_POINTS

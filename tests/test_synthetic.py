@@ -1,10 +1,10 @@
-"""Counts drawn exactly from the model (solutions_lib.synthetic)."""
+"""Counts drawn exactly from the model (solutions_lib.engine.synthetic)."""
 import numpy as np
 import pytest
 
-from solutions_lib.data import add_good_pixels
-from solutions_lib.model import expected_counts
-from solutions_lib.synthetic import STRONG_CORE, redraw_counts, synthetic_data
+from solutions_lib.data.observation import add_good_pixels
+from solutions_lib.engine.model import expected_counts
+from solutions_lib.engine.synthetic import STRONG_CORE, redraw_counts, synthetic_data
 
 
 @pytest.fixture

@@ -1,9 +1,20 @@
-"""Hidden grading checks of the tutorial.
+"""Layer 3, grading: run a submission in a sandbox and judge its answers outside it.
 
-The notebook's hidden test cells call `hidden.check`, which saves the
-student's answers as plain arrays (`artefacts`) and has them judged by
-`verify` in a fresh, isolated Python process, so that nothing a submission
-does inside its kernel (redefining numpy functions, patching `incredible`,
-planting modules) changes the verdict. `regrade` re-runs the same checks on
-the saved artefacts after autograding and flags grades it cannot reproduce.
+The notebook's hidden test cells only hand answers in (`kernel_side.xray_handin`,
+the one file mounted into the sandbox); verdicts are decided afterwards, in
+the grader's own process, from those files alone:
+
+* `sandbox`, `kernel`, `workspace`: the bubblewrap sandbox, the kernel
+  started inside it and the folders of one run;
+* `handins`, `cells`: what each graded cell hands in, read from the source
+  notebook and nbgrader's cell metadata;
+* `answers`: reading the handed-in ``.npz`` files safely;
+* `checks`, `reference`: the checks per answer and the stored reference
+  answers they compare with; `verdicts` applies them to one cell;
+* `preprocessors`: the nbgrader preprocessors named in ``nbgrader_config.py``;
+* `records`, `assignments`, `regrade`, `feedback_folder`: run records and
+  the gradebook, who has which data set, re-judging saved answers, and
+  pruning feedback folders.
+
+Imports the data and engine layers, never the course tools.
 """

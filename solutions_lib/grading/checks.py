@@ -9,29 +9,27 @@ stored reference answers, never from the student's kernel.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
 
-from .. import datasets
-from ..data import data_dict, load_observation
-from ..dic import dic_from_deviance, thin
-from ..likelihood import PixelData, loglike_batch
-from ..fit_cli import REFERENCE_FILE
-from ..masks import exposure_mask, parse_regions
-from ..model import NPARAMS, PARAMNAMES, PARAMNAMES2, beta_model
+from ..data import catalogue
+from ..data.masks import exposure_mask, parse_regions
+from ..data.observation import data_dict, load_observation
+from ..engine.dic import dic_from_deviance, thin, validate_chains
+from ..engine.fitting import MAXLAG
+from ..engine.likelihood import PixelData, loglike_batch
+from ..engine.model import beta_model, names_for
 from .kernel_side import xray_handin as probe
+from .reference import reference_for
 
 MIN_NEFF = {"single": 200, "double": 150}
 # Plausibility of chains: samples used, and accepted range of sd(-2 ln L) / sqrt(2k).
 DEVIANCE_SAMPLES = 400
 DEVIANCE_SPREAD_RANGE = (0.5, 2.0)
 MAX_R = 1.1
-MAXLAG = 750
 
 # Region mask: share of the simulator's bright point sources that must be
 # covered, the count above which a source is "bright", and the largest share
@@ -70,17 +68,7 @@ def fail(message: str) -> Verdict:
 # --------------------------------------------------------------------------
 @lru_cache(maxsize=4)
 def trusted_observation(name: str):
-    return load_observation(datasets.course_data_dir(name))
-
-
-@lru_cache(maxsize=1)
-def reference_answers() -> dict:
-    """Stored reference posteriors and DICs, keyed by data set then model."""
-    return json.loads(REFERENCE_FILE.read_text())
-
-
-def reference_for(name: str, model: str) -> dict:
-    return reference_answers()["datasets"][name][model]
+    return load_observation(catalogue.course_data_dir(name))
 
 
 # --------------------------------------------------------------------------
@@ -151,7 +139,7 @@ def check_rebuilt_image(arrays: dict, options: dict) -> Verdict:
 
 def _reference_boxes_mask(name: str, wcs, shape) -> np.ndarray:
     """Pixels inside the reference mask's boxes (unused chips, streaks)."""
-    boxes = [r for r in parse_regions(datasets.reference_region_string(name))
+    boxes = [r for r in parse_regions(catalogue.reference_region_string(name))
              if type(r).__name__.startswith("Rectangle")]
     mask = np.zeros(shape, dtype=bool)
     for region in boxes:
@@ -185,7 +173,7 @@ def check_region_mask(arrays: dict, options: dict) -> Verdict:
     if problem:
         return problem
     student = student.astype(bool)
-    truth = datasets.load_truth(name)
+    truth = catalogue.load_truth(name)
     usable = ~exposure_mask(obs.ex)
     params = truth["params"]
     cx, cy = int(round(params["x0"])), int(round(params["y0"]))
@@ -252,22 +240,19 @@ def check_beta_model(arrays: dict, options: dict) -> Verdict:
 # Chains and posteriors
 # --------------------------------------------------------------------------
 def chain_format_problem(chains: np.ndarray, model: str) -> str | None:
-    """Describe what is wrong with the shape or values of chains, if anything."""
-    nparams = NPARAMS[model]
-    if chains.ndim != 3:
-        return (
-            f"chains should have 3 dimensions (n_chains, n_samples, n_params); got shape "
-            f"{chains.shape}."
-        )
-    n_chains, n_samples, n_par = chains.shape
+    """Describe what is wrong with the shape or values of chains, if anything.
+
+    Shape and finite values as `engine.dic.validate_chains` demands them,
+    then enough chains and samples to judge convergence.
+    """
+    try:
+        n_chains, n_samples, _ = validate_chains(chains, model=model).shape
+    except ValueError as error:
+        return str(error)
     if n_chains < 4:
         return f"Use at least 4 chains; found {n_chains}."
-    if n_par != nparams:
-        return f"Each sample should have {nparams} parameters in paramnames order; found {n_par}."
     if n_samples < 100:
         return f"Only {n_samples} samples per chain; that is too few to judge convergence."
-    if not np.isfinite(chains).all():
-        return "The chains contain NaN or infinite values."
     return None
 
 
@@ -302,7 +287,7 @@ def _fit_pixels(name: str, goodpix) -> PixelData:
     obs = trusted_observation(name)
     chosen = plausible_goodpix(np.asarray(goodpix), name) if goodpix is not None else None
     if chosen is None:
-        return PixelData.from_data(datasets.reference_data(name))
+        return PixelData.from_data(catalogue.reference_data(name))
     data = data_dict(obs)
     return PixelData.from_data({"im": obs.im, "flatim": obs.im.ravel()[chosen], "flatex": obs.ex.ravel()[chosen],
                                 "flatx": data["imx"].ravel()[chosen], "flaty": data["imy"].ravel()[chosen]})
@@ -404,7 +389,7 @@ def check_posterior(arrays: dict, options: dict) -> Verdict:
     problem = deviance_spread_problem(chains, model, options["dataset"], arrays.get("goodpix"))
     if problem:
         return fail(note + problem)
-    names = PARAMNAMES if model == "single" else PARAMNAMES2
+    names = names_for(model)
     reference = reference_for(options["dataset"], model)
     medians = np.median(chains.reshape(-1, chains.shape[-1]), axis=0)
     off = [name for name, median in zip(names, medians) if not _median_supported(median, reference, name)]

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 import nbformat
-from nbgrader.utils import is_grade, is_solution
+
+from .cells import grade_id, is_autograded_test
 
 HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 CONTEXT_KEYS = {"dataset"}  # hand-ins that describe the submission rather than answer a test
@@ -59,10 +60,10 @@ def hidden_sources(notebook) -> dict[str, str]:
     """grade_id -> text of the hidden region(s) of each graded code cell."""
     table = {}
     for cell in notebook.cells:
-        if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
+        if is_autograded_test(cell):
             regions = HIDDEN_REGION.findall(cell.source)
             if regions:
-                table[cell.metadata["nbgrader"]["grade_id"]] = "\n".join(regions)
+                table[grade_id(cell)] = "\n".join(regions)
     return table
 
 
@@ -75,9 +76,9 @@ def graded_handins(notebook) -> dict[str, list[HandIn]]:
     table = {}
     sources = hidden_sources(notebook)
     for cell in notebook.cells:
-        if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
-            grade_id = cell.metadata["nbgrader"]["grade_id"]
-            table[grade_id] = _calls_in(sources.get(grade_id, ""), grade_id)
+        if is_autograded_test(cell):
+            name = grade_id(cell)
+            table[name] = _calls_in(sources.get(name, ""), name)
     return table
 
 

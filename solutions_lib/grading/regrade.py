@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import datasets
+from ..data import catalogue
 from . import assignments, handins
 from .records import DEFAULT_ANSWERS_DIRECTORY, gradebook_url
 from .verdicts import judge_cell, notebook_dataset_name
@@ -46,7 +46,7 @@ def regrade(course_root, assignment="xray_image", notebook="xray_image",
     with Gradebook(gradebook_url(root)) as gradebook:
         for folder in sorted((root / DEFAULT_ANSWERS_DIRECTORY).glob(f"*/{assignment}")):
             student = folder.parent.name
-            choice = assignments.choose(table, student, notebook_dataset_name(folder), datasets.DEFAULT_DATASET)
+            choice = assignments.choose(table, student, notebook_dataset_name(folder), catalogue.DEFAULT_DATASET)
             for grade_id, hand_ins in spec.items():
                 try:
                     grade = gradebook.find_grade(grade_id, notebook, assignment, student)

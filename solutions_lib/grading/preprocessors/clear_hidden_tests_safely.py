@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from nbgrader.preprocessors import ClearHiddenTests
-from nbgrader.utils import is_grade, is_solution
+
+from ..cells import is_autograded_test
 
 UNREADABLE = "# (source hidden: this cell's hidden-test markers could not be read)"
 
@@ -17,7 +18,7 @@ class ClearHiddenTestsSafely(ClearHiddenTests):
     """
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type != "code" or not is_grade(cell) or is_solution(cell):
+        if not is_autograded_test(cell):
             return cell, resources
         try:
             self._remove_hidden_test_region(cell)

@@ -6,11 +6,10 @@ import os
 from nbformat.notebooknode import NotebookNode
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
-from nbgrader.utils import is_grade, is_solution
 from traitlets import Unicode
 
-from ... import datasets
-from .. import assignments, handins, records
+from ...data import catalogue
+from .. import assignments, cells, handins, records
 from ..verdicts import judge_cell, notebook_dataset_name
 
 MAX_KEPT_TEXT = 4000
@@ -43,7 +42,7 @@ class JudgeAnswers(NbGraderPreprocessor):
         "Table (student_id,dataset) of assigned data sets, relative to the course root; "
         "written by `python -m solutions_lib assign`.")
     ).tag(config=True)
-    default_dataset = Unicode(datasets.DEFAULT_DATASET, help=(
+    default_dataset = Unicode(catalogue.DEFAULT_DATASET, help=(
         "Data set used to judge students who have no assignment (they are told so).")
     ).tag(config=True)
 
@@ -60,9 +59,9 @@ class JudgeAnswers(NbGraderPreprocessor):
         stop_note = f" ({record.stop.message})" if record and record.stop else ""
         verdicts, first = {}, True
         for cell in nb.cells:
-            if cell.cell_type != "code" or not is_grade(cell) or is_solution(cell):
+            if not cells.is_autograded_test(cell):
                 continue
-            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            grade_id = cells.grade_id(cell)
             if answers_dir is None:
                 verdict_passed, message = False, "This notebook was not run by the grading sandbox."
             else:

@@ -6,6 +6,8 @@ from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests, OverwriteCells
 from nbgrader.utils import is_locked
 
+from .. import cells
+
 
 class RestoreHiddenTests(OverwriteCells):
     """Put the hidden tests back into a submission's locked cells without a false alarm.
@@ -19,7 +21,7 @@ class RestoreHiddenTests(OverwriteCells):
     """
 
     def preprocess_cell(self, cell, resources, cell_index):
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        grade_id = cells.grade_id(cell)
         if grade_id and is_locked(cell):
             try:
                 source_cell = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)

@@ -1,0 +1,174 @@
+"""Coordinator side, before the workers: nbgrader's configuration, and each submission made into a job.
+
+The job's notebook is the submission sanitized by nbgrader's own
+``Autograde.sanitize_preprocessors`` (as configured), which restore the
+locked cells and hidden tests from the gradebook; the job's files are the
+submission's own files, chosen as nbgrader and the sandbox choose them
+(nbgrader's ignore patterns; no notebooks, links or oversized files; no
+names the release files take).
+"""
+from __future__ import annotations
+
+import copy
+import fnmatch
+import hashlib
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbconvert.exporters import NotebookExporter
+from traitlets.config import Config, LoggingConfigurable
+
+from ...grading import workspace
+from .jobs import SETTINGS_SECTIONS, SandboxJob
+
+MAX_JOB_BYTES = 256 * 2**20  # the submission's own files, all together
+
+
+@dataclass
+class Course:
+    """nbgrader's view of the course, loaded as ``nbgrader autograde`` loads it."""
+
+    config: Config
+    coursedir: object  # nbgrader.coursedir.CourseDirectory
+    assignment: str
+
+    @property
+    def root(self) -> Path:
+        return Path(self.coursedir.root)
+
+    def submitted(self, student: str) -> Path:
+        return Path(self.coursedir.format_path(self.coursedir.submitted_directory, student, self.assignment))
+
+    def students(self) -> list[str]:
+        """Every student with a submitted notebook folder for the assignment, sorted."""
+        folder = self.root / self.coursedir.submitted_directory
+        if not folder.is_dir():
+            return []
+        return sorted(entry.name for entry in folder.iterdir()
+                      if (entry / self.assignment).is_dir() and any((entry / self.assignment).glob("*.ipynb")))
+
+    def notebooks(self) -> list[str]:
+        """The assignment's notebooks (names without .ipynb), from the source folder."""
+        source = Path(self.coursedir.format_path(self.coursedir.source_directory, ".", self.assignment))
+        return sorted(path.stem for path in source.glob("*.ipynb"))
+
+
+def load_course(course_root, assignment: str, nbgrader_args=()) -> Course:
+    """The configuration ``nbgrader autograde ASSIGNMENT [nbgrader_args]`` would run with."""
+    from nbgrader.apps.autogradeapp import AutogradeApp
+
+    root = os.path.abspath(course_root)
+    # nbgrader runs `alembic` when it creates or upgrades a gradebook: it must be on PATH.
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+    app = AutogradeApp()
+    app.log = logging.getLogger("xray.batch.nbgrader")
+    previous = os.getcwd()
+    os.chdir(root)  # nbgrader reads nbgrader_config.py from the working directory
+    try:
+        app.initialize([assignment, f"--CourseDirectory.root={root}", *nbgrader_args])
+    finally:
+        os.chdir(previous)
+    app.coursedir.assignment_id = assignment
+    return Course(app.config, app.coursedir, assignment)
+
+
+def worker_settings(config: Config) -> dict:
+    """The config sections the sandboxed run reads (caps, timeouts, the sandbox switch).
+
+    The kernel's own stdout and stderr are discarded on workers (the
+    notebook's outputs are kept), so that workers' logs stay readable.
+    """
+    settings = {name: dict(config[name]) for name in SETTINGS_SECTIONS if name in config}
+    settings.setdefault("SandboxedExecute", {})["discard_kernel_output"] = True
+    return settings
+
+
+def submission_digest(folder: Path) -> str:
+    """Fingerprint of every file of a submitted folder (names and contents); changes on resubmission."""
+    h = hashlib.sha256()
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            h.update(str(path.relative_to(folder)).encode() + b"\0")
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(2**20), b""):
+                    h.update(block)
+    return h.hexdigest()
+
+
+def _ignored(name: str, patterns) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
+
+
+def pack_files(folder: Path, ignore, reserved) -> tuple[list, list]:
+    """(files, notes): the submission's own files as (relative path, bytes), and what was left out.
+
+    Follows nbgrader (its ignore patterns, no notebooks) and the sandbox's
+    workspace (no links, nothing over its size limit, no top-level names
+    of release files); adds a cap on the total.
+    """
+    files, notes, total = [], [], 0
+    patterns = [*ignore, "*.ipynb", *workspace.SKIPPED_NAMES]
+
+    def walk(directory: Path, prefix: str, top: bool):
+        nonlocal total
+        for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+            if _ignored(entry.name, patterns) or (top and entry.name in reserved):
+                continue
+            relative = f"{prefix}{entry.name}"
+            if entry.is_symlink():
+                notes.append(f"{entry.name} (a link)")
+            elif entry.is_dir(follow_symlinks=False):
+                walk(Path(entry.path), relative + "/", False)
+            elif entry.is_file(follow_symlinks=False):
+                size = entry.stat(follow_symlinks=False).st_size
+                if size > workspace.MAX_COPIED_FILE_BYTES:
+                    notes.append(f"{entry.name} (larger than {workspace.MAX_COPIED_FILE_BYTES // 2**20} MB)")
+                elif total + size > MAX_JOB_BYTES:
+                    notes.append(f"{relative} (the submission's files exceed {MAX_JOB_BYTES // 2**20} MB in all)")
+                else:
+                    files.append((relative, Path(entry.path).read_bytes()))
+                    total += size
+
+    walk(Path(folder), "", True)
+    return files, notes
+
+
+class _Quiet(LoggingConfigurable):
+    """Parent of the sanitizing exporter, giving it (and its preprocessors) a chosen logger."""
+
+
+def sanitize(course: Course, student: str, notebook: str, log: logging.Logger) -> str:
+    """The submitted notebook after nbgrader's configured sanitize preprocessors, as JSON text."""
+    from nbgrader.converters import Autograde
+
+    config = copy.deepcopy(course.config)
+    config.Exporter.default_preprocessors = []
+    parent = _Quiet(config=config, log=log)
+    steps = Autograde(coursedir=course.coursedir, config=config, log=log).sanitize_preprocessors
+    exporter = NotebookExporter(parent=parent, config=config)
+    for step in steps:
+        exporter.register_preprocessor(step)
+    path = course.submitted(student) / f"{notebook}.ipynb"
+    resources = {
+        "unique_key": notebook,
+        "output_files_dir": f"{notebook}_files",
+        "nbgrader": {"student": student, "assignment": course.assignment, "notebook": notebook,
+                     "db_url": course.coursedir.db_url},
+    }
+    output, _ = exporter.from_filename(str(path), resources=resources)
+    return output
+
+
+def make_job(course: Course, student: str, notebook: str, release_dir: str, student_python: str,
+             reserved: set, log: logging.Logger) -> SandboxJob:
+    files, notes = pack_files(course.submitted(student), course.coursedir.ignore, reserved)
+    return SandboxJob(
+        student=student, assignment=course.assignment, notebook=notebook,
+        notebook_json=sanitize(course, student, notebook, log), files=files, skipped=notes,
+        release_dir=release_dir, student_python=student_python, settings=worker_settings(course.config),
+    )

@@ -1,0 +1,137 @@
+"""What the parallel grader keeps on disk between its phases and between runs.
+
+Under ``<course>/.grading/batch/``:
+
+* ``executions/<student>/<assignment>/``: one finished sandboxed run, as a
+  worker returned it (``<notebook>.ipynb`` executed, ``answers/*.npz``,
+  ``run.json``, ``result.json`` with the digest of the job it ran). It is
+  written whole or not at all, and removed once nbgrader has graded it;
+  if the run is interrupted in between, the next run grades it without
+  executing the notebook again (when its digest still matches).
+* ``graded/<student>/<assignment>.json``: the mark that a submission was
+  graded, with the digest of the submitted files; the next run skips the
+  student unless the submission changed or ``--force`` is given.
+* ``logs/<student>.log``: nbgrader's log of the student's grading.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...grading import records, workspace
+
+DEFAULT_STAGE_DIRECTORY = ".grading/batch"
+RESULT_FILE = "result.json"
+
+
+@dataclass
+class StoredExecution:
+    """One finished run in the staging folder."""
+
+    folder: Path
+    meta: dict
+
+    @property
+    def digest(self) -> str:
+        return self.meta["digest"]
+
+    def notebook_json(self, notebook: str) -> str:
+        return (self.folder / f"{notebook}.ipynb").read_text()
+
+    def record(self) -> records.RunRecord:
+        return records.RunRecord.read(self.folder)
+
+    def install_answers(self, store: Path) -> records.RunRecord:
+        """Copy the answers and the run record into ``store`` (emptied first); return the record."""
+        store = Path(store)
+        if store.exists():
+            shutil.rmtree(store)
+        store.mkdir(parents=True)
+        for path in sorted((self.folder / "answers").iterdir()):
+            if workspace.ANSWER_FILE.match(path.name) and path.is_file() and not path.is_symlink():
+                shutil.copyfile(path, store / path.name)
+        record = self.record()
+        record.write(store)
+        return record
+
+
+class ExecutionStore:
+    """The ``executions/`` part of the staging folder."""
+
+    def __init__(self, course_root, directory: str = DEFAULT_STAGE_DIRECTORY + "/executions"):
+        self.root = Path(course_root) / directory
+
+    def folder(self, student: str, assignment: str) -> Path:
+        return self.root / student / assignment
+
+    def save(self, result) -> Path:
+        """Store a `jobs.SandboxResult` atomically (a half-written run is never seen)."""
+        target = self.folder(result.student, result.assignment)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.parent / f".{result.assignment}.partial-{os.getpid()}"
+        if partial.exists():
+            shutil.rmtree(partial)
+        (partial / "answers").mkdir(parents=True)
+        (partial / f"{result.notebook}.ipynb").write_text(result.notebook_json)
+        for name, content in result.answers.items():
+            if workspace.ANSWER_FILE.match(name):
+                (partial / "answers" / name).write_bytes(content)
+        (partial / records.RUN_FILE).write_text(json.dumps(result.record, indent=1))
+        meta = {key: getattr(result, key) for key in
+                ("student", "assignment", "notebook", "digest", "worker", "host", "started", "finished")}
+        (partial / RESULT_FILE).write_text(json.dumps(meta, indent=1))
+        if target.exists():
+            shutil.rmtree(target)
+        partial.rename(target)
+        return target
+
+    def load(self, student: str, assignment: str) -> StoredExecution | None:
+        folder = self.folder(student, assignment)
+        try:
+            meta = json.loads((folder / RESULT_FILE).read_text())
+        except (OSError, ValueError):
+            return None
+        return StoredExecution(folder, meta)
+
+    def discard(self, student: str, assignment: str) -> None:
+        folder = self.folder(student, assignment)
+        if folder.exists():
+            shutil.rmtree(folder)
+        try:
+            folder.parent.rmdir()  # the student's folder, once empty
+        except OSError:
+            pass
+
+
+class GradedMarks:
+    """The ``graded/`` part of the staging folder: which submissions are graded, from which files."""
+
+    def __init__(self, course_root, directory: str = DEFAULT_STAGE_DIRECTORY):
+        self.root = Path(course_root) / directory / "graded"
+
+    def _path(self, student: str, assignment: str) -> Path:
+        return self.root / student / f"{assignment}.json"
+
+    def get(self, student: str, assignment: str) -> dict | None:
+        try:
+            return json.loads(self._path(student, assignment).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def put(self, student: str, assignment: str, **info) -> None:
+        path = self._path(student, assignment)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps({"graded_at": time.strftime("%Y-%m-%d %H:%M:%S"), **info}, indent=1))
+        partial.replace(path)
+
+    def clear(self, student: str, assignment: str) -> None:
+        self._path(student, assignment).unlink(missing_ok=True)
+
+
+def log_path(course_root, student: str, directory: str = DEFAULT_STAGE_DIRECTORY) -> Path:
+    return Path(course_root) / directory / "logs" / f"{student}.log"

@@ -1,0 +1,157 @@
+"""The nbgrader pipeline: generate the release, autograde a submission (instructor tools).
+
+``python -m solutions_lib release`` regenerates ``release/`` from
+``source/``; ``python -m solutions_lib demo`` autogrades the reference
+solution as a demo student in a temporary copy of the course and prints
+the score table.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ..data.catalogue import REPO_ROOT
+from ..grading.cells import graded_cell_ids
+from ..grading.records import gradebook_url
+
+ASSIGNMENT = "xray_image"
+NOTEBOOK = "xray_image"
+COPY_IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", ".grading", "*.pyc")
+
+
+def nbgrader(course_root, *args: str) -> None:
+    """Run one nbgrader command in ``course_root``; raise with its log if it fails."""
+    command = [sys.executable, "-m", "nbgrader", *args]
+    # nbgrader runs `alembic` to create its database: it must be on PATH.
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    result = subprocess.run(command, cwd=course_root, capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"`nbgrader {' '.join(args)}` failed (exit {result.returncode}):\n"
+            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+
+
+def copy_course(destination) -> Path:
+    """Copy ``source/`` and the nbgrader config into an empty course root."""
+    destination = Path(destination)
+    shutil.copytree(REPO_ROOT / "source", destination / "source", ignore=COPY_IGNORE)
+    shutil.copy(REPO_ROOT / "nbgrader_config.py", destination / "nbgrader_config.py")
+    return destination
+
+
+def generate_release(course_root, with_db=True) -> Path:
+    """Make ``release/xray_image`` from the source assignment in ``course_root``."""
+    db = ["--db", gradebook_url(course_root)] if with_db else ["--no-db"]
+    nbgrader(course_root, "generate_assignment", ASSIGNMENT, "--force", *db)
+    return Path(course_root) / "release" / ASSIGNMENT
+
+
+def submit(course_root, student: str, notebook_path, extra_files=()) -> Path:
+    """Place a notebook (and any files of the student's own) as ``student``'s submission."""
+    folder = Path(course_root) / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(notebook_path, folder / f"{NOTEBOOK}.ipynb")
+    for extra in extra_files:
+        shutil.copy(extra, folder / Path(extra).name)
+    (folder / "timestamp.txt").write_text(time.strftime("%Y-%m-%d %H:%M:%S.000000 UTC", time.gmtime()))
+    return folder
+
+
+def autograde(course_root, student: str | None = None, *options: str) -> None:
+    """Autograde one student's submission, or every submission if ``student`` is None.
+
+    ``options`` are passed on to nbgrader (e.g. ``--SandboxedExecute.notebook_timeout=60``).
+    """
+    who = ["--student", student] if student else []
+    nbgrader(course_root, "autograde", ASSIGNMENT, *who, "--force", "--db", gradebook_url(course_root), *options)
+
+
+def generate_feedback(course_root, student: str) -> Path:
+    """Write the feedback HTML of one autograded student; return its folder."""
+    nbgrader(course_root, "generate_feedback", ASSIGNMENT, "--student", student, "--force",
+             "--db", gradebook_url(course_root))
+    return Path(course_root) / "feedback" / student / ASSIGNMENT
+
+
+def _grade_cell_order(notebook_path) -> dict[str, int]:
+    """Position of every graded cell's grade_id in the source notebook."""
+    import nbformat
+
+    ids = graded_cell_ids(nbformat.read(notebook_path, as_version=4))
+    return {grade_id: index for index, grade_id in enumerate(ids)}
+
+
+def scores(course_root, student: str) -> list[dict]:
+    """Per-cell scores of one autograded student, in notebook order."""
+    from nbgrader.api import Gradebook
+
+    order = _grade_cell_order(Path(course_root) / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    with Gradebook(gradebook_url(course_root)) as gradebook:
+        submission = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
+        return [
+            {
+                "grade_id": grade.name,
+                "score": float(grade.score or 0.0),
+                "max_score": float(grade.max_score),
+                "auto": grade.auto_score is not None,
+                "manual": grade.needs_manual_grade,
+            }
+            for grade in sorted(submission.grades, key=lambda g: order.get(g.name, len(order)))
+        ]
+
+
+def grade_notebook(notebook_path, student="demo_student", workdir=None) -> list[dict]:
+    """Autograde one notebook in a fresh temporary course; return its scores."""
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        root = copy_course(Path(tmp) / "course")
+        generate_release(root)
+        submit(root, student, notebook_path)
+        autograde(root, student)
+        return scores(root, student)
+
+
+def format_scores(rows: list[dict]) -> str:
+    lines = [f"{'grade cell':<28} {'score':>7} {'max':>5}  how"]
+    for row in rows:
+        how = "manual (not yet graded)" if row["manual"] else "auto"
+        lines.append(f"{row['grade_id']:<28} {row['score']:>7.1f} {row['max_score']:>5.1f}  {how}")
+    auto = [r for r in rows if not r["manual"]]
+    lines.append(
+        f"{'autograded total':<28} {sum(r['score'] for r in auto):>7.1f} "
+        f"{sum(r['max_score'] for r in auto):>5.1f}"
+    )
+    lines.append(f"{'manually graded points':<28} {'':>7} {sum(r['max_score'] for r in rows if r['manual']):>5.1f}")
+    return "\n".join(lines)
+
+
+def add_parsers(subparsers):
+    release = subparsers.add_parser("release", help="regenerate release/ from source/ with nbgrader")
+    release.set_defaults(func=run_release)
+    demo = subparsers.add_parser(
+        "demo", help="autograde the reference solution as a demo student and print the scores"
+    )
+    demo.set_defaults(func=run_demo)
+
+
+def run_release(args) -> int:
+    started = time.perf_counter()
+    generate_release(REPO_ROOT, with_db=False)
+    print(f"release/{ASSIGNMENT} regenerated in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def run_demo(args) -> int:
+    started = time.perf_counter()
+    print("Autograding the reference solution as 'demo_student' (this runs the whole notebook)...",
+          flush=True)
+    rows = grade_notebook(REPO_ROOT / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    print(format_scores(rows))
+    print(f"autograde finished in {time.perf_counter() - started:.1f} s")
+    auto = [r for r in rows if not r["manual"]]
+    return 0 if all(r["score"] == r["max_score"] for r in auto) else 1

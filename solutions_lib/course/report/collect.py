@@ -1,0 +1,273 @@
+"""Everything the class report shows, read from the gradebook and the graded answers.
+
+Nothing here runs student code or trusts the notebooks: scores come from
+the nbgrader gradebook, verdicts, assigned data sets and run records from
+what the trusted grader wrote in ``answers/<student>/<assignment>/``
+(`verdicts.json`, `run.json`), and posterior summaries from the answer
+files, read with the grader's safe loader.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ...data import catalogue
+from ...engine.dic import validate_chains
+from ...engine.model import PARAMNAMES
+from ...grading import answers, records
+
+SUMMARY_PARAMS = ("beta", "rc")
+INTERVAL = (16.0, 84.0)  # students' intervals: the central 68%
+MISSING_PREFIX = "No answer was handed in"
+TOP_MESSAGES = 3
+
+
+@dataclass
+class CellSummary:
+    grade_id: str
+    max_score: float
+    kind: str  # "auto" (judged by the grader) or "manual" (graded by hand)
+    scores: list = field(default_factory=list)
+    passed: int = 0
+    judged: int = 0
+    failures: Counter = field(default_factory=Counter)
+
+    @property
+    def pass_rate(self) -> float | None:
+        return self.passed / self.judged if self.judged else None
+
+    @property
+    def mean_score(self) -> float | None:
+        return float(np.mean(self.scores)) if self.scores else None
+
+    def common_failures(self, count: int = TOP_MESSAGES) -> list[tuple[str, int]]:
+        return self.failures.most_common(count)
+
+
+@dataclass
+class Posterior:
+    """Pooled posterior summary of one student's single-beta chains (median, 68% interval)."""
+
+    median: dict
+    low: dict
+    high: dict
+    samples: int
+
+
+@dataclass
+class StudentRow:
+    student: str
+    assigned: str
+    notebook_dataset: str | None
+    fallback: bool
+    scores: dict  # grade_id -> score
+    total: float
+    max_total: float
+    run_s: float | None
+    caps: list
+    stop: str
+    missing: list  # grade_ids whose answers were never handed in
+    posterior: Posterior | None = None
+    chains_passed: bool | None = None
+    dic1: float | None = None
+    dic2: float | None = None
+    dic_passed: bool | None = None
+
+    @property
+    def mismatch(self) -> bool:
+        return self.notebook_dataset is not None and self.notebook_dataset != self.assigned
+
+    @property
+    def delta_dic(self) -> float | None:
+        return None if self.dic1 is None or self.dic2 is None else self.dic1 - self.dic2
+
+    @property
+    def flags(self) -> list[str]:
+        flags = []
+        if self.missing:
+            flags.append(f"missing answers ({len(self.missing)})")
+        if self.caps:
+            flags.append("caps hit: " + ", ".join(self.caps))
+        if self.mismatch:
+            flags.append(f"data set mismatch (notebook: {self.notebook_dataset})")
+        if self.fallback:
+            flags.append("no assigned data set")
+        if self.stop:
+            flags.append(f"stopped early ({self.stop})")
+        return flags
+
+
+@dataclass
+class DatasetRow:
+    name: str
+    students: list  # StudentRow with a posterior or a DIC on this data set
+    reference: dict | None  # {"beta": (median, q005, q995), "rc": ..., "delta_dic": float}
+    truth: dict | None  # {"beta": float, "rc": float, "n_components": int, "core": str}
+
+    @property
+    def reference_prefers_double(self) -> bool | None:
+        if not self.reference or self.reference.get("delta_dic") is None:
+            return None
+        return self.reference["delta_dic"] > 0
+
+    def student_deltas(self) -> list[float]:
+        return [s.delta_dic for s in self.students if s.delta_dic is not None]
+
+    @property
+    def class_prefers_double(self) -> float | None:
+        """Share of the students on this data set whose DIC1 - DIC2 is positive."""
+        deltas = self.student_deltas()
+        return float(np.mean([d > 0 for d in deltas])) if deltas else None
+
+
+@dataclass
+class ClassData:
+    assignment: str
+    cells: list  # CellSummary, in notebook order
+    students: list  # StudentRow
+    datasets: list  # DatasetRow, in catalogue order
+
+
+def normalise_message(message: str) -> str:
+    """A failure message with its numbers blanked, so that the same mistake counts once."""
+    return re.sub(r"-?\d+(\.\d+)?(e[-+]?\d+)?", "#", message.strip())[:300]
+
+
+def _grade_cells(root: Path, assignment: str, notebook: str) -> tuple[list[str], dict]:
+    """(graded cells in notebook order, answer key -> the cells that hand it in), from the source notebook."""
+    from ...grading import handins
+    from ...grading.cells import graded_cell_ids
+
+    source = handins.read_notebook(root / "source" / assignment / f"{notebook}.ipynb")
+    order = graded_cell_ids(source)
+    by_key: dict[str, list] = {}
+    for grade_id, calls in handins.graded_handins(source).items():
+        for call in calls:
+            by_key.setdefault(call.key, []).append(grade_id)
+    return order, by_key
+
+
+def _posterior(folder: Path) -> Posterior | None:
+    try:
+        chains = answers.load_answers(folder / "chains-single.npz")["chains"]
+    except (answers.AnswerError, KeyError):
+        return None
+    try:
+        chains = validate_chains(chains, model="single")
+    except ValueError:
+        return None
+    pooled = chains.reshape(-1, len(PARAMNAMES))
+    index = {name: PARAMNAMES.index(name) for name in SUMMARY_PARAMS}
+    low, median, high = (
+        {name: float(np.percentile(pooled[:, i], q)) for name, i in index.items()}
+        for q in (INTERVAL[0], 50.0, INTERVAL[1]))
+    return Posterior(median, low, high, pooled.shape[0])
+
+
+def _dics(folder: Path) -> tuple[float | None, float | None]:
+    try:
+        arrays = answers.load_answers(folder / "dic.npz")
+        values = [np.asarray(arrays[key], dtype=float).ravel() for key in ("DIC1", "DIC2")]
+    except (answers.AnswerError, KeyError, TypeError, ValueError):
+        return None, None
+    if any(v.size != 1 or not np.isfinite(v[0]) for v in values):
+        return None, None
+    return float(values[0][0]), float(values[1][0])
+
+
+def reference_summary(name: str) -> dict | None:
+    from ...grading.reference import reference_for
+
+    try:
+        single, double = reference_for(name, "single"), reference_for(name, "double")
+    except (KeyError, OSError):
+        return None
+    summary = {p: (single["median"][p], single["q005"][p], single["q995"][p]) for p in SUMMARY_PARAMS}
+    summary["delta_dic"] = single["dic"] - double["dic"]
+    return summary
+
+
+def truth_summary(name: str) -> dict | None:
+    try:
+        truth = catalogue.load_truth(name)
+    except (OSError, ValueError):
+        return None
+    params = truth.get("params", {})
+    return {"beta": params.get("beta"), "rc": params.get("rc"), "n_components": truth.get("n_components"),
+            "core": truth.get("cool_core_strength", "")}
+
+
+def collect(course_root, assignment: str = "xray_image", notebook: str = "xray_image") -> ClassData:
+    from nbgrader.api import Gradebook
+
+    root = Path(course_root).resolve()
+    order, by_key = _grade_cells(root, assignment, notebook)
+    cells: dict[str, CellSummary] = {}
+    students = []
+    with Gradebook(records.gradebook_url(root)) as gradebook:
+        for cell in gradebook.find_notebook(notebook, assignment).grade_cells:
+            kind = "auto" if cell.cell_type == "code" else "manual"
+            cells[cell.name] = CellSummary(cell.name, float(cell.max_score), kind)
+        for submission in sorted(gradebook.assignment_submissions(assignment), key=lambda s: s.student_id):
+            scored = gradebook.find_submission_notebook(notebook, assignment, submission.student_id)
+            scores = {grade.name: float(grade.score or 0.0) for grade in scored.grades}
+            students.append(_student_row(root, assignment, submission.student_id, scores,
+                                         float(submission.score), float(submission.max_score), cells, by_key))
+    ordered = [cells[g] for g in order if g in cells] + [c for g, c in cells.items() if g not in order]
+    rows = []
+    names = list(dict.fromkeys([*catalogue.dataset_names(), *sorted({s.assigned for s in students})]))
+    for name in names:
+        on_it = [s for s in students if s.assigned == name and (s.posterior or s.delta_dic is not None)]
+        assigned = [s for s in students if s.assigned == name]
+        if not assigned:
+            continue
+        rows.append(DatasetRow(name, on_it, reference_summary(name), truth_summary(name)))
+    return ClassData(assignment, ordered, students, rows)
+
+
+def _passed(verdicts: dict, grade_ids) -> bool | None:
+    judged = [verdicts[g]["passed"] for g in grade_ids if g in verdicts]
+    return all(judged) if judged else None
+
+
+def _student_row(root: Path, assignment: str, student: str, scores: dict, total: float, max_total: float,
+                 cells: dict, by_key: dict) -> StudentRow:
+    folder = records.answers_folder(root, records.DEFAULT_ANSWERS_DIRECTORY, student, assignment)
+    try:
+        verdicts = records.read_verdicts(folder)
+    except (OSError, ValueError):
+        verdicts = {"dataset": {}, "cells": {}}
+    try:
+        record = records.RunRecord.read(folder)
+        run_s, caps, stop = record.wall_s, list(record.caps_hit), record.stop.reason if record.stop else ""
+    except (OSError, ValueError, TypeError):
+        run_s, caps, stop = None, [], ""
+    dataset = verdicts.get("dataset", {})
+    missing = []
+    for grade_id, cell in cells.items():
+        cell.scores.append(scores.get(grade_id, 0.0))
+        verdict = verdicts.get("cells", {}).get(grade_id)
+        if verdict is None:
+            continue
+        cell.judged += 1
+        if verdict["passed"]:
+            cell.passed += 1
+        else:
+            cell.failures[normalise_message(verdict["message"])] += 1
+            if verdict["message"].startswith(MISSING_PREFIX):
+                missing.append(grade_id)
+    row = StudentRow(
+        student=student, assigned=dataset.get("assigned") or catalogue.DEFAULT_DATASET,
+        notebook_dataset=dataset.get("notebook"), fallback=bool(dataset.get("fallback")),
+        scores=scores, total=total, max_total=max_total, run_s=run_s, caps=caps, stop=stop, missing=missing,
+    )
+    row.posterior = _posterior(folder)
+    row.dic1, row.dic2 = _dics(folder)
+    judged = verdicts.get("cells", {})
+    row.chains_passed = _passed(judged, by_key.get("chains-single", []) + by_key.get("posterior-single", []))
+    row.dic_passed = _passed(judged, by_key.get("dic", []))
+    return row

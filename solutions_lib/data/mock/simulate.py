@@ -1,0 +1,286 @@
+"""Draw one simulated Chandra observation of a galaxy cluster (pure numerics)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from astropy.wcs import WCS
+
+from . import instrument as inst
+from .sky import (
+    cluster_brightness,
+    draw_point_sources,
+    readout_streak,
+    scatter_point_sources,
+)
+
+SHAPE = (883, 883)
+FI_BACKGROUND_RATE = 1.2e-6   # particle counts / s / binned pixel, 0.6-2 keV
+BI_BACKGROUND_FACTOR = 2.5
+VISIBLE_SOURCE_COUNTS = 10.0  # expected counts above which the reference mask covers a source
+ACIS_S_IMAGE_OFFSET = 130.0   # binned pixels from the aimpoint (on S3) towards S1 to the image centre
+STREAK_CORE_BOOST = 10.0      # a streak needs a core far brighter than the rest of the cluster
+
+
+COOL_CORES = ("strong", "weak", "none")
+
+
+@dataclass(frozen=True)
+class ObservationPlan:
+    """What to simulate: one course data set, or any other observation.
+
+    name : str
+        Recorded in the truth ('' outside the catalogue).
+    seed : int
+        Seed of `numpy.random.default_rng`; same plan, same observation.
+    layout : {'acis-i', 'acis-s'}
+        The 2x2 ACIS-I array or a row of four ACIS-S chips.
+    exposure_ks : float
+        Exposure time in kiloseconds.
+    cool_core : {'strong', 'weak', 'none'}
+        Strength of the compact core component ('none': one component).
+    ellipticity : float
+        0 for circular isophotes; 0.1-0.2 for a mildly elliptical cluster.
+    streak : bool
+        Add the readout streak of the bright core.
+    extra_s_chips : int
+        ACIS-I only: number (0-2) of ACIS-S chips also on, to be masked.
+    cluster_counts : float
+        Expected cluster counts for a 60 ks exposure (scaled with exposure).
+    """
+
+    name: str
+    seed: int
+    layout: str = "acis-i"
+    exposure_ks: float = 60.0
+    cool_core: str = "strong"
+    ellipticity: float = 0.0
+    streak: bool = False
+    extra_s_chips: int = 0
+    cluster_counts: float = 25000.0
+
+    def __post_init__(self):
+        if self.layout not in inst.LAYOUTS:
+            raise ValueError(f"layout must be one of {inst.LAYOUTS}, not {self.layout!r}")
+        if self.cool_core not in COOL_CORES:
+            raise ValueError(f"cool_core must be 'strong', 'weak' or 'none', not {self.cool_core!r}")
+        if self.exposure_ks <= 0:
+            raise ValueError(f"exposure_ks must be positive, not {self.exposure_ks}")
+        if not 0 <= self.ellipticity < 0.5:
+            raise ValueError(f"ellipticity must be in [0, 0.5), not {self.ellipticity}")
+        if self.layout != "acis-i" and self.extra_s_chips:
+            raise ValueError("extra_s_chips applies to the acis-i layout only")
+
+
+@dataclass
+class Pointing:
+    """The detector drawn for one observation: where it points and what it sees per pixel.
+
+    ``area`` (cm^2), ``background`` (expected particle counts), ``chip_index``
+    (-1 off the chips) and the detector coordinates ``u`` are (883, 883)
+    arrays; ``background_fi`` is the front-illuminated chips' particle counts
+    per pixel.
+    """
+
+    exposure_s: float
+    wcs: WCS
+    aimpoint: tuple
+    roll: float
+    chips: list
+    u: np.ndarray
+    area: np.ndarray
+    background: np.ndarray
+    chip_index: np.ndarray
+    background_fi: float
+
+    @property
+    def exposure(self) -> np.ndarray:
+        """Exposure map in cm^2 s."""
+        return self.area * self.exposure_s
+
+
+@dataclass
+class SimulatedObservation:
+    """A simulated observation.
+
+    counts : (883, 883) int16 counts image.
+    expmap : (883, 883) float32 exposure map in cm^2 (no exposure time).
+    wcs : celestial TAN WCS of both images.
+    exposure_s : exposure time in seconds.
+    truth : dict, the parameters and sources used (see `truth.json`).
+    chips : list of `instrument.Chip`.
+    roll, aimpoint : detector orientation (radians) and aimpoint (x, y).
+    """
+
+    counts: np.ndarray
+    expmap: np.ndarray
+    wcs: WCS
+    exposure_s: float
+    truth: dict
+    chips: list
+    roll: float
+    aimpoint: tuple
+
+
+def make_wcs(rng, shape=SHAPE) -> WCS:
+    """A north-up TAN WCS at a random high-latitude-ish pointing."""
+    wcs = WCS(naxis=2)
+    wcs.wcs.ctype = ["RA---TAN", "DEC--TAN"]
+    wcs.wcs.crpix = [shape[1] / 2 + 0.5, shape[0] / 2 + 0.5]
+    wcs.wcs.crval = [rng.uniform(0, 360), np.degrees(np.arcsin(rng.uniform(-0.85, 0.95)))]
+    wcs.wcs.cdelt = [-inst.PIXEL_ARCSEC / 3600, inst.PIXEL_ARCSEC / 3600]
+    wcs.wcs.cunit = ["deg", "deg"]
+    wcs.wcs.radesys = "FK5"
+    wcs.wcs.equinox = 2000.0
+    return wcs
+
+
+def cluster_parameters(rng, cool_core: str, centre) -> dict:
+    """Beta-model parameters before normalisation (S0 + S02 scaled later).
+
+    ``cool_core``: 'strong' (bright compact core), 'weak' (mild core) or
+    'none' (a single component). Component 1 is always the compact one.
+    """
+    params = {"x0": float(centre[0]), "y0": float(centre[1])}
+    if cool_core == "none":
+        params.update(S0=1.0, rc=rng.uniform(18, 45), beta=rng.uniform(0.55, 0.8),
+                      S02=0.0, rc2=None, beta2=None)
+        return params
+    if cool_core == "strong":
+        ratio, rc, beta = rng.uniform(6, 14), rng.uniform(3, 7), rng.uniform(0.8, 1.15)
+    elif cool_core == "weak":
+        ratio, rc, beta = rng.uniform(1.5, 3.0), rng.uniform(7, 11), rng.uniform(0.75, 1.0)
+    else:
+        raise ValueError(f"cool_core must be 'strong', 'weak' or 'none', not {cool_core!r}")
+    params.update(S0=ratio, rc=rc, beta=beta, S02=1.0, rc2=rng.uniform(22, 45),
+                  beta2=rng.uniform(0.55, 0.72))
+    return params
+
+
+def simulate(plan: ObservationPlan) -> SimulatedObservation:
+    """Simulate one observation, deterministic in ``plan.seed``.
+
+    The random draws come in a fixed order (detector, cluster, counts, point
+    sources), so a plan always gives the same observation.
+    """
+    rng = np.random.default_rng(plan.seed)
+    pointing = point_detector(rng, plan)
+    centre = cluster_centre(rng, pointing)
+    params, angle, expected = cluster_expected_counts(rng, plan, pointing, centre)
+    counts = rng.poisson(diffuse_counts(plan, pointing, params, expected))
+    sources = draw_point_sources(rng, SHAPE, pointing.aimpoint, plan.exposure_ks, centre, avoid_radius=35)
+    counts += add_point_sources(rng, pointing, sources)
+    return SimulatedObservation(
+        counts=np.clip(counts, 0, np.iinfo(np.int16).max).astype(np.int16),
+        expmap=pointing.area.astype(np.float32),
+        wcs=pointing.wcs,
+        exposure_s=float(pointing.exposure_s),
+        truth=truth_record(plan, pointing, params, angle, sources),
+        chips=pointing.chips,
+        roll=float(pointing.roll),
+        aimpoint=pointing.aimpoint,
+    )
+
+
+def point_detector(rng, plan: ObservationPlan) -> Pointing:
+    """Live time, sky pointing, aimpoint, roll, chips and the per-pixel response."""
+    exposure_s = plan.exposure_ks * 1000.0 * rng.uniform(0.97, 0.995)  # live time
+    wcs = make_wcs(rng)
+    aimpoint = (SHAPE[1] / 2 + rng.uniform(-15, 15), SHAPE[0] / 2 + rng.uniform(-15, 15))
+    roll = rng.uniform(0, 2 * np.pi)
+    if plan.layout == "acis-s":
+        # Centre the image between S2 and S3 so that both BI chips (S1, S3) are in view.
+        aimpoint = (aimpoint[0] + ACIS_S_IMAGE_OFFSET * np.cos(roll),
+                    aimpoint[1] + ACIS_S_IMAGE_OFFSET * np.sin(roll))
+    chips = inst.chip_layout(plan.layout, rng, plan.extra_s_chips)
+    if not any(chip.used for chip in chips):  # pragma: no cover - layouts always use chips
+        raise RuntimeError("no chip in use")
+    u, v = inst.detector_coords(SHAPE, aimpoint, roll)
+    theta = inst.off_axis_arcmin(SHAPE, aimpoint)
+    background_fi = FI_BACKGROUND_RATE * rng.uniform(0.85, 1.15) * exposure_s
+    area, background, chip_index = inst.detector_response(
+        chips, u, v, theta, rng, background_fi, BI_BACKGROUND_FACTOR * background_fi
+    )
+    area = np.round(area, 2)  # 0.01 cm^2 steps: realistic, and compresses well
+    return Pointing(exposure_s, wcs, aimpoint, roll, chips, u, area, background, chip_index, background_fi)
+
+
+def cluster_centre(rng, pointing: Pointing) -> tuple:
+    """A centre within ~1 arcmin of the aimpoint, on a used chip at near-full exposure."""
+    area, chips = pointing.area, pointing.chips
+    for _ in range(100):
+        centre = (pointing.aimpoint[0] + rng.uniform(-20, 20), pointing.aimpoint[1] + rng.uniform(-20, 20))
+        index = pointing.chip_index[int(centre[1]), int(centre[0])]
+        if index >= 0 and chips[index].used and area[int(centre[1]), int(centre[0])] > 0.9 * area.max():
+            break
+    return centre
+
+
+def cluster_expected_counts(rng, plan: ObservationPlan, pointing: Pointing, centre) -> tuple[dict, float, np.ndarray]:
+    """The cluster's parameters, isophote angle and expected counts per pixel.
+
+    S0 and S02 are scaled so that the cluster gives ``plan.cluster_counts``
+    per 60 ks (times 0.8-1.25); a streak plan boosts the core tenfold.
+    """
+    params = cluster_parameters(rng, plan.cool_core, centre)
+    angle = rng.uniform(0, np.pi)
+    shape_only = cluster_brightness(SHAPE, params, plan.ellipticity, angle)
+    scale = (plan.cluster_counts * plan.exposure_ks / 60.0 * rng.uniform(0.8, 1.25)
+             / (shape_only * pointing.exposure).sum())
+    params["S0"] *= scale
+    params["S02"] *= scale
+    if plan.streak:
+        params["S0"] *= STREAK_CORE_BOOST
+    return params, angle, cluster_brightness(SHAPE, params, plan.ellipticity, angle) * pointing.exposure
+
+
+def diffuse_counts(plan: ObservationPlan, pointing: Pointing, params: dict, expected) -> np.ndarray:
+    """Expected counts of cluster, particle background and readout streak; sets ``params['B']``.
+
+    ``B`` is the background per pixel of the first used chip's kind (BI or FI).
+    """
+    first_used_bi = next(chip.back_illuminated for chip in pointing.chips if chip.used)
+    params["B"] = float(pointing.background_fi * (BI_BACKGROUND_FACTOR if first_used_bi else 1.0))
+    model_counts = expected + pointing.background
+    if plan.streak:
+        bounds = [(chip.u0, chip.u0 + inst.CHIP) for chip in pointing.chips]
+        model_counts = model_counts + readout_streak(expected, pointing.chip_index, pointing.u, bounds)
+    return model_counts
+
+
+def add_point_sources(rng, pointing: Pointing, sources: list) -> np.ndarray:
+    """Counts image of the AGN; each source's counts become what reaches the detector, with its sky position."""
+    relative_area = pointing.area / pointing.area.max()
+    image = scatter_point_sources(rng, SHAPE, sources, relative_area)
+    for source in sources:
+        source["counts"] = float(source["counts"] * relative_area[int(source["y"]), int(source["x"])])
+        ra, dec = pointing.wcs.pixel_to_world_values(source["x"], source["y"])
+        source.update(ra=float(ra), dec=float(dec))
+    return image
+
+
+def truth_record(plan: ObservationPlan, pointing: Pointing, params: dict, angle: float, sources: list) -> dict:
+    """What `truth.json` keeps: the plan, the parameters drawn and every source."""
+    return {
+        "name": plan.name,
+        "seed": int(plan.seed),
+        "layout": plan.layout,
+        "exposure_s": float(pointing.exposure_s),
+        "cool_core": plan.cool_core != "none",
+        "cool_core_strength": plan.cool_core,
+        "n_components": 1 if plan.cool_core == "none" else 2,
+        "ellipticity": float(plan.ellipticity),
+        "ellipse_angle_deg": float(np.degrees(angle)),
+        "streak": bool(plan.streak),
+        "params": {k: (None if v is None else float(v)) for k, v in params.items()},
+        "crval": [float(c) for c in pointing.wcs.wcs.crval],
+        "aimpoint": [float(a) for a in pointing.aimpoint],
+        "roll_deg": float(np.degrees(pointing.roll)),
+        "point_sources": [
+            {k: source[k] for k in ("ra", "dec", "x", "y", "counts", "psf_sigma_pix")}
+            for source in sources
+        ],
+        "chips": [
+            {"name": c.name, "back_illuminated": c.back_illuminated, "used": c.used} for c in pointing.chips
+        ],
+    }

@@ -1,0 +1,354 @@
+"""Fitting the single- and double-beta models: maximum, samples, diagnostics, DIC.
+
+Public API::
+
+    fit1 = fit_single(data, seed=1)
+    fit2 = fit_double(data, seed=1, single=fit1)   # starts from fit1's maximum
+    fit2.chains      # (n_chains, n_samples, 9): paramnames2 order, natural units, burn-in removed
+    fit2.map, fit2.median, fit2.R, fit2.neff, fit2.dic, fit2.seconds
+
+Recipe: (1) posterior maximum by Powell's method in sampler coordinates
+(`priors`) from starts derived from the data (`starts`, `optimize`); reported as
+``map`` it is the maximum of the likelihood inside the prior, i.e. of the
+posterior density with respect to the coordinates in which the prior is
+uniform (`priors.to_flat`); (2) the Laplace covariance there; (3) emcee
+with differential-evolution and snooker moves (`sampler`), walkers started
+from the Laplace approximation (`starts`), burn-in
+discarded; each walker is one chain (12 single, 24 double); (4) production
+in blocks until the convergence targets hold.
+
+Convergence is judged exactly as the notebook judges it, with
+``incredible.GelmanRubinR(chains)`` and
+``incredible.effective_samples(chains, maxlag=750, throw=True)``, against
+targets with a margin over the notebook's asserts: R < 1.05 (notebook 1.1)
+and n_eff >= 300 single / 225 double (notebook 200 / 150). If the targets
+are not met the chains are extended (if R is the problem the first third of
+production may be discarded as extra burn-in; if n_eff cannot be estimated
+within maxlag the chains are thinned by 2, 4, ... keeping >= 800 samples),
+up to ``max_steps`` per walker; beyond it a `ConvergenceError` (carrying
+the unconverged result) says what was reached.
+
+Clusters without a cool core: the data then do not need the second
+component, and with independent log-uniform priors on S0 and S02 the
+double-beta posterior ran into a funnel (the superfluous amplitude towards
+its lower bound, its rc and beta free) where no chain converged. The prior
+on the total flux and the compact share (`priors`) keeps it well posed,
+and `starts.walker_starts` spreads some walkers over the compact
+component's free parameters; measured on cl_j0309, the double fit then
+converges in the usual schedule (900 production steps).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import incredible as cr
+import numpy as np
+
+from .dic import compute_dic
+from .likelihood import PixelData, loglike, loglike_batch
+from .model import names_for
+from .optimize import initial_guess
+from .optimize import laplace_covariance, maximize
+from .priors import bounds, from_sampler, in_support, log_jacobian_z, to_sampler
+from .sampler import Ensemble, say
+from .starts import optimiser_starts, walker_starts
+
+MAXLAG = 750          # incredible's maxlag, as in the notebook's tests
+R_TARGET = 1.05
+NEFF_TARGET = {"single": 300, "double": 225}
+
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Walkers (= chains) and steps per walker of one fit.
+
+    ``n_burn`` steps of burn-in, a first production block of ``block``
+    steps (each extension adds at least half a block), and at most
+    ``max_steps`` production steps before giving up.
+    """
+
+    n_walkers: int
+    n_burn: int
+    block: int
+    max_steps: int
+
+
+SCHEDULE = {
+    "single": Schedule(n_walkers=12, n_burn=300, block=900, max_steps=6000),
+    "double": Schedule(n_walkers=24, n_burn=400, block=900, max_steps=20000),
+}
+
+
+# The sampler coordinate of the compact share (priors): the chains start within
+# |w| <= 6, i.e. shares between 0.12% and 49.9%.
+SHARE_INDEX, SHARE_Z_LIMIT = 6, 6.0
+
+# How many of the data-derived starting points the optimiser runs from (best first).
+STARTS_TO_OPTIMISE = {"single": 2, "double": 2}
+
+
+class ConvergenceError(RuntimeError):
+    """The chains did not meet the convergence targets within the step bound.
+
+    ``.result`` holds the unconverged `FitResult` (chains, diagnostics, DIC)."""
+
+    result = None
+
+
+@dataclass
+class FitResult:
+    """Outcome of one fit; arrays are in paramnames order and natural units."""
+
+    model: str
+    paramnames: list
+    chains: np.ndarray           # (n_chains, n_samples, n_params), burn-in removed
+    map: np.ndarray              # posterior maximum
+    R: np.ndarray                # incredible.GelmanRubinR
+    neff: np.ndarray             # incredible.effective_samples(maxlag=MAXLAG)
+    dic: float                   # DIC without the sum(log N!) constant (nan if not computed)
+    seconds: float               # wall time of the whole fit (including DIC)
+    acceptance: float
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def samples(self) -> np.ndarray:
+        return self.chains.reshape(-1, self.chains.shape[-1])
+
+    @property
+    def median(self) -> np.ndarray:
+        return np.median(self.samples, axis=0)
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self.samples.mean(axis=0)
+
+    @property
+    def sd(self) -> np.ndarray:
+        return self.samples.std(axis=0, ddof=1)
+
+    def percentile(self, q: float) -> np.ndarray:
+        """The ``q``-th percentile (0-100) of each parameter's pooled samples."""
+        return np.percentile(self.samples, q, axis=0)
+
+    def as_dict(self, values) -> dict:
+        return {name: float(v) for name, v in zip(self.paramnames, values)}
+
+    def summary(self) -> dict:
+        """JSON-ready summary (what the CLI prints)."""
+        return {
+            "model": self.model, "paramnames": list(self.paramnames),
+            "map": self.as_dict(self.map), "median": self.as_dict(self.median),
+            "R": self.as_dict(self.R), "neff": self.as_dict(self.neff),
+            "dic": self.dic, "seconds": round(self.seconds, 2),
+            "converged": bool(self.extra.get("converged", True)),
+        }
+
+
+def diagnostics(chains: np.ndarray):
+    """incredible's R and n_eff (maxlag `MAXLAG`, throw=True), as the notebook computes them.
+
+    n_eff is 0 where incredible cannot estimate it (it raises when the
+    autocorrelation has not died out within maxlag, or chains are too short).
+    """
+    R = np.asarray(cr.GelmanRubinR(chains), dtype=float)
+    if chains.shape[1] <= MAXLAG:
+        return R, np.zeros(chains.shape[-1])
+    try:
+        neff = np.asarray(cr.effective_samples(chains, maxlag=MAXLAG, throw=True), dtype=float)
+    except Exception:
+        neff = np.zeros(chains.shape[-1])
+    return R, neff
+
+
+def converged(R, neff, model: str) -> bool:
+    return bool(np.all(R < R_TARGET) and np.all(neff >= NEFF_TARGET[model]))
+
+
+class Posterior:
+    """Log-posterior of one model and data set in sampler coordinates (see `priors`)."""
+
+    def __init__(self, pixels: PixelData, model: str):
+        self.pixels, self.model = pixels, model
+        self.lower, self.upper = bounds(model, pixels.shape)
+        self.names = names_for(model)
+
+    def batch(self, z) -> np.ndarray:
+        """Log-posterior density in z (likelihood + log prior density in z) for rows of z."""
+        z = np.atleast_2d(np.asarray(z, dtype=float))
+        theta = from_sampler(z, self.model)
+        out = np.full(z.shape[0], -np.inf)
+        ok = in_support(theta, self.model, self.lower, self.upper)
+        if ok.any():
+            values = loglike_batch(theta[ok], self.pixels) + log_jacobian_z(z[ok], self.model)
+            out[ok] = np.where(np.isfinite(values), values, -np.inf)
+        return out
+
+    def objective(self, z) -> float:
+        """Log-likelihood inside the prior, -inf outside: the posterior density with
+        respect to the prior's own flat coordinates, whose maximum is reported as MAP."""
+        theta = from_sampler(np.asarray(z, dtype=float), self.model)
+        if not in_support(theta, self.model, self.lower, self.upper)[0]:
+            return -np.inf
+        value = loglike(theta, self.pixels)
+        return value if np.isfinite(value) else -np.inf
+
+
+def fit(data, model: str, seed: int = 0, single_map=None, progress: bool = True,
+        with_dic: bool = True, require_convergence: bool = True, **schedule) -> FitResult:
+    """Fit ``model`` ('single' or 'double') to the good pixels of ``data``.
+
+    ``data``: the tutorial's data dict (``flatim``, ``flatex``, ``flatx``,
+    ``flaty``, ``im``) or a `PixelData`, converted once here. The double
+    model starts from the single model's maximum ``single_map`` (found here
+    if not given). Keyword arguments ``n_walkers`` (chains), ``n_burn``,
+    ``block``, ``max_steps`` (steps per walker) override `SCHEDULE`; with
+    ``require_convergence=False`` the fit returns after the first production
+    block whatever the diagnostics say (for quick tests).
+    """
+    started = time.perf_counter()
+    plan = _schedule(model, schedule)
+    pixels = PixelData.from_data(data)
+    post = Posterior(pixels, model)
+    rng = np.random.default_rng(seed)
+
+    def report(message):
+        say(model, f"{message} ({time.perf_counter() - started:.1f} s)", progress)
+
+    guess = initial_guess(pixels)
+    if model == "double" and single_map is None:
+        single_map = _single_maximum(pixels, guess)
+    theta_map, loglike_max = maximize(post.objective, optimiser_starts(guess, model, single_map), model,
+                                      n_best=STARTS_TO_OPTIMISE[model])
+    z_map, cov = _laplace(post, theta_map, model)
+    report(f"posterior maximum found, log-likelihood {loglike_max:.2f}; "
+           f"sampling with {plan.n_walkers} walkers")
+
+    sampler = Ensemble(post.batch, walker_starts(post.batch, z_map, cov, plan.n_walkers, model, rng),
+                       seed=int(rng.integers(2**31)), label=model, progress=progress)
+    chains, R, neff, discard, failed = _sample_until_converged(sampler, model, plan, require_convergence, report)
+    theta_map, loglike_max = _polish_maximum(post, sampler, discard, theta_map, loglike_max)
+    dic = compute_dic(chains, pixels, model) if with_dic else float("nan")
+    result = FitResult(model, post.names, chains, theta_map, R, neff, dic, time.perf_counter() - started,
+                       sampler.acceptance,
+                       extra={"loglike_max": loglike_max, "evaluations": sampler.evaluations,
+                              "log_factorial_sum": pixels.log_factorial_sum, "converged": not failed})
+    if failed:
+        raise _convergence_error(result, plan)
+    report(f"done; DIC = {dic:.2f}")
+    return result
+
+
+def _schedule(model: str, overrides: dict) -> Schedule:
+    """`SCHEDULE` for ``model`` with the given entries (None: keep) replaced; checks the walkers."""
+    n_params = len(names_for(model))
+    plan = replace(SCHEDULE[model], **{key: int(value) for key, value in overrides.items() if value is not None})
+    if plan.n_walkers < max(4, 2 * n_params):
+        raise ValueError(f"Use at least {max(4, 2 * n_params)} walkers (chains) for the {model} model.")
+    return plan
+
+
+def _laplace(post: Posterior, theta_map: np.ndarray, model: str):
+    """The maximum in sampler coordinates and the Laplace covariance there."""
+    z_map = to_sampler(theta_map, model)
+    if model == "double":
+        # A maximum with the share at 0 or 1/2 (no cool core) lies at w = -inf or +inf.
+        z_map[SHARE_INDEX] = np.clip(z_map[SHARE_INDEX], -SHARE_Z_LIMIT, SHARE_Z_LIMIT)
+    return z_map, laplace_covariance(post.objective, z_map)
+
+
+def _sample_until_converged(sampler: Ensemble, model: str, plan: Schedule, require_convergence: bool, report):
+    """Burn in, then run production blocks until the targets hold or ``plan.max_steps`` is reached.
+
+    Returns (chains in natural units, R, n_eff, steps discarded from the
+    start of production, whether the targets were missed).
+    """
+    sampler.run(plan.n_burn, what="burn-in")
+    sampler.reset()
+    discard = 0
+    sampler.run(plan.block)
+    while True:
+        chains, R, neff, thin = _assess(sampler.chain(discard), model)
+        total = sampler.chain().shape[1]
+        if not np.all(R < R_TARGET) and total >= 2 * plan.block:
+            # Treat the first third of production as further burn-in if that helps R.
+            later = _assess(sampler.chain(total // 3), model)
+            if np.all(later[1] < R_TARGET):
+                discard = total // 3
+                chains, R, neff, thin = later
+        report(f"{total - discard} steps/walker kept, thinned by {thin}: max R = {R.max():.3f}, "
+               f"min n_eff = {neff.min():.0f}")
+        if converged(R, neff, model) or not require_convergence:
+            return chains, R, neff, discard, False
+        if total + plan.block // 2 > plan.max_steps:
+            return chains, R, neff, discard, True
+        sampler.run(max(plan.block // 2, total // 4), what="extending")
+
+
+def _polish_maximum(post: Posterior, sampler: Ensemble, discard: int, theta_map, loglike_max):
+    """The maximum again from the best sample, if the chains found a higher likelihood."""
+    model = post.model
+    z_all = sampler.chain(discard).reshape(-1, len(post.names))
+    log_like = sampler.sampler.get_log_prob(flat=True, discard=discard) - log_jacobian_z(z_all, model)
+    best = from_sampler(z_all[np.argmax(log_like)], model)
+    if post.objective(to_sampler(best, model)) > loglike_max + 1e-6:
+        return maximize(post.objective, [best], model, n_best=1, polish=False)
+    return theta_map, loglike_max
+
+
+def _convergence_error(result: FitResult, plan: Schedule) -> ConvergenceError:
+    """The error that carries an unconverged ``result``."""
+    model, R, neff = result.model, result.R, result.neff
+    error = ConvergenceError(
+        f"The {model} fit did not reach R < {R_TARGET} and n_eff >= {NEFF_TARGET[model]} "
+        f"within {plan.max_steps} steps per walker (max R = {R.max():.3f}, "
+        f"min n_eff = {neff.min():.0f}). The posterior is probably degenerate (e.g. a second "
+        "component the data do not need); the unconverged result is in this error's .result."
+    )
+    error.result = result
+    return error
+
+
+def _assess(z_chain: np.ndarray, model: str):
+    """Diagnostics of the chains (sampler coordinates in, natural units out), thinned if need be.
+
+    incredible's n_eff needs the autocorrelation to die out within maxlag =
+    750 stored samples; for slowly mixing (long) chains, keeping every k-th
+    step (k = 1, 2, 4, ...; at least 800 samples kept) lets it do so.
+    Returns (chains, R, neff, k) for the first k that meets the targets,
+    else for the k with the largest n_eff relative to its target.
+    """
+    best = None
+    k = 1
+    while k == 1 or z_chain.shape[1] // k >= MAXLAG + 50:
+        chains = from_sampler(z_chain[:, ::k], model)
+        R, neff = diagnostics(chains)
+        candidate = (chains, R, neff, k)
+        if converged(R, neff, model):
+            return candidate
+        if best is None or neff.min() > best[2].min():
+            best = candidate
+        if neff.min() >= NEFF_TARGET[model]:
+            break          # R is what fails; thinning does not change it
+        k *= 2
+    return best
+
+
+def _single_maximum(pixels: PixelData, guess: np.ndarray) -> np.ndarray:
+    """The single model's posterior maximum, from the starts around ``guess`` (`optimize.initial_guess`)."""
+    post = Posterior(pixels, "single")
+    return maximize(post.objective, optimiser_starts(guess, "single", None), "single")[0]
+
+
+def fit_single(data, seed: int = 0, progress: bool = True, **options) -> FitResult:
+    """Fit one beta component plus background (see `fit`)."""
+    return fit(data, "single", seed, progress=progress, **options)
+
+
+def fit_double(data, seed: int = 0, single: FitResult | None = None, progress: bool = True,
+               **options) -> FitResult:
+    """Fit two concentric beta components plus background, starting from ``single``'s maximum."""
+    single_map = None if single is None else single.map
+    return fit(data, "double", seed, single_map=single_map, progress=progress, **options)
+

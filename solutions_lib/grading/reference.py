@@ -1,0 +1,51 @@
+"""The stored reference answers, ``solutions_lib/reference/reference.json``.
+
+``python -m solutions_lib reference`` (`course.reference_cli`) refits every
+course data set and writes the file with `write_reference`; the hidden
+checks, the assignment of data sets and the class report read it here. The
+file never ships to students.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from ..data.catalogue import PACKAGE_DIR
+
+REFERENCE_FILE = PACKAGE_DIR / "reference" / "reference.json"
+DESCRIPTION = (
+    "Reference posteriors of the X-ray image tutorial (python -m solutions_lib reference). "
+    "Per data set and model: posterior mean, sd, median, MAP (natural units, paramnames "
+    "order as keys) and DIC. DICs leave out the constant 2*sum(log N!) "
+    "(log_factorial_sum), the same for both models."
+)
+
+
+def read_reference(path=REFERENCE_FILE) -> dict:
+    """The whole document at ``path``: description, seed and ``datasets``."""
+    return json.loads(Path(path).read_text())
+
+
+@lru_cache(maxsize=1)
+def reference_answers() -> dict:
+    """The stored document (read once per process), keyed by data set then model under ``datasets``."""
+    return read_reference(REFERENCE_FILE)
+
+
+def reference_for(name: str, model: str) -> dict:
+    """Posterior summary and DIC of ``model`` ('single' or 'double') on data set ``name``."""
+    return reference_answers()["datasets"][name][model]
+
+
+def write_reference(results: dict, seed: int, path=REFERENCE_FILE) -> Path:
+    """Write ``results`` (per data set, as `reference_cli.reference_answers` makes them) to ``path``."""
+    document = {
+        "description": DESCRIPTION,
+        "seed": seed,
+        "datasets": {name: results[name] for name in sorted(results)},
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=1, sort_keys=False) + "\n")
+    return path
