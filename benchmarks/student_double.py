@@ -5,7 +5,7 @@ DEMove, no solutions_lib) on the good pixels left by the reference mask,
 sampled until the notebook's targets hold (R < 1.1, n_eff > 150) or 10
 minutes pass (of two cores' CPU time: 1200 CPU seconds, so that a shared
 machine does not cut the run short); then the grader's own hidden checks (chains, posterior, DIC)
-on the result. DIC1 uses the reference engine's single-model chains (the
+on the result, as handed in and with the two components' labels exchanged. DIC1 uses the reference engine's single-model chains (the
 single model is not what this measures); both DICs are computed the
 student's way (<D> + var(D)/2, as the notebook defines it), with the
 student's likelihood.
@@ -44,10 +44,26 @@ def as_double(single_chains):
     return np.concatenate([single_chains, extra], axis=-1)
 
 
+# paramnames2 order with the two components' (S, rc, beta) exchanged: the other labelling.
+SWAP_COMPONENTS = [0, 1, 6, 7, 8, 5, 2, 3, 4]
+
+
+def grade(name, chains2, chains, dic1, dic2, goodpix, suffix="") -> dict:
+    """The grader's hidden double-model and DIC verdicts on what this student hands in."""
+    from solutions_lib.grading import checks
+
+    options = {"dataset": name, "model": "double"}
+    handed_in = {"chains": chains2, "goodpix": goodpix}
+    dics = {"DIC1": np.array(dic1), "DIC2": np.array(dic2), "chains": chains, "chains2": chains2,
+            "goodpix": goodpix}
+    return {"chains" + suffix: checks.check_chains(handed_in, options),
+            "posterior" + suffix: checks.check_posterior(handed_in, options),
+            "dic" + suffix: checks.check_dic(dics, options)}
+
+
 def run(name: str, max_seconds: float) -> dict:
     from solutions_lib.data import catalogue
     from solutions_lib.engine.fitting import fit_single
-    from solutions_lib.grading import checks
 
     data = student_fit.load(str(catalogue.course_data_dir(name)) + "/", catalogue.reference_region_string(name))
     single = fit_single(catalogue.reference_data(name), seed=0, progress=False)
@@ -57,14 +73,9 @@ def run(name: str, max_seconds: float) -> dict:
     chains, R, neff, sample_s, sample_cpu = student_fit.sample(
         data, start, max_seconds=max_seconds, log=lambda m: print(f"  [{name}] {m}", flush=True))
     dic1, dic2 = student_dic(as_double(single.chains), data), student_dic(chains, data)
-    options = {"dataset": name, "model": "double"}
-    handed_in = {"chains": chains, "goodpix": data["goodpix"]}
-    verdicts = {
-        "chains": checks.check_chains(handed_in, options),
-        "posterior": checks.check_posterior(handed_in, options),
-        "dic": checks.check_dic({"DIC1": np.array(dic1), "DIC2": np.array(dic2), "chains": single.chains,
-                                 "chains2": chains, "goodpix": data["goodpix"]}, options),
-    }
+    verdicts = {}
+    for labels, handed in (("", chains), (" (labels swapped)", chains[..., SWAP_COMPONENTS])):
+        verdicts.update(grade(name, handed, single.chains, dic1, dic2, data["goodpix"], labels))
     return {"name": name, "optimise_s": optimise_s, "sample_s": sample_s, "sample_cpu": sample_cpu,
             "shape": chains.shape,
             "R": float(R.max()), "neff": float(neff.min()), "dDIC": dic1 - dic2,

@@ -36,6 +36,13 @@ on the total flux and the compact share (`priors`) keeps it well posed,
 and `starts.walker_starts` spreads some walkers over the compact
 component's free parameters; measured on cl_j0309, the double fit then
 converges in the usual schedule (900 production steps).
+
+Known limitation (measured): when the cluster has no cool core and a
+large, shallow core (a simulated cl_j2019, truth rc = 40 px, beta = 0.58),
+the double posterior has a long tail towards two similar components (the
+compact share reaches 0.27 at its 95th percentile with rc near rc2/2), and
+after 16 000 steps per walker R was still 1.06-1.10 and n_eff ~115. Such a
+data set is not in the catalogue.
 """
 from __future__ import annotations
 
