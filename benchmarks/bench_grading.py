@@ -18,6 +18,7 @@ which is milliseconds. In the parallel run each notebook gets one thread
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -72,11 +73,26 @@ def notebook_times(root, students) -> list[float]:
     return [records.RunRecord.read(root / "answers" / s / release.ASSIGNMENT).wall_s for s in students]
 
 
-def build_course(work: Path, count: int, cheap: bool) -> tuple[Path, list[str]]:
+@contextlib.contextmanager
+def scratch_folder(keep, prefix: str):
+    """A work folder: ``keep`` if given (left in place), else a temporary one removed afterwards."""
+    work = Path(keep or tempfile.mkdtemp(prefix=prefix))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        yield work
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def build_course(work: Path, count: int, cheap: bool, names=None) -> tuple[Path, list[str]]:
+    """A temporary course with ``count`` submissions, one data set each (``names``, or the
+    catalogue's data sets with reference answers in turn), and its ``assignments.csv``."""
     root = release.copy_course(work / "course")
     release.generate_release(root)
-    with_reference = [n for n in catalogue.dataset_names() if n in reference_answers()["datasets"]]
-    names = [with_reference[i % len(with_reference)] for i in range(count)]
+    if names is None:
+        with_reference = [n for n in catalogue.dataset_names() if n in reference_answers()["datasets"]]
+        names = [with_reference[i % len(with_reference)] for i in range(count)]
     source = nbformat.read(root / "source" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb", as_version=4)
     released = nbformat.read(root / "release" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb", as_version=4)
     students = [f"student{i + 1:02d}" for i in range(count)]
@@ -107,9 +123,7 @@ def main(argv=None) -> int:
         print("warning: the notebook's solution cells still import solutions_lib, which the sandbox hides: "
               "the reference submissions cannot pass and their timings mean little.", flush=True)
 
-    work = Path(args.keep or tempfile.mkdtemp(prefix="bench-grading-"))
-    work.mkdir(parents=True, exist_ok=True)
-    try:
+    with scratch_folder(args.keep, "bench-grading-") as work:
         print(f"building a course with {args.students} {'cheap' if args.cheap else 'honest'} submissions "
               f"in {work} ...", flush=True)
         base, students = build_course(work, args.students, args.cheap)
@@ -153,9 +167,6 @@ def main(argv=None) -> int:
         print(f"  gradebooks identical cell by cell: {same}")
         print(f"  automatic points per student: {sorted(set(totals.values()))}")
         return 0 if same else 1
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
