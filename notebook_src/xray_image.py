@@ -866,6 +866,12 @@ plot_profile_with_model(guess_profile, guess, title="First guess");
 #   know can.
 # * The tests below ask for $R < 1.1$ and more than 200 effective samples for every parameter,
 #   computed with `maxlag=750`, so every chain needs more than 750 samples.
+# * How long to run: with `DEMove` and a few dozen walkers, about 1000 steps per walker after
+#   the burn-in were enough for the single model, and 1000 to 1500 for the two-component model
+#   of section 7 (2 to 7 minutes of sampling on two cores). Keep every step: even 32 walkers x
+#   1500 steps x 9 parameters is only 3.5 MB. Thinning helps only a long chain whose samples are
+#   strongly correlated, such as a random-walk Metropolis chain of 50 000 steps: if the test says
+#   that $n_\mathrm{eff}$ cannot be estimated, keep every 10th or 20th sample.
 #
 # Use as many cells as you like, but leave the result in `chains` in the cell marked for it.
 
@@ -919,35 +925,49 @@ def loglike(theta):
 
 # --- Prior -----------------------------------------------------------------------------------
 # Uniform in x0 and y0 over the image and in beta (and beta2) on [0.3, 3]; uniform in the
-# logarithms of the scale parameters S0, rc, B (and S02, rc2) between these limits:
-LOG_UNIFORM = {"S0": (1e-12, 1e-2), "rc": (0.1, 500.0), "B": (1e-5, 10.0),
-               "S02": (1e-12, 1e-2), "rc2": (0.1, 500.0)}
+# logarithms of the scale parameters between these limits (core radii from 1 pixel):
+LOG_UNIFORM = {"S0": (1e-12, 1e-2), "rc": (1.0, 500.0), "B": (1e-5, 10.0), "rc2": (1.0, 500.0)}
 BETA_LIMITS = (0.3, 3.0)
+# The two-component model has no separate priors on S0 and S02 (see section 7). Instead: the total
+# flux F inside APERTURE pixels, log-uniform, and the compact component's share f of it, uniform.
+APERTURE = 100.0
+FLUX_LIMITS = (1e-8, 1.0)
+MAX_SHARE = 0.5
+
+
+def flux_inside(rc, beta, radius=APERTURE):
+    """Flux inside `radius` of one beta component with S0 = 1 (the closed form of section 7)."""
+    a = 1.5 - 3.0 * np.asarray(beta, dtype=float)
+    t = np.log1p((radius / np.asarray(rc, dtype=float)) ** 2)
+    flat = np.abs(a) < 1e-8  # beta = 1/2: the logarithmic limit
+    return np.pi * rc**2 * np.where(flat, t, np.expm1(a * t) / np.where(flat, 1.0, a))
 
 
 def in_prior(theta):
-    """True where the prior density is not zero (either model)."""
+    """True where the prior density is not zero (either model; the flux and share are checked
+    in log_posterior)."""
     p = dict(zip(paramnames2, theta))
     if not (0.0 <= p["x0"] <= nx - 1 and 0.0 <= p["y0"] <= ny - 1):
         return False
-    if not all(low <= p[k] <= high for k, (low, high) in LOG_UNIFORM.items() if k in p):
+    two = "S02" in p
+    if not all(low <= p[k] <= high for k, (low, high) in LOG_UNIFORM.items() if k in p and not (two and k == "S0")):
         return False
     if not all(BETA_LIMITS[0] <= p[k] <= BETA_LIMITS[1] for k in ("beta", "beta2") if k in p):
         return False
-    if "S02" in p:  # component 1 is the compact core: the smaller rc, and at least as steep
-        return p["rc"] < p["rc2"] and p["beta"] >= p["beta2"]
+    if two:  # component 1 is the compact core: at most half the halo's radius, and at least as steep
+        return p["rc2"] >= 2.0 * p["rc"] and p["beta"] >= p["beta2"]
     return True
 
 
 # --- Coordinates for the sampler ---------------------------------------------------------------
-# z = (x0, y0, ln S0, u, w, ln B [, ln S02, u2, w2]). Logs make the log-uniform priors flat and
-# straighten the S0-rc correlation. Each (rc, beta) pair becomes
+# z = (x0, y0, ln S0, u, w, ln B) for one component and (x0, y0, ln F, u, w, ln B, f, u2, w2) for
+# two. Logs make the log-uniform priors flat and straighten the S0-rc correlation. Each (rc, beta)
+# pair becomes
 #     w = 1 / (3 beta - 1/2),   u = ln rc + (ln w) / 2,
 # so that a component is S0 (1 + r^2/rc^2)^(-1/w). For small w (a steep profile) that is almost
 # a Gaussian of width rc sqrt(w) = exp(u): the data fix u, while w can slide a long way along a
 # ridge in (rc, beta). In (u, w) the ridge is nearly straight and the posterior nearly Gaussian,
 # which an ensemble sampler likes; in (ln rc, beta) it is a curved banana with long tails.
-LOG_INDICES = {6: [2, 5], 9: [2, 5, 6]}
 RC_BETA_INDICES = {6: [(3, 4)], 9: [(3, 4), (7, 8)]}
 
 
@@ -956,11 +976,15 @@ def to_natural(z):
     z = np.asarray(z, dtype=float)
     n = z.shape[-1]
     theta = z.copy()
-    theta[..., LOG_INDICES[n]] = np.exp(z[..., LOG_INDICES[n]])
+    theta[..., [2, 5]] = np.exp(z[..., [2, 5]])  # S0 (or the total flux F) and B
     for i_rc, i_beta in RC_BETA_INDICES[n]:
         u, w = z[..., i_rc], z[..., i_beta]
         theta[..., i_rc] = np.exp(u) / np.sqrt(w)
         theta[..., i_beta] = (1.0 / w + 0.5) / 3.0
+    if n == 9:  # share the flux F between the components: f to the compact one
+        F, share = theta[..., 2].copy(), z[..., 6]
+        theta[..., 2] = share * F / flux_inside(theta[..., 3], theta[..., 4])
+        theta[..., 6] = (1.0 - share) * F / flux_inside(theta[..., 7], theta[..., 8])
     return theta
 
 
@@ -969,7 +993,11 @@ def to_sampler(theta):
     theta = np.asarray(theta, dtype=float)
     n = theta.shape[-1]
     z = theta.copy()
-    z[..., LOG_INDICES[n]] = np.log(theta[..., LOG_INDICES[n]])
+    z[..., [2, 5]] = np.log(theta[..., [2, 5]])
+    if n == 9:
+        F1 = theta[..., 2] * flux_inside(theta[..., 3], theta[..., 4])
+        F2 = theta[..., 6] * flux_inside(theta[..., 7], theta[..., 8])
+        z[..., 2], z[..., 6] = np.log(F1 + F2), F1 / (F1 + F2)
     for i_rc, i_beta in RC_BETA_INDICES[n]:
         w = 1.0 / (3.0 * theta[..., i_beta] - 0.5)
         z[..., i_rc] = np.log(theta[..., i_rc]) + 0.5 * np.log(w)
@@ -985,6 +1013,9 @@ def log_posterior(z):
     """
     w = np.array([z[i_beta] for _, i_beta in RC_BETA_INDICES[len(z)]])
     if np.any(w <= 0):  # beta would be negative or infinite
+        return -np.inf
+    if len(z) == 9 and not (math.log(FLUX_LIMITS[0]) <= z[2] <= math.log(FLUX_LIMITS[1])
+                            and 0.0 < z[6] <= MAX_SHARE):
         return -np.inf
     theta = to_natural(z)
     if not in_prior(theta):
@@ -1244,7 +1275,7 @@ print("maximum:", ", ".join(f"{k} = {v:.4g}" for k, v in fit2_max.items()))
 
 # 24 walkers: with 18, the minimum for 9 parameters, the chains mixed far more slowly. Even so
 # each walker needs about 30 steps to forget where it was (twice as many as for the single model).
-chains2 = sample(to_sampler(list(fit2_max.values())), n_walkers=24, n_burn=150, n_steps=900, seed=2, min_neff=250)
+chains2 = sample(to_sampler(list(fit2_max.values())), n_walkers=24, n_burn=300, n_steps=900, seed=2, min_neff=250)
 ### END SOLUTION
 
 # %%
