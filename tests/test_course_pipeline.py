@@ -15,7 +15,7 @@ from solutions_lib.course import release
 from solutions_lib.grading import records, regrade
 from solutions_lib.grading.answers import load_answers
 
-from notebook_edits import grade_id, replace_solution
+from notebook_edits import find_cell, grade_id, replace_solution
 
 SOURCE_NB = release.REPO_ROOT / "source" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb"
 RELEASE_NB = release.REPO_ROOT / "release" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb"
@@ -30,12 +30,18 @@ def auto_points(root, student) -> dict:
 
 @pytest.fixture(scope="module")
 def reference_course(tmp_path_factory):
-    """A course with the reference solution and the blank release autograded in the sandbox."""
+    """A course with the reference solution, the blank release and a blank release whose
+    betaModel test cell was edited, autograded in the sandbox (nbgrader's log in ``autograde.log``)."""
     root = release.copy_course(tmp_path_factory.mktemp("course") / "course")
     release.generate_release(root)
     release.submit(root, "reference", SOURCE_NB)
     release.submit(root, "blank", RELEASE_NB)
-    release.autograde(root)
+    tampered = nbformat.read(RELEASE_NB, as_version=4)
+    tampered.cells[find_cell(tampered, IS("test_betaModel"))].source = "pass  # no test here"
+    tampered_path = tmp_path_factory.mktemp("tampered") / "xray_image.ipynb"
+    nbformat.write(tampered, tampered_path)
+    release.submit(root, "tampered", tampered_path)
+    (root / "autograde.log").write_text(release.autograde(root))
     return root
 
 
@@ -55,9 +61,18 @@ def test_blank_release_gets_zero_without_crashing(reference_course):
     assert points and sum(score for score, _ in points.values()) == 0
 
 
+def test_checksum_warnings_mean_tampering_and_every_cell_is_known(reference_course):
+    """Honest submissions raise no warning; the one edited test cell raises exactly one."""
+    log = (reference_course / "autograde.log").read_text()
+    changed = [line for line in log.splitlines() if "has changed" in line]
+    assert len(changed) == 1 and "'checksum' for cell test_betaModel" in changed[0], changed
+    assert "does not exist in the database" not in log
+    assert auto_points(reference_course, "tampered")["test_betaModel"][0] == 0
+
+
 def test_regrade_agrees_with_the_gradebook(reference_course):
     rows = regrade.regrade(reference_course)
-    assert {row.student for row in rows} == {"reference", "blank"}
+    assert {row.student for row in rows} == {"reference", "blank", "tampered"}
     assert not [row for row in rows if row.flagged]
 
 
@@ -84,6 +99,8 @@ def test_feedback_is_the_page_alone(reference_course):
     html = (folder / f"{release.NOTEBOOK}.html").read_text()
     assert "hand_in(" not in html and "BEGIN HIDDEN TESTS" not in html
     assert "AutograderVerdict" in html  # the verdicts, shortened to their messages
+    assert "automatic part; 10 points for written answers are still to be graded" in html
+    assert "/ 37" not in html
 
 
 @pytest.fixture(scope="module")

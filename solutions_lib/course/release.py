@@ -24,8 +24,8 @@ NOTEBOOK = "xray_image"
 COPY_IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", ".grading", "*.pyc")
 
 
-def nbgrader(course_root, *args: str) -> None:
-    """Run one nbgrader command in ``course_root``; raise with its log if it fails."""
+def nbgrader(course_root, *args: str) -> str:
+    """Run one nbgrader command in ``course_root``; return its log, or raise with it if it fails."""
     command = [sys.executable, "-m", "nbgrader", *args]
     # nbgrader runs `alembic` to create its database: it must be on PATH.
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -35,6 +35,7 @@ def nbgrader(course_root, *args: str) -> None:
             f"`nbgrader {' '.join(args)}` failed (exit {result.returncode}):\n"
             f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
         )
+    return result.stdout + result.stderr
 
 
 def copy_course(destination) -> Path:
@@ -63,13 +64,13 @@ def submit(course_root, student: str, notebook_path, extra_files=()) -> Path:
     return folder
 
 
-def autograde(course_root, student: str | None = None, *options: str) -> None:
-    """Autograde one student's submission, or every submission if ``student`` is None.
+def autograde(course_root, student: str | None = None, *options: str) -> str:
+    """Autograde one student's submission, or every submission if ``student`` is None; return the log.
 
     ``options`` are passed on to nbgrader (e.g. ``--SandboxedExecute.notebook_timeout=60``).
     """
     who = ["--student", student] if student else []
-    nbgrader(course_root, "autograde", ASSIGNMENT, *who, "--force", "--db", gradebook_url(course_root), *options)
+    return nbgrader(course_root, "autograde", ASSIGNMENT, *who, "--force", "--db", gradebook_url(course_root), *options)
 
 
 def generate_feedback(course_root, student: str) -> Path:
