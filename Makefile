@@ -66,12 +66,12 @@ grade: setup
 report: setup
 	$(PY) -m solutions_lib report
 
-# Convergence with margin on every data set and 5 seeds; truth coverage on exact-model draws;
-# DIC2 < DIC1 on strong cool cores (about 15 minutes).
+# Convergence with margin on every data set and 3 seeds; coverage and Fisher widths on 36 exact-model
+# draws; the DIC verdicts with and without a cool core (about an hour on 2 cores).
 validate: setup
 	$(PY) benchmarks/validate_engine.py
 
-# Refit every data set and rewrite the stored reference answers (about 10 minutes).
+# Refit every data set and rewrite the stored reference answers (about 30 minutes on 2 cores).
 reference: setup
 	$(PY) -m solutions_lib reference
 
