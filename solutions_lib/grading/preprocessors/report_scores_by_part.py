@@ -17,15 +17,16 @@ class ReportScoresByPart(GetGrades):
     def preprocess(self, nb, resources):
         nb, resources = super().preprocess(nb, resources)
         info = resources["nbgrader"]
-        with Gradebook(info["db_url"]) as gradebook:
+        with Gradebook(info["db_url"]) as gradebook:  # read every score before the session closes
             submission = gradebook.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
-            grades = list(submission.grades)
-        pending = [g for g in grades if g.needs_manual_grade]
+            grades = [(g.needs_manual_grade, g.auto_score is not None, g.score, g.max_score)
+                      for g in submission.grades]
+        pending = [top for manual, _, _, top in grades if manual]
         if pending:
-            automatic = [g for g in grades if g.auto_score is not None and not g.needs_manual_grade]
-            info["score"] = sum(g.score for g in automatic) - info.get("late_penalty", 0)
-            info["max_score"] = sum(g.max_score for g in automatic)
-            pending_points = sum(g.max_score for g in pending)
+            automatic = [(score, top) for manual, auto, score, top in grades if auto and not manual]
+            info["score"] = sum(score for score, _ in automatic) - info.get("late_penalty", 0)
+            info["max_score"] = sum(top for _, top in automatic)
+            pending_points = sum(pending)
             info["notebook"] = (f"{info['notebook']}: automatic part; "
                                 f"{pending_points:g} points for written answers are still to be graded")
         return nb, resources
