@@ -99,7 +99,14 @@ def test_feedback_is_the_page_alone(reference_course):
     html = (folder / f"{release.NOTEBOOK}.html").read_text()
     assert "hand_in(" not in html and "BEGIN HIDDEN TESTS" not in html
     assert "AutograderVerdict" in html  # the verdicts, shortened to their messages
-    assert "automatic part; 10 points for written answers are still to be graded" in html
+    # nbgrader scores written answers left as released at 0 without hand grading: nothing pending.
+    assert "xray_image (Score: 0.0 / 37.0)" in html
+
+
+def test_feedback_heads_with_the_automatic_part_while_answers_await_hand_grading(reference_course):
+    html = (release.generate_feedback(reference_course, "reference") / f"{release.NOTEBOOK}.html").read_text()
+    assert ("xray_image: automatic part; 10 points for written answers are still to be graded "
+            "(Score: 27.0 / 27.0)") in html
     assert "/ 37" not in html
 
 
