@@ -52,6 +52,11 @@ class CoverageTable:
         return hit
 
     @property
+    def judged_ratios(self) -> np.ndarray:
+        """(judged fits, params): the sd ratios of the fits whose width the data set."""
+        return np.array(self.sd_ratios)[np.array(self.sd_judged, dtype=bool)]
+
+    @property
     def n(self) -> int:
         return len(self.hits)
 
@@ -80,7 +85,7 @@ class CoverageTable:
     def sd_summary(self):
         """(name, mean ratio, standard error) over the judged fits, for the parameters whose sd
         is compared with Fisher's."""
-        ratios = np.array(self.sd_ratios)[np.array(self.sd_judged, dtype=bool)]
+        ratios = self.judged_ratios
         out = []
         if len(ratios) < 2:
             return out
@@ -96,7 +101,7 @@ class CoverageTable:
         lines = [f"{title}: {self.n} observations",
                  f"{'param':7s}" + "".join(f" {f'{level:.0%} cover':>12s}" for level in LEVELS)
                  + f" {'sd/Fisher':>10s} {'(judged)':>9s}"]
-        judged = ratios[np.array(self.sd_judged, dtype=bool)]
+        judged = self.judged_ratios
         for j, name in enumerate(self.names):
             cells = "".join(f" {f'{counts[i, j]}/{self.n} {counts[i, j] / self.n:.2f}':>12s}"
                             for i in range(len(LEVELS)))

@@ -62,3 +62,15 @@ def set_answer(notebook, gid: str, code: str):
     notebook = copy.deepcopy(notebook)
     notebook.cells[find_cell(notebook, lambda cell: grade_id(cell) == gid)].source = code
     return notebook
+
+
+def run_locked_cell(notebook_path, gid: str, namespace: dict) -> dict:
+    """Execute the cell ``gid`` of the notebook at ``notebook_path`` in ``namespace`` (its imports
+    supplied by the caller, matplotlib without a display); return the namespace."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    notebook = nbformat.read(notebook_path, as_version=4)
+    cell = notebook.cells[find_cell(notebook, lambda c: grade_id(c) == gid)]
+    exec(compile(cell.source, gid, "exec"), namespace)
+    return namespace

@@ -1,11 +1,11 @@
 """The notebook's visible convergence test (its locked ``chain_tools`` cell), run on made-up chains."""
 import incredible
-import matplotlib
-import nbformat
 import numpy as np
 import pytest
 
 from solutions_lib.course import release
+
+from notebook_edits import run_locked_cell
 
 SOURCE_NB = release.REPO_ROOT / "source" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb"
 NAMES = ["a", "b"]
@@ -13,14 +13,9 @@ NAMES = ["a", "b"]
 
 @pytest.fixture(scope="module")
 def check_convergence():
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    cell = next(c for c in nbformat.read(SOURCE_NB, as_version=4).cells
-                if c.metadata.get("nbgrader", {}).get("grade_id") == "chain_tools")
-    namespace = {"np": np, "plt": plt, "cr": incredible}
-    exec(compile(cell.source, "chain_tools", "exec"), namespace)
-    return namespace["check_convergence"]
+    return run_locked_cell(SOURCE_NB, "chain_tools", {"np": np, "plt": plt, "cr": incredible})["check_convergence"]
 
 
 def test_independent_chains_pass(check_convergence):

@@ -1,6 +1,4 @@
 """The beta model (solutions_lib.engine.model) and the notebook's own radial profiles (its ``Profile``)."""
-import matplotlib
-import nbformat
 import numpy as np
 import pytest
 
@@ -8,20 +6,17 @@ from solutions_lib.course import release
 from solutions_lib.engine.model import PARAMNAMES, PARAMNAMES2, beta_model
 from solutions_lib.engine.synthetic import synthetic_data
 
+from notebook_edits import run_locked_cell
+
 SOURCE_NB = release.REPO_ROOT / "source" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb"
 
 
 @pytest.fixture(scope="module")
 def Profile():
     """The ``Profile`` class students use: the notebook's locked ``profile_tools`` cell, executed."""
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    cell = next(c for c in nbformat.read(SOURCE_NB, as_version=4).cells
-                if c.metadata.get("nbgrader", {}).get("grade_id") == "profile_tools")
-    namespace = {"np": np, "plt": plt, "betaModel": beta_model}
-    exec(compile(cell.source, "profile_tools", "exec"), namespace)
-    return namespace["Profile"]
+    return run_locked_cell(SOURCE_NB, "profile_tools", {"np": np, "plt": plt, "betaModel": beta_model})["Profile"]
 
 
 def test_paramnames_order():
