@@ -2,18 +2,19 @@
 
 Grading is trusted only outside the student's kernel: each submission runs
 in a bubblewrap sandbox (`SandboxedExecute`), its hidden tests merely hand
-their answers in, and `JudgeAnswers` scores every autograded cell from
-those answers after the kernel has exited. See README.md, "Grading".
+their answers in, `JudgeAnswers` judges every autograded cell from those
+answers after the kernel has exited, and `SaveVerdictGrades` scores the
+cells from those verdicts, never from outputs. See README.md, "Grading".
 """
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput,
-    OverwriteKernelspec, SaveAutoGrades,
+    OverwriteKernelspec,
 )
 
 from solutions_lib.grading.preprocessors import (
     ClearHiddenTestsSafely, JudgeAnswers, RemoveGraderEchoes, ReportScoresByPart, RestoreHiddenTests,
-    SandboxedExecute, ShortenGradedTracebacks,
+    SandboxedExecute, SaveVerdictGrades, ShortenGradedTracebacks,
 )
 
 c = get_config()  # noqa: F821 - provided by nbgrader
@@ -42,12 +43,12 @@ c.Autograde.sanitize_preprocessors = [
 ]
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute,
+    RemoveGraderEchoes,  # before the verdicts: it cleans the kernel's outputs, never a verdict
     JudgeAnswers,
-    RemoveGraderEchoes,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
-    SaveAutoGrades,
+    SaveVerdictGrades,   # scores test cells from the verdicts, not from their outputs
     AssignLatePenalties,
     CheckCellMetadata,
 ]

@@ -8,10 +8,13 @@ cannot expand into gigabytes).
 """
 from __future__ import annotations
 
+import math
 import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from .untrusted_text import plain_identifier
 
 MAX_ELEMENTS = 30_000_000  # per array: e.g. 64 chains x 50,000 samples x 9 parameters
 ALLOWED_KINDS = "biufUS"
@@ -23,6 +26,7 @@ class AnswerError(ValueError):
 
 
 def _checked_member(archive: zipfile.ZipFile, member: str) -> np.ndarray:
+    label = plain_identifier(member[: -len(".npy")], "an array")
     with archive.open(member) as handle:
         version = np.lib.format.read_magic(handle)
         if version == (1, 0):
@@ -30,11 +34,11 @@ def _checked_member(archive: zipfile.ZipFile, member: str) -> np.ndarray:
         elif version == (2, 0):
             shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
         else:
-            raise AnswerError(f"{member}: unsupported array format {version}")
+            raise AnswerError(f"{label}: unsupported array format")
         if dtype.hasobject or dtype.kind not in ALLOWED_KINDS or dtype.fields:
-            raise AnswerError(f"{member}: holds {dtype}, not plain numbers or text")
-        if int(np.prod(shape, dtype=np.int64)) > MAX_ELEMENTS:
-            raise AnswerError(f"{member}: {shape} is more than {MAX_ELEMENTS:,} numbers; thin your chains")
+            raise AnswerError(f"{label}: holds {dtype.kind!r}-kind data, not plain numbers or text")
+        if math.prod(shape) > MAX_ELEMENTS:  # exact integers: a forged shape cannot overflow to a small size
+            raise AnswerError(f"{label}: more than {MAX_ELEMENTS:,} numbers; thin your chains")
     with archive.open(member) as handle:
         return np.lib.format.read_array(handle, allow_pickle=False)
 
@@ -57,4 +61,4 @@ def load_answers(path: Path) -> dict:
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         if isinstance(exc, AnswerError):
             raise
-        raise AnswerError(f"{path.name} could not be read ({type(exc).__name__}: {exc})") from None
+        raise AnswerError(f"{path.name} could not be read ({type(exc).__name__})") from None

@@ -46,7 +46,7 @@ class DatasetChoice:
             return (f"You have no assigned data set in the course's table, so your work was "
                     f"graded against the default data set, {self.assigned}.")
         if self.notebook is not None and self.notebook != self.assigned:
-            return (f"You were assigned {self.assigned}, but your notebook used {self.notebook!r}; "
+            return (f"You were assigned {self.assigned}, but your notebook used {self.notebook}; "
                     f"your answers were graded against {self.assigned}.")
         return ""
 

@@ -9,7 +9,8 @@ stored reference answers, never from the student's kernel.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -24,6 +25,8 @@ from ..engine.likelihood import PixelData, loglike_batch
 from ..engine.model import beta_model, names_for
 from .kernel_side import xray_handin as probe
 from .reference import reference_for
+from .stein import ZeroSpread, judged_parameters, stein_statistics
+from .untrusted_text import exception_name
 
 MIN_NEFF = {"single": 200, "double": 150}
 # Plausibility of chains: samples used, and accepted range of sd(-2 ln L) / sqrt(2k).
@@ -51,8 +54,11 @@ POSTERIOR_REL_SLACK = 0.02
 
 @dataclass
 class Verdict:
+    """A check's decision. ``flag``: what the hand grader should look at although the check passed."""
+
     passed: bool
     message: str = ""
+    flag: str = ""
 
 
 def ok() -> Verdict:
@@ -224,7 +230,8 @@ def check_beta_model(arrays: dict, options: dict) -> Verdict:
     """
     error = str(arrays["error"]) if "error" in arrays else ""
     if error:
-        return fail(f"betaModel raised an error when called: {error}")
+        return fail(f"betaModel raised {exception_name(error)} when called with numbers (and with an array of "
+                    "radii); call it yourself with those inputs to see the error.")
     values = np.asarray(arrays["scalar_values"], dtype=float)
     expected = np.array([beta_model(*row) for row in probe.PROBE_ARGS])
     if values.shape != expected.shape or not np.allclose(values, expected, rtol=1e-6, atol=0):
@@ -344,6 +351,56 @@ def convergence_problem(chains: np.ndarray, model: str) -> str | None:
     return None
 
 
+INDEPENDENT_DRAWS_FLAG = (
+    "The samples look independent (integrated autocorrelation time below 1.5 steps in every parameter), "
+    "unlike MCMC chains. That is allowed (nested sampling split into groups, say), but draws from a "
+    "Gaussian approximation, which the notebook rules out, look the same: check how they were made.")
+_DRAWS_VERDICTS: dict = {}
+
+
+def _digest(*arrays) -> str:
+    digest = hashlib.sha256()
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(str((array.dtype.str, array.shape)).encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def posterior_draws_verdict(chains: np.ndarray, model: str, name: str, goodpix=None) -> Verdict:
+    """Are ``chains`` draws from the posterior of ``model`` on data set ``name``, given the student's pixels?
+
+    First the spread of the deviance (`deviance_spread_problem`), then
+    Stein's identities on the parameters the data determine (`stein`). A
+    pass is flagged for the hand grader when the samples look independent.
+    Judged once per distinct set of chains: the chains, posterior and DIC
+    cells all ask.
+    """
+    key = (_digest(chains, np.asarray(goodpix if goodpix is not None else [])), model, name)
+    if key not in _DRAWS_VERDICTS:
+        if len(_DRAWS_VERDICTS) > 16:
+            _DRAWS_VERDICTS.clear()
+        _DRAWS_VERDICTS[key] = _judge_draws(chains, model, name, goodpix)
+    return _DRAWS_VERDICTS[key]
+
+
+def _judge_draws(chains: np.ndarray, model: str, name: str, goodpix) -> Verdict:
+    problem = deviance_spread_problem(chains, model, name, goodpix)
+    if problem:
+        return fail(problem)
+    pixels = _fit_pixels(name, goodpix)
+    judged = judged_parameters(reference_for(name, model), model, pixels.shape)
+    try:
+        result = stein_statistics(chains, model, pixels, judged)
+    except ZeroSpread as exc:
+        return fail(f"Your samples of `{exc}` do not vary at all, but the data never fix a parameter exactly: "
+                    "sample all parameters of the posterior together.")
+    problem = result.problem()
+    if problem:
+        return fail(problem)
+    return Verdict(True, "", INDEPENDENT_DRAWS_FLAG if result.looks_independent() else "")
+
+
 def _labelled_chains(arrays: dict, model: str):
     """(chains with the double model's components ordered, failing Verdict or None, note on labels)."""
     chains, failure = _chains_or_failure(arrays, model)
@@ -359,9 +416,11 @@ def check_chains(arrays: dict, options: dict) -> Verdict:
     chains, failure, note = _labelled_chains(arrays, model)
     if failure:
         return failure
-    problem = (convergence_problem(chains, model)
-               or deviance_spread_problem(chains, model, options["dataset"], arrays.get("goodpix")))
-    return fail(note + problem) if problem else Verdict(True, note)
+    problem = convergence_problem(chains, model)
+    if problem:
+        return fail(note + problem)
+    draws = posterior_draws_verdict(chains, model, options["dataset"], arrays.get("goodpix"))
+    return replace(draws, message=note + draws.message)
 
 
 def _median_supported(median: float, reference: dict, name: str) -> bool:
@@ -386,9 +445,9 @@ def check_posterior(arrays: dict, options: dict) -> Verdict:
     chains, failure, note = _labelled_chains(arrays, model)
     if failure:
         return failure
-    problem = deviance_spread_problem(chains, model, options["dataset"], arrays.get("goodpix"))
-    if problem:
-        return fail(note + problem)
+    draws = posterior_draws_verdict(chains, model, options["dataset"], arrays.get("goodpix"))
+    if not draws.passed:
+        return fail(note + draws.message)
     names = names_for(model)
     reference = reference_for(options["dataset"], model)
     medians = np.median(chains.reshape(-1, chains.shape[-1]), axis=0)
@@ -446,9 +505,11 @@ def check_dic(arrays: dict, options: dict) -> Verdict:
         chains, failure = _chains_or_failure({"chains": arrays[chains_key]}, model)
         if failure:
             return fail(f"The chains behind `{key}`: {failure.message}")
-        problem = deviance_spread_problem(chains, model, name, arrays.get("goodpix"))
-        if problem:
-            return fail(f"The chains behind `{key}`: {problem}")
+        if model == "double":
+            chains, _ = order_components(chains)
+        draws = posterior_draws_verdict(chains, model, name, arrays.get("goodpix"))
+        if not draws.passed:
+            return fail(f"The chains behind `{key}`: {draws.message}")
         candidates = dic_variants(chains, pixels)
         if min(abs(values[key] - c - shift) for c in candidates for shift in (0.0, constant)) > DIC_ABS_TOLERANCE:
             return fail(f"`{key}` = {values[key]:.1f} is not the DIC of your chains, which give {candidates[0]:.1f} "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..data import catalogue
 from . import answers
 from .checks import CHECKS, Verdict, fail, ok
 from .handins import CONTEXT_KEYS, HandIn
@@ -28,26 +29,34 @@ def judge_cell(hand_ins: list[HandIn], answers_dir: Path, dataset: str, stop_not
             missing = str(exc).endswith("was not handed in")
             return fail(_missing_message(hand_in, stop_note) if missing else f"Your answer is unusable: {exc}")
         problems = arrays.pop(answers.PROBLEMS_MEMBER, None)
-        if problems is not None and problems.size:
-            return fail(" ".join(str(p) for p in problems.ravel()))
         absent = [name for name in hand_in.answers if name not in arrays]
-        if absent:
-            return fail(f"The answer file lacks {', '.join(absent)}.")
+        if absent:  # names from the instructor's notebook; the kernel's own messages are not repeated
+            unsaved = problems is not None and problems.size
+            return fail(f"{', '.join(f'`{name}`' for name in absent)}: "
+                        + ("not a plain array of numbers, so it could not be handed in; make it a numpy array "
+                           "of numbers (or a list of them) and rerun the cell." if unsaved else
+                           "missing from the answer file; rerun the notebook from the top."))
         try:
             verdict = CHECKS[hand_in.check](arrays, {**hand_in.options, "dataset": dataset})
-        except KeyError as exc:
-            verdict = fail(f"Your answer is missing a part the check needs: {exc}.")
+        except KeyError:
+            verdict = fail("Your answer is missing a part the check needs; rerun the notebook from the top.")
         except Exception as exc:  # malformed answers must fail, never crash grading
-            verdict = fail(f"Your answer could not be checked ({type(exc).__name__}: {exc}).")
+            verdict = fail(f"Your answer could not be checked (the check raised {type(exc).__name__}); "
+                           "check the type and shape of each answer.")
         if not verdict.passed:
             return verdict
     return ok()
 
 
+UNKNOWN_DATASET = "a name that is not a course data set"
+
+
 def notebook_dataset_name(answers_dir: Path) -> str | None:
-    """The data set name the notebook itself used, if it handed it in."""
+    """The data set name the notebook itself used, if it handed it in (a course data set's
+    name, or `UNKNOWN_DATASET`: the student's text is never repeated)."""
     try:
         arrays = answers.load_answers(Path(answers_dir) / "dataset.npz")
-        return str(arrays["dataset_name"])[:100]
+        name = str(arrays["dataset_name"])
     except (answers.AnswerError, KeyError):
         return None
+    return name if name in {entry.name for entry in catalogue.CATALOGUE} else UNKNOWN_DATASET

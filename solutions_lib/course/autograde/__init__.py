@@ -10,7 +10,7 @@ Two phases, one gradebook writer:
 2. `coordinator`, in one process, one student at a time: nbgrader's own
    autograde with its execution step replaced by
    `replay_execution.ReplayExecution`, so that sanitizing,
-   `JudgeAnswers`, `SaveAutoGrades` and late penalties run exactly as in
+   `JudgeAnswers`, `SaveVerdictGrades` and late penalties run exactly as in
    ``nbgrader autograde``.
 
 `stage` keeps finished executions and graded marks on disk, so that an

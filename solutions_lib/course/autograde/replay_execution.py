@@ -34,7 +34,7 @@ class ReplayExecution(SandboxedExecute):
     same sources, same grading metadata), puts its outputs in place, and
     copies its answers and run record to the answers folder, as
     `SandboxedExecute` would. Everything after it (`JudgeAnswers`,
-    `SaveAutoGrades`, late penalties) runs unchanged, in the one process
+    `SaveVerdictGrades`, late penalties) runs unchanged, in the one process
     that writes the gradebook.
 
     As a subclass it shares `SandboxedExecute`'s options (the answers

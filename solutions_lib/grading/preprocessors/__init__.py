@@ -5,7 +5,8 @@ from .remove_grader_echoes import RemoveGraderEchoes
 from .report_scores_by_part import ReportScoresByPart
 from .restore_hidden_tests import RestoreHiddenTests
 from .sandboxed_execute import SandboxedExecute
+from .save_verdict_grades import SaveVerdictGrades
 from .shorten_graded_tracebacks import ShortenGradedTracebacks
 
 __all__ = ["ClearHiddenTestsSafely", "JudgeAnswers", "RemoveGraderEchoes", "ReportScoresByPart",
-           "RestoreHiddenTests", "SandboxedExecute", "ShortenGradedTracebacks"]
+           "RestoreHiddenTests", "SandboxedExecute", "SaveVerdictGrades", "ShortenGradedTracebacks"]

@@ -10,7 +10,9 @@ from traitlets import Unicode
 
 from ...data import catalogue
 from .. import assignments, cells, handins, records
+from ..checks import fail
 from ..verdicts import judge_cell, notebook_dataset_name
+from .save_verdict_grades import VERDICTS_RESOURCE
 
 MAX_KEPT_TEXT = 4000
 
@@ -34,8 +36,11 @@ class JudgeAnswers(NbGraderPreprocessor):
     `SandboxedExecute` collected; the data set is the student's assigned
     one. A passing cell keeps only its printed text plus a line saying it
     passed; a failing one ends in an error whose message says what to fix.
-    nbgrader's `SaveAutoGrades` then scores the cells as usual, so the
-    gradebook, formgrader and feedback work unchanged.
+    The verdicts also go to `SaveVerdictGrades` (through the resources),
+    which scores the cells from them, never from the outputs, and to
+    ``verdicts.json`` for `regrade` and the class report, with any flag
+    for the hand grader. Run it after `RemoveGraderEchoes`, which cleans
+    the kernel's outputs that the verdict keeps.
     """
 
     assignments_file = Unicode("assignments.csv", help=(
@@ -63,14 +68,14 @@ class JudgeAnswers(NbGraderPreprocessor):
                 continue
             grade_id = cells.grade_id(cell)
             if answers_dir is None:
-                verdict_passed, message = False, "This notebook was not run by the grading sandbox."
+                verdict = fail("This notebook was not run by the grading sandbox.")
             else:
                 verdict = judge_cell(spec.get(grade_id, []), answers_dir, choice.assigned, stop_note)
-                verdict_passed, message = verdict.passed, verdict.message
-            note = choice.note if (first or not verdict_passed) else ""
+            note = choice.note if (first or not verdict.passed) else ""
             first = False
-            cell.outputs = self._outputs(cell, verdict_passed, message, note)
-            verdicts[grade_id] = {"passed": verdict_passed, "message": message}
+            cell.outputs = self._outputs(cell, verdict.passed, verdict.message, note)
+            verdicts[grade_id] = {"passed": verdict.passed, "message": verdict.message, "flag": verdict.flag}
+        info[VERDICTS_RESOURCE] = {grade_id: v["passed"] for grade_id, v in verdicts.items()}
         if answers_dir:
             records.write_verdicts(answers_dir, verdicts, choice.as_dict())
         return nb, resources

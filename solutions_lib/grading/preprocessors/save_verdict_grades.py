@@ -1,0 +1,32 @@
+"""Score every autograded test cell from its trusted verdict, never from its outputs."""
+from __future__ import annotations
+
+from nbgrader import utils
+from nbgrader.preprocessors import SaveAutoGrades
+
+from .. import cells
+
+VERDICTS_RESOURCE = "verdicts"  # resources["nbgrader"][VERDICTS_RESOURCE]: grade_id -> passed, set by JudgeAnswers
+
+
+class SaveVerdictGrades(SaveAutoGrades):
+    """nbgrader's `SaveAutoGrades`, with each autograded test cell scored by its verdict.
+
+    nbgrader scores a test cell by looking for an error in its outputs, and
+    any preprocessor that rewrites outputs for the feedback could then turn a
+    failure into full marks. Here the score of a test cell is its full points
+    (the gradebook's, not the notebook's metadata) if `JudgeAnswers` passed
+    it and 0 otherwise, including when it has no verdict; written answers
+    and other grade cells are scored as nbgrader scores them.
+    """
+
+    def _add_score(self, cell, resources) -> None:
+        if not cells.is_autograded_test(cell):
+            return super()._add_score(cell, resources)
+        grade = self.gradebook.find_grade(cells.grade_id(cell), self.notebook_id, self.assignment_id,
+                                          self.student_id)
+        passed = resources["nbgrader"].get(VERDICTS_RESOURCE, {}).get(cells.grade_id(cell)) is True
+        grade.auto_score = float(grade.max_score) if passed else 0.0
+        grade.needs_manual_grade = grade.manual_score is not None
+        self.gradebook.db.commit()
+
