@@ -43,7 +43,7 @@ def tuned_scale(centre: np.ndarray, widths: np.ndarray, pixels: PixelData, seed:
     low, high = 1e-4, 10.0
     while high / low > 1.05:
         scale = np.sqrt(low * high)
-        if _spread_ratio(centre + scale * widths * unit, pixels) > TARGET_SPREAD:
+        if _spread_ratio(_possible(centre + scale * widths * unit), pixels) > TARGET_SPREAD:
             high = scale
         else:
             low = scale
@@ -52,9 +52,17 @@ def tuned_scale(centre: np.ndarray, widths: np.ndarray, pixels: PixelData, seed:
 
 def tuned_noise(centre: np.ndarray, widths: np.ndarray, pixels: PixelData, seed: int = 0,
                 shape=SHAPE, scale: float | None = None) -> np.ndarray:
-    """Independent Gaussian noise around ``centre`` with ``widths`` times `tuned_scale` (or ``scale``)."""
+    """Independent Gaussian noise around ``centre`` with ``widths`` times `tuned_scale` (or ``scale``),
+    reflected at zero in every parameter but the centre, so that each sample is a possible model."""
     scale = tuned_scale(centre, widths, pixels, seed) if scale is None else scale
-    return centre + scale * widths * np.random.default_rng(seed).standard_normal((*shape, centre.size))
+    return _possible(centre + scale * widths * np.random.default_rng(seed).standard_normal((*shape, centre.size)))
+
+
+def _possible(samples: np.ndarray) -> np.ndarray:
+    """Samples with every parameter after the centre (x0, y0) made positive, as a careful attacker would."""
+    samples = samples.copy()
+    samples[..., 2:] = np.abs(samples[..., 2:])
+    return samples
 
 
 def made_up_centre(name: str, model: str) -> np.ndarray:
@@ -85,11 +93,12 @@ def dic_of(chains: np.ndarray, pixels: PixelData) -> float:
     return dic_from_deviance(-2.0 * loglike_batch(rows, pixels))
 
 
-def dic_by_construction(name: str, target_delta: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Row 'DIC by construction': noise chains of both models, the double model's point moved along B
-    until DIC1 - DIC2 is ``target_delta``. Returns (chains, chains2)."""
+def dic_by_construction(name: str, target_delta: float, seed: int = 0,
+                        single: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Row 'DIC by construction': noise chains of both models (or ``single``'s chains for the first), the
+    double model's point moved along B until DIC1 - DIC2 is ``target_delta``. Returns (chains, chains2)."""
     pixels = student_pixels(name)
-    chains = noise_chains(name, "single", seed)
+    chains = noise_chains(name, "single", seed) if single is None else single
     dic1 = dic_of(chains, pixels)
     centre = made_up_centre(name, "double")
     widths = reference_widths(name, "double")
@@ -127,4 +136,4 @@ def laplace_draws(name: str, model: str, seed: int = 0, shape=SHAPE) -> np.ndarr
     pixels = student_pixels(name)
     centre = _vector(reference_for(name, model)["map"], model)
     covariance = np.linalg.inv(fisher_information(centre, pixels))
-    return np.random.default_rng(seed).multivariate_normal(centre, covariance, size=shape)
+    return _possible(np.random.default_rng(seed).multivariate_normal(centre, covariance, size=shape))

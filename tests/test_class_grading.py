@@ -281,6 +281,8 @@ def test_flags_name_caps_and_early_stops():
     row = StudentRow("s", "cl_j0142", "cl_j0815", False, {}, 0.0, 37.0, 3600.0, ["time"], "time", ["test_dic"])
     assert row.flags == ["missing answers (1)", "caps hit: time", "data set mismatch (notebook: cl_j0815)",
                          "stopped early (time)"]
+    row.hand_checks = {"The samples look independent.": ["test_chains_format", "test_posterior_single"]}
+    assert row.flags[-1] == "check by hand (test_chains_format, test_posterior_single): The samples look independent."
 
 
 @pytest.mark.browser

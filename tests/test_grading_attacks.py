@@ -1,8 +1,11 @@
 """Dishonest submissions against the sandboxed autograder, graded in a temporary release.
 
-Each attack is the blank student release plus one way of cheating that
-earned full marks before the grader was sandboxed. None of them does real
-work, so each must score 0 for everything it faked. An honest but lazy
+Each attack in `ATTACKS` is the blank student release plus one way of
+cheating that earned marks before (the sandbox's holes, and issue 19's
+verdict echoes). None of them does real work, so each must score 0. Each
+of `CHAIN_ATTACKS` (issue 19's table) answers the first four tests honestly
+and hands in chains made without sampling the posterior (`chain_attacks`),
+so it must score 0 on every cell its chains decide. An honest but lazy
 "victim" (the first four answers, no MCMC) is graded before and after all
 of them and must get exactly its honest score both times, with the course
 files, the environments and everyone else's gradebook entries unchanged.
@@ -15,6 +18,7 @@ import subprocess
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbgrader.api import Gradebook
 
@@ -22,8 +26,9 @@ from solutions_lib.course import release
 from solutions_lib.data import catalogue
 from solutions_lib.grading import records, reference
 
+import chain_attacks
 from class_submissions import first_answers
-from notebook_edits import grade_id, insert_after
+from notebook_edits import grade_id, insert_after, set_answer
 
 RELEASE_NB = release.REPO_ROOT / "release" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb"
 REFERENCE_JSON = reference.REFERENCE_FILE
@@ -147,7 +152,59 @@ ATTACKS = {
     "forks_processes": (IMPORTS,
         "import subprocess\nchildren = [subprocess.Popen(['sleep', '60']) for _ in range(2000)]"),
 }
-ASSIGNED = {"copies_classmate": "cl_j0815"}
+# Issue 19's verdict echoes: each makes a failure message quote a line of the hidden tests, which a
+# preprocessor that cleans outputs after the verdict used to turn into a pass.
+HIDDEN_LINE = "from xray_handin import hand_in"
+ATTACKS.update({
+    "echo_class_name": (IMPORTS,
+        f"_Echo = type({HIDDEN_LINE!r}, (), {{}})\n"
+        "region_string = exp_mask = new_im = chains = chains2 = DIC1 = DIC2 = _Echo()\n"
+        "def betaModel(r, S0, rc, beta):\n    return _Echo()"),
+    "echo_raised_error": (IMPORTS,
+        f"_Hidden = type({HIDDEN_LINE!r}, (Exception,), {{}})\n"
+        f"def betaModel(r, S0, rc, beta):\n    raise _Hidden({HIDDEN_LINE!r})"),
+    "echo_member_name": (IMPORTS,
+        "import glob, os, zipfile\n"
+        "def _poison(result):\n"
+        "    for path in glob.glob(os.path.join(os.environ.get('XRAY_ANSWERS_DIR', '.'), '*.npz')):\n"
+        "        with zipfile.ZipFile(path, 'a') as archive:\n"
+        f"            if {HIDDEN_LINE + '.npy'!r} not in archive.namelist():\n"
+        f"                archive.writestr({HIDDEN_LINE + '.npy'!r}, b'not an array')\n"
+        "get_ipython().events.register('post_run_cell', _poison)"),
+})
+ECHO_ATTACKS = ["echo_class_name", "echo_raised_error", "echo_member_name"]
+
+# Issue 19's table: (assigned data set, maker of (chains, chains2)).
+CHAIN_CELLS = ["test_chains_format", "test_posterior_single", "test_chains2_format", "test_posterior_double",
+               "test_dic"]
+SINGLE_CELLS = CHAIN_CELLS[:2]
+CHAIN_ATTACKS = {
+    "tuned_noise": ("cl_j0309", lambda name: (chain_attacks.noise_chains(name, "single"),
+                                              chain_attacks.noise_chains(name, "double"))),
+    "dic_by_construction": ("cl_j0815", lambda name: chain_attacks.dic_by_construction(
+        name, 0.5 * (reference.reference_for(name, "single")["dic"] - reference.reference_for(name, "double")["dic"]))),
+    "map_plus_noise": ("cl_j0142", lambda name: tuple(
+        chain_attacks.map_plus_background_noise(name, model, jitter=1e-3) for model in ("single", "double"))),
+    "laplace_draws": ("cl_j0142", lambda name: tuple(
+        chain_attacks.laplace_draws(name, model) for model in ("single", "double"))),
+}
+ASSIGNED = {"copies_classmate": "cl_j0815", **{student: name for student, (name, _) in CHAIN_ATTACKS.items()}}
+
+
+def chain_attack_submission(student: str, folder: Path):
+    """(notebook, files): honest first four answers, then chains and their DICs loaded from the files."""
+    name, make = CHAIN_ATTACKS[student]
+    chains, chains2 = make(name)
+    pixels = chain_attacks.student_pixels(name)
+    files = [folder / f"{student}_chains1.npy", folder / f"{student}_chains2.npy", folder / f"{student}_dics.npy"]
+    for path, array in zip(files, (chains, chains2, [chain_attacks.dic_of(chains, pixels),
+                                                     chain_attacks.dic_of(chains2, pixels)])):
+        np.save(path, np.asarray(array))
+    notebook = first_answers(nbformat.read(RELEASE_NB, as_version=4), name)
+    notebook = set_answer(notebook, "fit_single", f"chains = np.load('{files[0].name}')")
+    notebook = set_answer(notebook, "fit_double", f"chains2 = np.load('{files[1].name}')")
+    notebook = set_answer(notebook, "dic", f"DIC1, DIC2 = (float(v) for v in np.load('{files[2].name}'))")
+    return notebook, files
 
 
 def tree_digest(*paths) -> str:
@@ -192,7 +249,8 @@ def attacked_course(tmp_path_factory):
     work = tmp_path_factory.mktemp("attacks")
     root = release.copy_course(work / "course")
     release.generate_release(root)
-    (root / "assignments.csv").write_text("student_id,dataset\nvictim,cl_j0142\ncopies_classmate,cl_j0815\n")
+    (root / "assignments.csv").write_text(
+        "student_id,dataset\nvictim,cl_j0142\n" + "".join(f"{s},{d}\n" for s, d in sorted(ASSIGNED.items())))
     victim = work / "victim.ipynb"
     nbformat.write(victim_notebook(), victim)
     release.submit(root, "victim", victim)
@@ -208,6 +266,10 @@ def attacked_course(tmp_path_factory):
         path = work / f"{student}.ipynb"
         nbformat.write(insert_after(nbformat.read(RELEASE_NB, as_version=4), where, code), path)
         release.submit(root, student, path)
+    for student in CHAIN_ATTACKS:
+        notebook, files = chain_attack_submission(student, work)
+        nbformat.write(notebook, work / f"{student}.ipynb")
+        release.submit(root, student, work / f"{student}.ipynb", extra_files=files)
     link = root / "submitted" / "submits_a_link" / release.ASSIGNMENT / "key.json"
     link.symlink_to(catalogue.hidden_dir("cl_j0142") / "mask.reg")
     release.submit(root, "copies_classmate", victim)
@@ -223,6 +285,28 @@ def test_attack_earns_nothing(attacked_course, student):
     points = auto_points(root, student)
     assert points, f"{student} was not graded"
     assert sum(points.values()) == 0, f"{student} earned {points}"
+
+
+@pytest.mark.parametrize("student", sorted(CHAIN_ATTACKS))
+def test_chains_not_drawn_from_the_posterior_earn_nothing(attacked_course, student):
+    """Issue 19's table: 0 on every cell the chains decide; Laplace draws pass only flagged for the hand grader."""
+    root = attacked_course[0]
+    points = auto_points(root, student)
+    assert sum(points[cell] for cell in points if cell not in CHAIN_CELLS) == VICTIM_POINTS, "honest part"
+    verdicts = records.read_verdicts(root / "answers" / student / release.ASSIGNMENT)["cells"]
+    for cell in CHAIN_CELLS:
+        if student == "laplace_draws" and cell in SINGLE_CELLS and verdicts[cell]["passed"]:
+            assert "independent" in verdicts[cell]["flag"], f"{cell}: Laplace draws passed without a flag"
+            continue
+        assert points[cell] == 0 and not verdicts[cell]["passed"], f"{student} earned {points[cell]} on {cell}"
+
+
+@pytest.mark.parametrize("student", ECHO_ATTACKS)
+def test_verdicts_never_quote_a_submission(attacked_course, student):
+    root = attacked_course[0]
+    verdicts = records.read_verdicts(root / "answers" / student / release.ASSIGNMENT)["cells"]
+    assert verdicts and not any(v["passed"] for v in verdicts.values())
+    assert not any(HIDDEN_LINE in v["message"] for v in verdicts.values()), verdicts
 
 
 def test_victim_gets_exactly_its_honest_score_before_and_after(attacked_course):
@@ -281,13 +365,15 @@ def test_copied_notebook_is_judged_on_the_assigned_data_set(attacked_course):
     assert "You were assigned cl_j0815" in json.dumps([cell.get("outputs", []) for cell in graded.cells])
 
 
-@pytest.mark.parametrize("student", ["echoes_hidden_code", "reads_answer_key", "victim"])
+@pytest.mark.parametrize("student", ["echoes_hidden_code", "reads_answer_key", "victim", *ECHO_ATTACKS])
 def test_feedback_is_one_page_without_grader_material(attacked_course, student):
     root = attacked_course[0]
     folder = release.generate_feedback(root, student)
     assert sorted(p.name for p in folder.iterdir()) == [f"{release.NOTEBOOK}.html"]
     html = (folder / f"{release.NOTEBOOK}.html").read_text()
-    for secret in ("hand_in(", "xray_handin"):  # the hidden test code
-        assert secret not in html, f"{secret!r} in {student}'s feedback"
+    submitted = nbformat.read(root / "submitted" / student / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb", 4)
+    for secret in ("hand_in(", "xray_handin"):  # the hidden test code; an echo attack's own cells may quote it
+        written = sum(cell.source.count(secret) for cell in submitted.cells)
+        assert html.count(secret) == written, f"{secret!r} in {student}'s feedback beyond their own code"
     reference = json.loads(REFERENCE_JSON.read_text())["datasets"][catalogue.DEFAULT_DATASET]
     assert f"{reference['single']['dic']}" not in html

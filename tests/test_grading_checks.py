@@ -9,6 +9,8 @@ from solutions_lib.engine.model import PARAMNAMES
 from solutions_lib.grading import checks, reference
 from solutions_lib.grading.kernel_side import xray_handin
 
+import chain_attacks
+
 NAME = catalogue.DEFAULT_DATASET
 META = {"dataset": NAME}
 
@@ -123,6 +125,35 @@ def test_made_up_chains_are_not_plausible_posterior_draws(reference_single):
     negative = fake.copy()
     negative[..., 3] = -1.0
     assert "impossible" in checks.deviance_spread_problem(negative, "single", NAME)
+
+
+def _chain_verdict(chains, model, name=NAME):
+    return checks.check_chains({"chains": chains}, {"model": model, "dataset": name})
+
+
+@pytest.mark.parametrize("model", ["single", "double"])
+def test_noise_tuned_to_the_deviance_spread_fails_on_steins_identity(model):
+    """Issue 19's 'tuned noise': it converges and has a posterior's deviance spread, but is no posterior."""
+    fake = chain_attacks.noise_chains(NAME, model)
+    assert checks.convergence_problem(fake, model) is None
+    assert checks.deviance_spread_problem(fake, model, NAME) is None, "the attack should beat the old test"
+    verdict = _chain_verdict(fake, model)
+    assert not verdict.passed and "not centred" in verdict.message
+
+
+@pytest.mark.parametrize("jitter", [0.0, 1e-3])
+def test_a_maximum_with_noise_in_b_alone_fails(jitter):
+    fake = chain_attacks.map_plus_background_noise(NAME, "single", jitter=jitter)
+    verdict = checks.posterior_draws_verdict(fake, "single", NAME)
+    assert not verdict.passed and ("do not vary" in verdict.message or "too narrow" in verdict.message
+                                   or "not centred" in verdict.message), verdict.message
+
+
+def test_laplace_draws_fail_or_are_flagged_for_the_hand_grader():
+    """N(MAP, Fisher^-1) draws: where the posterior is that Gaussian no test can tell, so they are flagged."""
+    for model in ("single", "double"):
+        verdict = _chain_verdict(chain_attacks.laplace_draws(NAME, model), model)
+        assert not verdict.passed or verdict.flag == checks.INDEPENDENT_DRAWS_FLAG, model
 
 
 def test_component_labels_do_not_matter():

@@ -64,3 +64,39 @@ def test_feedback_folder_keeps_only_pages(tmp_path):
     (folder / ".grading").mkdir()
     feedback_folder.prune_feedback_folders("xray_image", "*", [], course_root=tmp_path)
     assert [p.name for p in folder.iterdir()] == ["xray_image.html"]
+
+
+def test_test_cells_are_scored_from_their_verdicts_not_their_outputs(tmp_path, monkeypatch):
+    """An error-free output with a failed verdict scores 0; an error with a passed verdict, full points."""
+    import os
+    import sys
+
+    from nbgrader.api import Gradebook
+    from nbgrader.preprocessors import SaveCells
+
+    from solutions_lib.grading.preprocessors import SaveVerdictGrades
+
+    monkeypatch.setenv("PATH", f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")  # alembic
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    names = ["test_faked", "test_fixed", "test_unjudged"]
+    source = nbformat.v4.new_notebook(cells=[_cell("assert True") for _ in names])
+    for cell, name in zip(source.cells, names):
+        cell.metadata["nbgrader"]["grade_id"] = name
+    with Gradebook(url) as gradebook:
+        gradebook.add_assignment("a")
+        gradebook.add_student("ada")
+    resources = {"nbgrader": {"db_url": url, "assignment": "a", "notebook": "nb", "student": "ada"}}
+    SaveCells().preprocess(source, resources)
+    with Gradebook(url) as gradebook:
+        gradebook.add_submission("a", "ada")
+
+    faked = nbformat.v4.new_output("stream", name="stdout", text="Autograder: this test passed.")
+    error = nbformat.v4.new_output("error", ename="AssertionError", evalue="", traceback=[])
+    submitted = nbformat.v4.new_notebook(cells=[dict(cell) for cell in source.cells])
+    submitted = nbformat.from_dict(submitted)
+    submitted.cells[0].outputs, submitted.cells[1].outputs, submitted.cells[2].outputs = [faked], [error], []
+    resources["nbgrader"]["verdicts"] = {"test_faked": False, "test_fixed": True}
+    SaveVerdictGrades().preprocess(submitted, resources)
+    with Gradebook(url) as gradebook:
+        scores = {g.name: g.auto_score for g in gradebook.find_submission_notebook("nb", "a", "ada").grades}
+    assert scores == {"test_faked": 0.0, "test_fixed": 1.0, "test_unjudged": 0.0}

@@ -289,7 +289,7 @@ def _chains_or_failure(arrays: dict, model: str):
     return (None, fail(problem)) if problem else (chains, None)
 
 
-def _fit_pixels(name: str, goodpix) -> PixelData:
+def fit_pixels(name: str, goodpix) -> PixelData:
     """The pixels the student fitted (their ``goodpix``), or the reference mask's if unusable."""
     obs = trusted_observation(name)
     chosen = plausible_goodpix(np.asarray(goodpix), name) if goodpix is not None else None
@@ -318,7 +318,7 @@ def deviance_spread_problem(chains: np.ndarray, model: str, name: str, goodpix=N
     """
     pooled = chains.reshape(-1, chains.shape[-1])
     rows = pooled[np.linspace(0, pooled.shape[0] - 1, min(DEVIANCE_SAMPLES, pooled.shape[0])).astype(int)]
-    deviance = -2.0 * loglike_batch(rows, _fit_pixels(name, goodpix))
+    deviance = -2.0 * loglike_batch(rows, fit_pixels(name, goodpix))
     if not np.all(np.isfinite(deviance)):
         return ("Some samples describe an impossible model (a normalisation, core radius or B that is "
                 "zero or negative): check the parameter order and the prior bounds.")
@@ -388,7 +388,7 @@ def _judge_draws(chains: np.ndarray, model: str, name: str, goodpix) -> Verdict:
     problem = deviance_spread_problem(chains, model, name, goodpix)
     if problem:
         return fail(problem)
-    pixels = _fit_pixels(name, goodpix)
+    pixels = fit_pixels(name, goodpix)
     judged = judged_parameters(reference_for(name, model), model, pixels.shape)
     try:
         result = stein_statistics(chains, model, pixels, judged)
@@ -457,7 +457,7 @@ def check_posterior(arrays: dict, options: dict) -> Verdict:
             f"{note}The posterior medians of {', '.join(off)} are far from what the data support. "
             "Check the likelihood, the priors, the parameter order and the mask."
         )
-    return Verdict(True, note)
+    return Verdict(True, note, draws.flag)
 
 
 # --------------------------------------------------------------------------
@@ -494,9 +494,9 @@ def check_dic(arrays: dict, options: dict) -> Verdict:
     constant 2 sum(ln N!) of the Poisson likelihood; both are accepted.
     """
     name = options["dataset"]
-    pixels = _fit_pixels(name, arrays.get("goodpix"))
+    pixels = fit_pixels(name, arrays.get("goodpix"))
     constant = 2.0 * pixels.log_factorial_sum
-    values = {}
+    values, flags = {}, []
     for key, chains_key, model in DIC_MODELS:
         value = arrays[key]
         if value.size != 1 or value.dtype.kind not in "iuf" or not np.isfinite(value).all():
@@ -510,6 +510,7 @@ def check_dic(arrays: dict, options: dict) -> Verdict:
         draws = posterior_draws_verdict(chains, model, name, arrays.get("goodpix"))
         if not draws.passed:
             return fail(f"The chains behind `{key}`: {draws.message}")
+        flags.append(draws.flag)
         candidates = dic_variants(chains, pixels)
         if min(abs(values[key] - c - shift) for c in candidates for shift in (0.0, constant)) > DIC_ABS_TOLERANCE:
             return fail(f"`{key}` = {values[key]:.1f} is not the DIC of your chains, which give {candidates[0]:.1f} "
@@ -520,7 +521,7 @@ def check_dic(arrays: dict, options: dict) -> Verdict:
     if abs(delta - ref_delta) > DELTA_DIC_REL_TOLERANCE * abs(ref_delta) + DELTA_DIC_ABS_TOLERANCE:
         return fail("DIC1 - DIC2 is far from what these data give; check both fits and both likelihoods, and "
                     "use pD = var(D)/2, which does not depend on how the parameters are written.")
-    return ok()
+    return Verdict(True, "", next((flag for flag in flags if flag), ""))
 
 
 CHECKS = {

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ..data import catalogue
 from . import answers
-from .checks import CHECKS, Verdict, fail, ok
+from .checks import CHECKS, Verdict, fail
 from .handins import CONTEXT_KEYS, HandIn
 
 
@@ -16,8 +16,12 @@ def _missing_message(hand_in: HandIn, stop_note: str) -> str:
 
 
 def judge_cell(hand_ins: list[HandIn], answers_dir: Path, dataset: str, stop_note: str = "") -> Verdict:
-    """The verdict of one graded cell: every hand-in of the cell must pass its check."""
+    """The verdict of one graded cell: every hand-in of the cell must pass its check.
+
+    A passing cell keeps the notes and flags of its checks' verdicts.
+    """
     checks = [h for h in hand_ins if h.check not in CONTEXT_KEYS]
+    passed = []
     if not checks:
         return fail("This test has no automatic check configured; your instructor grades it.")
     for hand_in in checks:
@@ -45,7 +49,9 @@ def judge_cell(hand_ins: list[HandIn], answers_dir: Path, dataset: str, stop_not
                            "check the type and shape of each answer.")
         if not verdict.passed:
             return verdict
-    return ok()
+        passed.append(verdict)
+    return Verdict(True, " ".join(v.message for v in passed if v.message),
+                   " ".join(dict.fromkeys(v.flag for v in passed if v.flag)))
 
 
 UNKNOWN_DATASET = "a name that is not a course data set"

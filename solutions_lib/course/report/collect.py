@@ -76,6 +76,7 @@ class StudentRow:
     dic1: float | None = None
     dic2: float | None = None
     dic_passed: bool | None = None
+    hand_checks: dict = field(default_factory=dict)  # reason -> grade_ids that passed but a person should look at
 
     @property
     def mismatch(self) -> bool:
@@ -98,6 +99,8 @@ class StudentRow:
             flags.append("no assigned data set")
         if self.stop:
             flags.append(f"stopped early ({self.stop})")
+        for reason, grade_ids in self.hand_checks.items():
+            flags.append(f"check by hand ({', '.join(grade_ids)}): {reason}")
         return flags
 
 
@@ -247,7 +250,7 @@ def _student_row(root: Path, assignment: str, student: str, scores: dict, total:
     except (OSError, ValueError, TypeError):
         run_s, caps, stop = None, [], ""
     dataset = verdicts.get("dataset", {})
-    missing = []
+    missing, hand_checks = [], {}
     for grade_id, cell in cells.items():
         cell.scores.append(scores.get(grade_id, 0.0))
         verdict = verdicts.get("cells", {}).get(grade_id)
@@ -256,6 +259,8 @@ def _student_row(root: Path, assignment: str, student: str, scores: dict, total:
         cell.judged += 1
         if verdict["passed"]:
             cell.passed += 1
+            if verdict.get("flag"):
+                hand_checks.setdefault(verdict["flag"], []).append(grade_id)
         else:
             cell.failures[normalise_message(verdict["message"])] += 1
             if verdict["message"].startswith(MISSING_PREFIX):
@@ -264,6 +269,7 @@ def _student_row(root: Path, assignment: str, student: str, scores: dict, total:
         student=student, assigned=dataset.get("assigned") or catalogue.DEFAULT_DATASET,
         notebook_dataset=dataset.get("notebook"), fallback=bool(dataset.get("fallback")),
         scores=scores, total=total, max_total=max_total, run_s=run_s, caps=caps, stop=stop, missing=missing,
+        hand_checks=hand_checks,
     )
     row.posterior = _posterior(folder)
     row.dic1, row.dic2 = _dics(folder)

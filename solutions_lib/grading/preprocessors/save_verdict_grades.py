@@ -1,7 +1,6 @@
 """Score every autograded test cell from its trusted verdict, never from its outputs."""
 from __future__ import annotations
 
-from nbgrader import utils
 from nbgrader.preprocessors import SaveAutoGrades
 
 from .. import cells
