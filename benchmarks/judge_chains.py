@@ -38,6 +38,7 @@ from solutions_lib.data import catalogue  # noqa: E402
 from solutions_lib.grading import checks, stein  # noqa: E402
 from solutions_lib.grading.reference import reference_for  # noqa: E402
 
+PARTS = ("honest", "attacks", "laplace")
 HONEST = (("engine", "chains", "single"), ("engine", "chains2", "double"),
           ("uniform_s0", "chains", "single"), ("student", "chains2", "double"))
 
@@ -129,12 +130,16 @@ def main(argv=None) -> int:
     parser.add_argument("--datasets", nargs="*")
     parser.add_argument("--laplace-seeds", type=int, default=5)
     parser.add_argument("--make-missing", action="store_true", help="make honest chains that are not cached")
+    parser.add_argument("--parts", nargs="*", choices=PARTS, default=list(PARTS))
+    parser.add_argument("--out", default=str(HERE / "out" / "judge_chains.json"))
     args = parser.parse_args(argv)
     report = {}
     for name in args.datasets or catalogue.dataset_names():
         started = time.perf_counter()
-        report[name] = {"honest": judge_honest(name, args.make_missing), "attacks": judge_attacks(name),
-                        "laplace": laplace_power(name, args.laplace_seeds)}
+        report[name] = {
+            "honest": judge_honest(name, args.make_missing) if "honest" in args.parts else [],
+            "attacks": judge_attacks(name) if "attacks" in args.parts else [],
+            "laplace": laplace_power(name, args.laplace_seeds) if "laplace" in args.parts else []}
         print(f"\n== {name} ({time.perf_counter() - started:.0f} s)")
         for row in report[name]["honest"]:
             print(f"  honest {row['kind']:<10} {row['model']:<6} {row['verdict']:<8}"
@@ -151,7 +156,7 @@ def main(argv=None) -> int:
                if k not in ("attack", "reasons")]
     print(f"\nhonest chain sets passing: {sum(r['verdict'] == 'pass' for r in honest)}/{len(honest)}; "
           f"attacked cells failing: {sum(v.startswith('fail') for v in attacks)}/{len(attacks)}")
-    out = HERE / "out" / "judge_chains.json"
+    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1))
     print(f"written {out}")
