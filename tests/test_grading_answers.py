@@ -97,7 +97,7 @@ def test_prepare_run_copies_the_submission_but_not_links_notebooks_or_answers(tm
     run = workspace.prepare_run(submission, release, uid=None)
     try:
         assert sorted(p.name for p in run.workspace.iterdir()) == ["data", "my_regions.reg"]
-        assert run.skipped == ["passwd (a link)"]
+        assert run.skipped == ["'passwd': a link (links are never followed)"]
         assert [name for _, name in run.release_files] == ["data"]
     finally:
         run.remove()

@@ -3,7 +3,8 @@
 A run gets a fresh temporary folder holding:
 
 * ``workspace/``: a private copy of the submission's own files (never its
-  notebooks, links or saved answers), where the kernel may write;
+  notebooks, links, special files or saved answers; see `safe_copy`),
+  where the kernel may write;
 * ``answers/``: empty at the start; `xray_handin.hand_in` writes here;
 * ``runtime/``: the kernel's connection file and sockets.
 
@@ -14,6 +15,7 @@ left in it.
 """
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import shutil
@@ -22,9 +24,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import safe_copy
+
 ANSWER_FILE = re.compile(r"^[a-z0-9_]+(-[a-z0-9_]+)?\.npz$")
 MAX_ANSWER_BYTES = 256 * 2**20
-MAX_COPIED_FILE_BYTES = 50 * 2**20
+SUBMISSION_LIMITS = safe_copy.CopyLimits()  # a submission's own files (see safe_copy)
 SKIPPED_NAMES = {".grading", ".ipynb_checkpoints", "__pycache__"}
 
 
@@ -72,21 +76,13 @@ def release_entries(release_dir) -> tuple:
     )
 
 
-def _copy_submission_files(source: Path, target: Path, reserved: set, skipped: list) -> None:
-    """Copy plain files and folders, skipping links, notebooks, reserved names and big files."""
-    for entry in os.scandir(source):
-        if entry.name in SKIPPED_NAMES or entry.name in reserved or entry.name.endswith(".ipynb"):
-            continue
-        if entry.is_symlink():
-            skipped.append(f"{entry.name} (a link)")
-        elif entry.is_dir(follow_symlinks=False):
-            (target / entry.name).mkdir()
-            _copy_submission_files(Path(entry.path), target / entry.name, set(), skipped)
-        elif entry.is_file(follow_symlinks=False):
-            if entry.stat(follow_symlinks=False).st_size > MAX_COPIED_FILE_BYTES:
-                skipped.append(f"{entry.name} (larger than {MAX_COPIED_FILE_BYTES // 2**20} MB)")
-            else:
-                shutil.copyfile(entry.path, target / entry.name, follow_symlinks=False)
+def submission_skip(reserved: set, ignore=()):
+    """What a run leaves out of a submission silently: notebooks, caches, ignore patterns, release names at the top."""
+    patterns = [*ignore, "*.ipynb", *SKIPPED_NAMES]
+
+    def skip(name: str, depth: int) -> bool:
+        return (depth == 0 and name in reserved) or any(fnmatch.fnmatch(name, p) for p in patterns)
+    return skip
 
 
 def _give_to(path: Path, uid: int | None) -> None:
@@ -109,7 +105,8 @@ def prepare_run(submission_dir, release_dir, uid: int | None, copy_release: bool
     for folder in (run.workspace, run.answers, run.runtime):
         folder.mkdir()
     reserved = {name for _, name in run.release_files}
-    _copy_submission_files(Path(submission_dir), run.workspace, reserved, run.skipped)
+    run.skipped.extend(safe_copy.copy_plain_tree(submission_dir, run.workspace, SUBMISSION_LIMITS,
+                                                 submission_skip(reserved)))
     for host, name in run.release_files:
         target = run.workspace / name
         if copy_release:

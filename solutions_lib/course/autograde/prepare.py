@@ -4,13 +4,12 @@ The job's notebook is the submission sanitized by nbgrader's own
 ``Autograde.sanitize_preprocessors`` (as configured), which restore the
 locked cells and hidden tests from the gradebook; the job's files are the
 submission's own files, chosen as nbgrader and the sandbox choose them
-(nbgrader's ignore patterns; no notebooks, links or oversized files; no
-names the release files take).
+(nbgrader's ignore patterns, no notebooks, no names the release files
+take, and `safe_copy`'s rules on links, special files, names and sizes).
 """
 from __future__ import annotations
 
 import copy
-import fnmatch
 import hashlib
 import logging
 import os
@@ -21,10 +20,8 @@ from pathlib import Path
 from nbconvert.exporters import NotebookExporter
 from traitlets.config import Config, LoggingConfigurable
 
-from ...grading import workspace
+from ...grading import safe_copy, workspace
 from .jobs import SETTINGS_SECTIONS, SandboxJob
-
-MAX_JOB_BYTES = 256 * 2**20  # the submission's own files, all together
 
 
 @dataclass
@@ -89,52 +86,34 @@ def worker_settings(config: Config) -> dict:
 
 
 def submission_digest(folder: Path) -> str:
-    """Fingerprint of every file of a submitted folder (names and contents); changes on resubmission."""
-    h = hashlib.sha256()
-    for path in sorted(Path(folder).rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            h.update(str(path.relative_to(folder)).encode() + b"\0")
-            with open(path, "rb") as handle:
-                for block in iter(lambda: handle.read(2**20), b""):
-                    h.update(block)
+    """Fingerprint of a submitted folder's acceptable files (names and contents); changes on resubmission.
+
+    Walks as the run copies (`safe_copy`), so no name, link or depth of a
+    submission can stop the planning of a class run.
+    """
+    h, refused = hashlib.sha256(), []
+    for item in safe_copy.walk_plain_files(folder, workspace.SUBMISSION_LIMITS, refused):
+        content, why = safe_copy.read_plain_file(item, workspace.SUBMISSION_LIMITS)
+        h.update(item.relative.encode() + b"\0" + (content if content is not None else why.encode()))
+    h.update("\n".join(refused).encode())
     return h.hexdigest()
-
-
-def _ignored(name: str, patterns) -> bool:
-    return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
 
 
 def pack_files(folder: Path, ignore, reserved) -> tuple[list, list]:
     """(files, notes): the submission's own files as (relative path, bytes), and what was left out.
 
-    Follows nbgrader (its ignore patterns, no notebooks) and the sandbox's
-    workspace (no links, nothing over its size limit, no top-level names
-    of release files); adds a cap on the total.
+    The same files, by the same rules, as the sandbox's private copy
+    (`workspace.prepare_run`): nbgrader's ignore patterns, no notebooks, no
+    top-level names of release files, and `safe_copy`'s checks and caps.
     """
-    files, notes, total = [], [], 0
-    patterns = [*ignore, "*.ipynb", *workspace.SKIPPED_NAMES]
-
-    def walk(directory: Path, prefix: str, top: bool):
-        nonlocal total
-        for entry in sorted(os.scandir(directory), key=lambda e: e.name):
-            if _ignored(entry.name, patterns) or (top and entry.name in reserved):
-                continue
-            relative = f"{prefix}{entry.name}"
-            if entry.is_symlink():
-                notes.append(f"{entry.name} (a link)")
-            elif entry.is_dir(follow_symlinks=False):
-                walk(Path(entry.path), relative + "/", False)
-            elif entry.is_file(follow_symlinks=False):
-                size = entry.stat(follow_symlinks=False).st_size
-                if size > workspace.MAX_COPIED_FILE_BYTES:
-                    notes.append(f"{entry.name} (larger than {workspace.MAX_COPIED_FILE_BYTES // 2**20} MB)")
-                elif total + size > MAX_JOB_BYTES:
-                    notes.append(f"{relative} (the submission's files exceed {MAX_JOB_BYTES // 2**20} MB in all)")
-                else:
-                    files.append((relative, Path(entry.path).read_bytes()))
-                    total += size
-
-    walk(Path(folder), "", True)
+    files, notes = [], []
+    skip = workspace.submission_skip(reserved, ignore)
+    for item in safe_copy.walk_plain_files(folder, workspace.SUBMISSION_LIMITS, notes, skip):
+        content, why = safe_copy.read_plain_file(item, workspace.SUBMISSION_LIMITS)
+        if content is None:
+            notes.append(f"{safe_copy.shown(item.relative)}: {why}")
+        else:
+            files.append((item.relative, content))
     return files, notes
 
 
