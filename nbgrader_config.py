@@ -33,6 +33,11 @@ c.CourseDirectory.ignore = [
     "*.truth.json",
 ]
 
+# --- Collecting: nbgrader's exchange, copying only a submission's plain files ---------------------
+# No links followed, no FIFOs or devices, plain names, caps on size, count and depth; what was
+# refused is noted in submitted/STUDENT/ASSIGNMENT.refused.txt (see solutions_lib/course/safe_collect.py).
+c.ExchangeFactory.collect = "solutions_lib.course.safe_collect.SafeExchangeCollect"
+
 # --- Autograding: sandboxed execution, then verdicts decided outside the kernel -----------------
 c.Autograde.sanitize_preprocessors = [
     ClearOutput,

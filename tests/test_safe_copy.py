@@ -1,5 +1,6 @@
 """The rules every trusted step applies to a submission's files (safe_copy)."""
 import os
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -80,6 +81,7 @@ def test_planning_a_class_run_survives_odd_names_and_deep_folders(tmp_path):
     assert any("not plain UTF-8" in note for note in notes) and any("deeper than" in note for note in notes)
     (folder / "extra.txt").write_text("changed")
     assert prepare.submission_digest(folder) != digest
+    subprocess.run(["rm", "-rf", str(folder)], check=True)  # shutil.rmtree (and pytest's clean-up) recurse
 
 
 @pytest.mark.parametrize("name", ["ok.txt", "données.csv", "a b.txt"])
