@@ -63,6 +63,13 @@ def test_reader_refuses_objects_bombs_and_junk(tmp_path):
     _npz(tmp_path / "bomb.npz", **{"x.npy": header.getvalue()})
     with pytest.raises(answers.AnswerError, match="thin"):
         answers.load_answers(tmp_path / "bomb.npz")
+    for name, descr, shape, match in [("zero_size", "<f8", (0, 2**64), "thin"), ("negative", "<f8", (-5,), "thin"),
+                                      ("long_text", "<U100000", (1000,), "more than 1 MB")]:
+        header = io.BytesIO()  # forged headers: overflowing dimensions, a negative one, long strings
+        np.lib.format.write_array_header_1_0(header, {"descr": descr, "fortran_order": False, "shape": shape})
+        _npz(tmp_path / f"{name}.npz", **{"x.npy": header.getvalue()})
+        with pytest.raises(answers.AnswerError, match=match):
+            answers.load_answers(tmp_path / f"{name}.npz")
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
     with pytest.raises(answers.AnswerError, match="could not be read"):
         answers.load_answers(tmp_path / "junk.npz")

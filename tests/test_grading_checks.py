@@ -101,6 +101,8 @@ def test_chain_format_messages():
     assert "3-D array" in checks.chain_format_problem(np.zeros((10, 6)), "single")
     assert "at least 4 chains" in checks.chain_format_problem(np.zeros((3, 500, 6)), "single")
     assert "9 parameters" in checks.chain_format_problem(np.zeros((4, 500, 6)), "double")
+    many = np.random.default_rng(0).normal(size=(checks.MAX_CHAINS + 1, 100, 6))
+    assert "at most 1024 chains" in checks.chain_format_problem(many, "single")
     bad = np.zeros((4, 500, 6))
     bad[1, 3, 2] = np.nan
     assert "NaN" in checks.chain_format_problem(bad, "single")

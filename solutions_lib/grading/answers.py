@@ -3,8 +3,10 @@
 Answer files are ``.npz`` archives written inside the sandbox, so their
 content is untrusted. Before anything is read, each member's header is
 checked: plain numeric, boolean or text dtype (never objects, so nothing
-is unpickled) and a bounded number of elements (so a small compressed file
-cannot expand into gigabytes).
+is unpickled), every dimension and the number of elements bounded, and the
+bytes the array would take bounded before anything is allocated (text
+arrays far more tightly than numbers), so that a small compressed file
+cannot expand into gigabytes in the trusted grader.
 """
 from __future__ import annotations
 
@@ -17,6 +19,9 @@ import numpy as np
 from .untrusted_text import plain_identifier
 
 MAX_ELEMENTS = 30_000_000  # per array: e.g. 64 chains x 50,000 samples x 9 parameters
+MAX_BYTES = 8 * MAX_ELEMENTS  # per array: that many float64 numbers
+MAX_TEXT_BYTES = 2**20  # per text array: names and labels, never data
+MAX_FILE_BYTES = 2 * MAX_BYTES  # all arrays of one answer file together
 ALLOWED_KINDS = "biufUS"
 PROBLEMS_MEMBER = "__problems__"
 
@@ -37,8 +42,12 @@ def _checked_member(archive: zipfile.ZipFile, member: str) -> np.ndarray:
             raise AnswerError(f"{label}: unsupported array format")
         if dtype.hasobject or dtype.kind not in ALLOWED_KINDS or dtype.fields:
             raise AnswerError(f"{label}: holds {dtype.kind!r}-kind data, not plain numbers or text")
-        if math.prod(shape) > MAX_ELEMENTS:  # exact integers: a forged shape cannot overflow to a small size
+        # exact Python integers, each dimension bounded: a forged shape can neither overflow nor hide behind a 0
+        if any(not 0 <= n <= MAX_ELEMENTS for n in shape) or math.prod(shape) > MAX_ELEMENTS:
             raise AnswerError(f"{label}: more than {MAX_ELEMENTS:,} numbers; thin your chains")
+        limit = MAX_TEXT_BYTES if dtype.kind in "US" else MAX_BYTES
+        if math.prod(shape) * dtype.itemsize > limit:
+            raise AnswerError(f"{label}: would take more than {limit // 2**20} MB; hand in less")
     with archive.open(member) as handle:
         return np.lib.format.read_array(handle, allow_pickle=False)
 
@@ -57,8 +66,10 @@ def load_answers(path: Path) -> dict:
             members = [m for m in archive.namelist() if m.endswith(".npy")]
             if len(members) != len(archive.namelist()) or len(members) > 32:
                 raise AnswerError(f"{path.name} holds files other than a few arrays")
+            if sum(info.file_size for info in archive.infolist()) > MAX_FILE_BYTES:
+                raise AnswerError(f"{path.name} would take more than {MAX_FILE_BYTES // 2**20} MB; hand in less")
             return {m[: -len(".npy")]: _checked_member(archive, m) for m in members}
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, OverflowError, MemoryError) as exc:
         if isinstance(exc, AnswerError):
             raise
         raise AnswerError(f"{path.name} could not be read ({type(exc).__name__})") from None

@@ -246,11 +246,16 @@ def check_beta_model(arrays: dict, options: dict) -> Verdict:
 # --------------------------------------------------------------------------
 # Chains and posteriors
 # --------------------------------------------------------------------------
+MAX_CHAINS = 1024  # walkers; the notebook uses tens
+
+
 def chain_format_problem(chains: np.ndarray, model: str) -> str | None:
     """Describe what is wrong with the shape or values of chains, if anything.
 
     Shape and finite values as `engine.dic.validate_chains` demands them,
-    then enough chains and samples to judge convergence.
+    then enough chains and samples to judge convergence, and at most
+    `MAX_CHAINS` chains (each is thinned to at least one draw when the
+    posterior is judged, so their number bounds the judge's time).
     """
     try:
         n_chains, n_samples, _ = validate_chains(chains, model=model).shape
@@ -258,6 +263,8 @@ def chain_format_problem(chains: np.ndarray, model: str) -> str | None:
         return str(error)
     if n_chains < 4:
         return f"Use at least 4 chains; found {n_chains}."
+    if n_chains > MAX_CHAINS:
+        return f"Use at most {MAX_CHAINS} chains (walkers); found {n_chains}."
     if n_samples < 100:
         return f"Only {n_samples} samples per chain; that is too few to judge convergence."
     return None
