@@ -3,6 +3,10 @@
 On a terminal, finished students scroll by as lines and a live block at
 the bottom shows the bar and every student in progress with their elapsed
 time. Elsewhere (a log file, CI) each change is one plain line.
+
+Student ids and failure messages can carry a submission's text, so every
+line is written through `untrusted_text.printable`: the only escape
+sequences on the terminal are the display's own.
 """
 from __future__ import annotations
 
@@ -10,7 +14,10 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from ...grading.untrusted_text import printable
+
 BAR_WIDTH = 30
+LINE_LIMIT = 1000
 REFRESH_S = 0.5
 
 
@@ -131,6 +138,7 @@ class Display:
             self._drawn = 0
 
     def _line(self, text: str) -> None:
+        text = printable(text, LINE_LIMIT)
         if self.live:
             self._erase()
             self.stream.write(text + "\n")
@@ -143,7 +151,7 @@ class Display:
         if not self.live or (not force and time.monotonic() - self._last < REFRESH_S):
             return
         self._erase()
-        block = self._block()
+        block = [printable(line, LINE_LIMIT) for line in self._block()]
         self.stream.write("\n".join(block) + "\n")
         self.stream.flush()
         self._drawn = len(block)
@@ -163,6 +171,7 @@ def summary_table(outcomes: list[Outcome], wall_s: float) -> str:
         detail = o.message if o.status in ("failed", "interrupted") else o.worker
         rows.append((o.student, o.status + (" (resumed)" if o.resumed else ""), o.score_text,
                      clock(o.notebook_s), ", ".join(o.caps) or "-", o.stop or "-", detail or "-"))
+    rows = [tuple(printable(cell, LINE_LIMIT) for cell in row) for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths)) + "  " + row[-1]
              for row in rows]

@@ -11,6 +11,9 @@ current folder:
   the same tables for a spreadsheet;
 * ``grades.csv`` (nbgrader's own export) and ``lms_grades.csv``
   (`lms.LmsGradesExport`), both written by ``nbgrader export``.
+
+Text cells of every CSV file are neutralised so that a spreadsheet never runs
+a student's text as a formula (`untrusted_text.spreadsheet_cell`).
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import logging
 import os
 from pathlib import Path
 
+from ...grading.untrusted_text import spreadsheet_cell
 from .collect import ClassData, collect
 
 REPORT_PAGE = "class_report.html"
@@ -26,10 +30,18 @@ CSV_FILES = ("students.csv", "cells.csv", "comparison.csv", "datasets.csv", "gra
 
 
 def _write_csv(path: Path, header: list, rows: list) -> None:
+    """A CSV table whose text cells cannot run as spreadsheet formulas (student ids and data set names are theirs)."""
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        writer.writerows([["" if value is None else value for value in row] for row in rows])
+        writer.writerows([["" if value is None else spreadsheet_cell(value) for value in row] for row in rows])
+
+
+def neutralise_csv(path: Path) -> None:
+    """Rewrite a CSV file written by another tool (nbgrader's export) with every text cell as `_write_csv` writes it."""
+    with open(path, newline="") as handle:
+        header, *rows = list(csv.reader(handle)) or [[]]
+    _write_csv(path, header, rows)
 
 
 def write_tables(data: ClassData, out: Path) -> None:
@@ -102,6 +114,8 @@ def write_report(course_root=".", out="reports", assignment: str = "xray_image",
     write_tables(data, target)
     nbgrader_export(root, target / "grades.csv")
     nbgrader_export(root, target / "lms_grades.csv", exporter="solutions_lib.course.report.lms.LmsGradesExport")
+    for exported in ("grades.csv", "lms_grades.csv"):
+        neutralise_csv(target / exported)
     page = target / REPORT_PAGE
     page.write_text(render(data, list(CSV_FILES)))
     return page

@@ -22,6 +22,7 @@ from ...grading import answers, records
 
 SUMMARY_PARAMS = ("beta", "rc")
 INTERVAL = (16.0, 84.0)  # students' intervals: the central 68%
+MAX_SHOWN = 1e12  # larger student numbers are left out of the tables and figures
 MISSING_PREFIX = "No answer was handed in"
 TOP_MESSAGES = 3
 
@@ -168,7 +169,14 @@ def _posterior(folder: Path) -> Posterior | None:
     low, median, high = (
         {name: float(np.percentile(pooled[:, i], q)) for name, i in index.items()}
         for q in (INTERVAL[0], 50.0, INTERVAL[1]))
+    if not all(_showable(v) for summary in (low, median, high) for v in summary.values()):
+        return None
     return Posterior(median, low, high, pooled.shape[0])
+
+
+def _showable(value: float) -> bool:
+    """Can a student's number be drawn and tabulated? Absurd magnitudes (1e308) would break the figures."""
+    return bool(np.isfinite(value)) and abs(value) <= MAX_SHOWN
 
 
 def _dics(folder: Path) -> tuple[float | None, float | None]:
@@ -177,7 +185,7 @@ def _dics(folder: Path) -> tuple[float | None, float | None]:
         values = [np.asarray(arrays[key], dtype=float).ravel() for key in ("DIC1", "DIC2")]
     except (answers.AnswerError, KeyError, TypeError, ValueError):
         return None, None
-    if any(v.size != 1 or not np.isfinite(v[0]) for v in values):
+    if any(v.size != 1 or not _showable(v[0]) for v in values):
         return None, None
     return float(values[0][0]), float(values[1][0])
 
