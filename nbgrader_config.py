@@ -14,7 +14,7 @@ from nbgrader.preprocessors import (
 
 from solutions_lib.grading.preprocessors import (
     ClearHiddenTestsSafely, JudgeAnswers, RemoveGraderEchoes, ReportScoresByPart, RestoreHiddenTests,
-    SandboxedExecute, SaveVerdictGrades, ShortenGradedTracebacks,
+    SandboxedExecute, SanitizeStudentHtml, SaveVerdictGrades, ShortenGradedTracebacks,
 )
 
 c = get_config()  # noqa: F821 - provided by nbgrader
@@ -53,6 +53,7 @@ c.Autograde.autograde_preprocessors = [
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
+    SanitizeStudentHtml,  # student HTML, scripts and links cleaned before formgrader or feedback renders them
     SaveVerdictGrades,   # scores test cells from the verdicts, not from their outputs
     AssignLatePenalties,
     CheckCellMetadata,

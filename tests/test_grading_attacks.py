@@ -174,6 +174,18 @@ ATTACKS.update({
 })
 ECHO_ATTACKS = ["echo_class_name", "echo_raised_error", "echo_member_name"]
 
+# Issue 20: student HTML, scripts and script links, in outputs and in a markdown cell of their own.
+INJECTED = 'document.title="XSS-OWNED"'
+ATTACKS["injects_html"] = (IMPORTS,
+    "from IPython.display import HTML, Javascript, Markdown, SVG, display\n"
+    f"display(HTML('<b>bold</b><script>{INJECTED}</script><img src=x onerror=\\'{INJECTED}\\'>'))\n"
+    f"display(Javascript({INJECTED!r}))\n"
+    f"display(Markdown('[click](javascript:{INJECTED})'))\n"
+    f"display(SVG('<svg xmlns=\"http://www.w3.org/2000/svg\"><script>{INJECTED}</script></svg>'))")
+INJECTED_MARKDOWN = {"injects_html": [f"My notes <script>{INJECTED}</script> <iframe src='javascript:{INJECTED}'>"
+                                      f"</iframe> [link](javascript:{INJECTED})",
+                                      "Plain maths: $a < b$ & $c > d$\n\n> a quote"]}
+
 # Issue 19's table: (assigned data set, maker of (chains, chains2)).
 CHAIN_CELLS = ["test_chains_format", "test_posterior_single", "test_chains2_format", "test_posterior_double",
                "test_dic"]
@@ -264,7 +276,10 @@ def attacked_course(tmp_path_factory):
     }
     for student, (where, code) in ATTACKS.items():
         path = work / f"{student}.ipynb"
-        nbformat.write(insert_after(nbformat.read(RELEASE_NB, as_version=4), where, code), path)
+        notebook = insert_after(nbformat.read(RELEASE_NB, as_version=4), where, code)
+        if student in INJECTED_MARKDOWN:
+            notebook.cells[1:1] = [nbformat.v4.new_markdown_cell(text) for text in INJECTED_MARKDOWN[student]]
+        nbformat.write(notebook, path)
         release.submit(root, student, path)
     for student in CHAIN_ATTACKS:
         notebook, files = chain_attack_submission(student, work)
@@ -377,3 +392,18 @@ def test_feedback_is_one_page_without_grader_material(attacked_course, student):
         assert html.count(secret) == written, f"{secret!r} in {student}'s feedback beyond their own code"
     reference = json.loads(REFERENCE_JSON.read_text())["datasets"][catalogue.DEFAULT_DATASET]
     assert f"{reference['single']['dic']}" not in html
+
+
+def test_no_student_script_reaches_the_formgrader_or_the_feedback(attacked_course):
+    """Formgrader renders the autograded notebook in the instructor's session; feedback goes to students."""
+    from nbconvert import HTMLExporter
+
+    root = attacked_course[0]
+    graded = nbformat.read(root / "autograded" / "injects_html" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb", 4)
+    formgrader_page, _ = HTMLExporter().from_notebook_node(graded)
+    feedback = release.generate_feedback(root, "injects_html") / f"{release.NOTEBOOK}.html"
+    for page in (formgrader_page, feedback.read_text()):
+        assert "XSS-OWNED" in page  # the student's text is shown, as text
+        for live in (f"<script>{INJECTED}", "onerror=", f'href="javascript:', "<iframe", "<svg"):
+            assert live not in page, live
+    assert INJECTED_MARKDOWN["injects_html"][1] in [cell.source for cell in graded.cells]  # plain markdown untouched

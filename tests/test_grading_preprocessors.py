@@ -100,3 +100,28 @@ def test_test_cells_are_scored_from_their_verdicts_not_their_outputs(tmp_path, m
     with Gradebook(url) as gradebook:
         scores = {g.name: g.auto_score for g in gradebook.find_submission_notebook("nb", "a", "ada").grades}
     assert scores == {"test_faked": 0.0, "test_fixed": 1.0, "test_unjudged": 0.0}
+
+
+def test_student_html_is_cleaned_and_plain_markdown_kept():
+    from solutions_lib.grading.preprocessors import SanitizeStudentHtml
+
+    plain = "Maths $a < b$ & $c > d$\n\n> a quote with **bold** and [a link](https://example.org)"
+    hostile = "<script>alert(1)</script><img src=x onerror=alert(1)> [x](javascript:alert(1)) <b>kept</b>"
+    locked = nbformat.v4.new_markdown_cell("<b>instructor</b> <script>kept()</script>")
+    locked.metadata["nbgrader"] = {"grade": False, "solution": False, "locked": True, "grade_id": "intro",
+                                   "schema_version": 3}
+    outputs = [nbformat.v4.new_output("display_data", data={
+        "text/html": "<table><tr><td>1</td></tr></table><script>alert(1)</script>",
+        "application/javascript": "alert(1)", "text/plain": "<table>"}),
+        nbformat.v4.new_output("display_data", data={"image/svg+xml": "<svg><script>alert(1)</script></svg>"})]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(plain),
+                                               nbformat.v4.new_markdown_cell(hostile), locked,
+                                               _cell("x", graded=False, outputs=outputs)])
+    SanitizeStudentHtml().preprocess(notebook, {})
+    kept, cleaned, instructor, code = notebook.cells
+    assert kept.source == plain and instructor.source == locked.source
+    assert "<script>" not in cleaned.source and "onerror" not in cleaned.source
+    assert "javascript:" not in cleaned.source and "<b>kept</b>" in cleaned.source
+    html, svg = code.outputs[0]["data"], code.outputs[1]["data"]
+    assert "<table>" in html["text/html"] and "<script>" not in html["text/html"]
+    assert "application/javascript" not in html and list(svg) == ["text/plain"]

@@ -5,8 +5,9 @@ from .remove_grader_echoes import RemoveGraderEchoes
 from .report_scores_by_part import ReportScoresByPart
 from .restore_hidden_tests import RestoreHiddenTests
 from .sandboxed_execute import SandboxedExecute
+from .sanitize_student_html import SanitizeStudentHtml
 from .save_verdict_grades import SaveVerdictGrades
 from .shorten_graded_tracebacks import ShortenGradedTracebacks
 
 __all__ = ["ClearHiddenTestsSafely", "JudgeAnswers", "RemoveGraderEchoes", "ReportScoresByPart",
-           "RestoreHiddenTests", "SandboxedExecute", "SaveVerdictGrades", "ShortenGradedTracebacks"]
+           "RestoreHiddenTests", "SandboxedExecute", "SanitizeStudentHtml", "SaveVerdictGrades", "ShortenGradedTracebacks"]
