@@ -8,12 +8,12 @@ cells from those verdicts, never from outputs. See README.md, "Grading".
 """
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
-    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput,
+    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern,
     OverwriteKernelspec,
 )
 
 from solutions_lib.grading.preprocessors import (
-    ClearHiddenTestsSafely, JudgeAnswers, RemoveGraderEchoes, ReportScoresByPart, RestoreHiddenTests,
+    ClearHiddenTestsSafely, JudgeAnswers, LimitOutputBytes, RemoveGraderEchoes, ReportScoresByPart, RestoreHiddenTests,
     SandboxedExecute, SanitizeStudentHtml, SaveVerdictGrades, ShortenGradedTracebacks,
 )
 
@@ -52,7 +52,7 @@ c.Autograde.autograde_preprocessors = [
     JudgeAnswers,
     IgnorePattern,
     ClearMetadataPreprocessor,
-    LimitOutput,
+    LimitOutputBytes,     # nbgrader's LimitOutput (lines), plus bytes per cell and per notebook
     SanitizeStudentHtml,  # student HTML, scripts and links cleaned before formgrader or feedback renders them
     SaveVerdictGrades,   # scores test cells from the verdicts, not from their outputs
     AssignLatePenalties,

@@ -125,3 +125,22 @@ def test_student_html_is_cleaned_and_plain_markdown_kept():
     html, svg = code.outputs[0]["data"], code.outputs[1]["data"]
     assert "<table>" in html["text/html"] and "<script>" not in html["text/html"]
     assert "application/javascript" not in html and list(svg) == ["text/plain"]
+
+
+def test_outputs_are_limited_in_bytes_per_cell_and_per_notebook():
+    from solutions_lib.grading.preprocessors import LimitOutputBytes
+
+    def printing(text):
+        return _cell("print(...)", graded=False, outputs=[nbformat.v4.new_output("stream", name="stdout", text=text)])
+
+    figure = nbformat.v4.new_output("display_data", data={"image/png": "A" * 3000, "text/plain": "<Figure>"})
+    one_line = printing("x" * 50_000)  # one line: nbgrader's LimitOutput alone keeps it whole
+    figures = _cell("plot", graded=False, outputs=[nbformat.from_dict(dict(figure)) for _ in range(5)])
+    notebook = nbformat.v4.new_notebook(cells=[one_line, figures, printing("small"), printing("late " * 2000)])
+    LimitOutputBytes(max_cell_bytes=10_000, max_notebook_bytes=22_000).preprocess(notebook, {})
+    sizes = [len(nbformat.writes(nbformat.v4.new_notebook(cells=[cell]))) for cell in notebook.cells]
+    assert all(size < 12_000 for size in sizes), sizes
+    assert "truncated by the autograder" in notebook.cells[0].outputs[-1]["text"]
+    assert len(notebook.cells[1].outputs) == 4 and "truncated" in notebook.cells[1].outputs[-1]["text"]
+    assert notebook.cells[2].outputs[0]["text"] == "small"
+    assert "more than 0.0209808 MB" in notebook.cells[3].outputs[-1]["text"]  # the notebook's budget spent

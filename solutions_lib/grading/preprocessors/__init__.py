@@ -1,6 +1,7 @@
 """nbgrader preprocessors of the trusted grading pipeline, one per file (configured in nbgrader_config.py)."""
 from .clear_hidden_tests_safely import ClearHiddenTestsSafely
 from .judge_answers import JudgeAnswers
+from .limit_output_bytes import LimitOutputBytes
 from .remove_grader_echoes import RemoveGraderEchoes
 from .report_scores_by_part import ReportScoresByPart
 from .restore_hidden_tests import RestoreHiddenTests
@@ -9,5 +10,5 @@ from .sanitize_student_html import SanitizeStudentHtml
 from .save_verdict_grades import SaveVerdictGrades
 from .shorten_graded_tracebacks import ShortenGradedTracebacks
 
-__all__ = ["ClearHiddenTestsSafely", "JudgeAnswers", "RemoveGraderEchoes", "ReportScoresByPart",
+__all__ = ["ClearHiddenTestsSafely", "JudgeAnswers", "LimitOutputBytes", "RemoveGraderEchoes", "ReportScoresByPart",
            "RestoreHiddenTests", "SandboxedExecute", "SanitizeStudentHtml", "SaveVerdictGrades", "ShortenGradedTracebacks"]
