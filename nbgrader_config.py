@@ -63,6 +63,7 @@ c.SandboxedExecute.memory_limit_mb = 8192      # address space of each process
 c.SandboxedExecute.max_processes = 256         # processes and threads at once
 c.SandboxedExecute.max_file_size_mb = 512      # largest file written
 c.SandboxedExecute.tmp_size_mb = 1024          # private /tmp
+c.SandboxedExecute.quota_mb = 2048             # disk quota of the workspace and answers (a tmpfs, as root)
 c.SandboxedExecute.notebook_timeout = 3600     # seconds for the whole notebook
 c.Execute.timeout = 1800                       # seconds for one cell
 # The student environment (no solutions_lib), built by `make setup`:

@@ -23,8 +23,8 @@ def run_in_sandbox(tmp_path):
     uid = sandbox.sandbox_uid() if os.geteuid() == 0 else None
     runs = []
 
-    def run(code: str, limits=sandbox.Limits(), timeout=60):
-        grading_run = workspace.prepare_run(submission, RELEASE, uid)
+    def run(code: str, limits=sandbox.Limits(), timeout=60, quota_mb=0):
+        grading_run = workspace.prepare_run(submission, RELEASE, uid, quota_mb=quota_mb)
         runs.append(grading_run)
         prefixes, hidden = sandbox.student_environment(STUDENT_PYTHON)
         mounts = sandbox.Mounts(grading_run.workspace, grading_run.release_files, grading_run.answers,
@@ -109,6 +109,36 @@ def test_processes_die_with_the_sandbox(run_in_sandbox):
     assert "spawned" in done.stdout
     survivors = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout
     assert survivors.strip() == ""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the tmpfs quota needs a grader running as root")
+def test_a_full_quota_is_the_submissions_own_problem(run_in_sandbox, tmp_path):
+    done = run_in_sandbox("""
+        import os
+        written = 0
+        try:
+            for i in range(20):
+                with open(f"fill_{i}.bin", "wb") as handle:
+                    handle.write(os.urandom(8 * 2**20))
+                written += 8
+        except OSError as error:
+            print("stopped", written, error.strerror)
+    """, quota_mb=64)
+    stopped, written, *why = done.stdout.split()
+    assert stopped == "stopped" and int(written) <= 64 and "space" in " ".join(why), done.stdout + done.stderr
+    mounts = open("/proc/self/mounts").read()
+    assert "xray-grade" in mounts  # the run's own tmpfs, until the run is removed
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the tmpfs quota needs a grader running as root")
+def test_the_quota_is_unmounted_and_removed_with_the_run(tmp_path):
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    run = workspace.prepare_run(submission, RELEASE, sandbox.sandbox_uid(), quota_mb=16)
+    assert str(run.root) in open("/proc/self/mounts").read()
+    (run.answers / "junk.bin").write_bytes(b"x" * 1000)
+    run.remove()
+    assert not run.root.exists() and str(run.root) not in open("/proc/self/mounts").read()
 
 
 def test_memory_cap_gives_a_memory_error(run_in_sandbox):

@@ -8,10 +8,14 @@ A run gets a fresh temporary folder holding:
 * ``answers/``: empty at the start; `xray_handin.hand_in` writes here;
 * ``runtime/``: the kernel's connection file and sockets.
 
+When grading as root, the run's folder is a size-capped tmpfs (the
+submission's disk quota): a notebook that fills it fills only its own
+quota, never the disk the next student is graded on.
+
 After the kernel has exited, `collect_answers` copies the answer files that
 are plain, reasonably sized ``.npz`` files into the instructor's answers
-store, and the temporary folder is deleted, with everything the submission
-left in it.
+store, and the temporary folder is deleted (unmounted), with everything
+the submission left in it.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ import fnmatch
 import os
 import re
 import shutil
-import stat
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +43,7 @@ class GradingRun:
     root: Path
     release_files: tuple = ()
     skipped: list = field(default_factory=list)
+    mounted: bool = False  # root is a size-capped tmpfs
 
     @property
     def workspace(self) -> Path:
@@ -54,6 +59,10 @@ class GradingRun:
 
     def remove(self) -> None:
         """Delete the run's folders, whatever the submission did to their permissions."""
+        if self.mounted:  # lazily: a process of the submission may still hold a file open
+            subprocess.run(["umount", "--lazy", str(self.root)], check=True, capture_output=True)
+            self.mounted = False
+
         def unlock_and_retry(function, path, _):
             os.chmod(os.path.dirname(path), 0o700)
             if os.path.isdir(path) and not os.path.islink(path):
@@ -94,13 +103,38 @@ def _give_to(path: Path, uid: int | None) -> None:
             os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
 
 
-def prepare_run(submission_dir, release_dir, uid: int | None, copy_release: bool = False) -> GradingRun:
+def _mount_quota(root: Path, quota_mb: int) -> None:
+    """Make ``root`` a tmpfs of at most ``quota_mb`` MiB (needs root): the submission's disk quota."""
+    options = f"size={quota_mb}m,mode=0711,nosuid,nodev"
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "xray-grade", str(root)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"Could not mount the submission's {quota_mb} MiB quota on {root}: "
+                           f"{result.stderr.strip()}")
+
+
+def prepare_run(submission_dir, release_dir, uid: int | None, copy_release: bool = False,
+                quota_mb: int = 0) -> GradingRun:
     """Make the run folders; ``uid`` (when grading as root) becomes their owner.
 
+    With ``uid`` and ``quota_mb`` the folders live on a tmpfs of that size.
     The release files are mounted over the workspace by the sandbox; only
     an unconfined run (``copy_release``) gets copies of them instead.
     """
     run = GradingRun(Path(tempfile.mkdtemp(prefix="xray-grade-")), release_entries(release_dir))
+    if uid is not None and quota_mb:
+        _mount_quota(run.root, quota_mb)
+        run.mounted = True
+    try:
+        _fill(run, submission_dir, uid, copy_release)
+    except BaseException:
+        run.remove()
+        raise
+    return run
+
+
+def _fill(run: GradingRun, submission_dir, uid: int | None, copy_release: bool) -> None:
+    """The run folders, the private copy of the submission and the release mount points, owned by ``uid``."""
     os.chmod(run.root, 0o711)
     for folder in (run.workspace, run.answers, run.runtime):
         folder.mkdir()
@@ -115,7 +149,6 @@ def prepare_run(submission_dir, release_dir, uid: int | None, copy_release: bool
             target.mkdir() if host.is_dir() else target.touch()
     for folder in (run.workspace, run.answers, run.runtime):
         _give_to(folder, uid)
-    return run
 
 
 def collect_answers(run: GradingRun, store: Path) -> tuple[list, list]:
@@ -133,17 +166,11 @@ def collect_answers(run: GradingRun, store: Path) -> tuple[list, list]:
         if not ANSWER_FILE.match(entry.name):
             refused.append(f"{entry.name!r}: not an answer file name")
             continue
-        try:
-            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except OSError as exc:
-            refused.append(f"{entry.name}: {exc.strerror}")
+        fd, why = safe_copy.open_plain_file(entry.path, MAX_ANSWER_BYTES)
+        if fd is None:
+            refused.append(f"{entry.name}: {why}")
             continue
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ANSWER_BYTES:
-                refused.append(f"{entry.name}: not a regular file of at most {MAX_ANSWER_BYTES // 2**20} MB")
-                continue
-            with open(store / entry.name, "wb") as copy:
-                shutil.copyfileobj(handle, copy)
+        with os.fdopen(fd, "rb") as handle, open(store / entry.name, "wb") as copy:
+            shutil.copyfileobj(handle, copy)
         taken.append(entry.name[: -len(".npz")])
     return sorted(taken), refused

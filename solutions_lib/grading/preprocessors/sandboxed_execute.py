@@ -47,6 +47,8 @@ class SandboxedExecute(Execute):
     max_processes = Integer(256, help="Cap on processes and threads the sandbox may run at once.").tag(config=True)
     max_file_size_mb = Integer(512, help="Largest file the notebook may write (MiB).").tag(config=True)
     tmp_size_mb = Integer(1024, help="Size of the sandbox's private /tmp (MiB).").tag(config=True)
+    quota_mb = Integer(2048, help="Disk quota of one submission's workspace and answers (MiB): a size-capped "
+                                  "tmpfs when grading as root, 0 for none.").tag(config=True)
     notebook_timeout = Integer(3600, help="Wall-clock cap for the whole notebook (seconds).").tag(config=True)
     release_directory = Unicode("", help=(
         "Folder with the release files the notebook reads (data, helper modules); "
@@ -138,7 +140,8 @@ class SandboxedExecute(Execute):
         else:
             self.log.warning("Grading WITHOUT the sandbox: student code runs with your rights.")
         self._uid = sandbox.sandbox_uid() if (self.sandbox and os.geteuid() == 0) else None
-        self._run = workspace.prepare_run(submission_dir, release_dir, self._uid, copy_release=not self.sandbox)
+        self._run = workspace.prepare_run(submission_dir, release_dir, self._uid, copy_release=not self.sandbox,
+                                          quota_mb=self.quota_mb)
         store = Path(store)
         record = records.RunRecord(student, assignment, self.sandbox,
                                    skipped_files=[*skipped, *self._run.skipped])
@@ -147,8 +150,10 @@ class SandboxedExecute(Execute):
             record.stop = self._execute(nb, resources if resources is not None else {})
         finally:
             record.wall_s = round(time.monotonic() - started, 1)
-            record.answers, record.refused = workspace.collect_answers(self._run, store)
-            self._run.remove()
+            try:
+                record.answers, record.refused = workspace.collect_answers(self._run, store)
+            finally:
+                self._run.remove()
         record.caps_hit = sorted(self._caps_hit(nb, record.stop))
         record.write(store)
         return record
