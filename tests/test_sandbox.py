@@ -29,7 +29,8 @@ def run_in_sandbox(tmp_path):
         prefixes, hidden = sandbox.student_environment(STUDENT_PYTHON)
         mounts = sandbox.Mounts(grading_run.workspace, grading_run.release_files, grading_run.answers,
                                 grading_run.runtime, prefixes, hidden)
-        command = sandbox.sandbox_command([STUDENT_PYTHON, "-c", textwrap.dedent(code)], mounts, limits, uid)
+        command = sandbox.sandbox_command([STUDENT_PYTHON, "-c", textwrap.dedent(code)], mounts, limits, uid,
+                                          grading_run.launch)
         return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                               env={"PATH": os.environ["PATH"]}, cwd=grading_run.runtime)
 
@@ -139,6 +140,25 @@ def test_the_quota_is_unmounted_and_removed_with_the_run(tmp_path):
     (run.answers / "junk.bin").write_bytes(b"x" * 1000)
     run.remove()
     assert not run.root.exists() and str(run.root) not in open("/proc/self/mounts").read()
+
+
+def test_no_user_namespaces_mounts_or_launcher_paths(run_in_sandbox):
+    done = run_in_sandbox("""
+        import os, subprocess, threading
+        for command in (["unshare", "-U", "-r", "true"], ["unshare", "-m", "true"]):
+            print(" ".join(command[:2]), subprocess.run(command, capture_output=True).returncode)
+        print("cmdline", open("/proc/1/cmdline", "rb").read().replace(b"\\0", b" ").decode())
+        print("launch visible", os.path.exists(os.path.join(os.path.dirname(os.getcwd()), "launch")))
+        results = []
+        worker = threading.Thread(target=results.append, args=("threads work",))
+        worker.start(); worker.join()
+        print(results[0])
+    """)
+    lines = done.stdout.splitlines()
+    assert "unshare -U 1" in lines and "unshare -m 1" in lines and "launch visible False" in lines, done.stdout
+    cmdline = next(line for line in lines if line.startswith("cmdline"))
+    assert cmdline.startswith("cmdline bwrap --seccomp 3 --args 4 -- ") and str(RELEASE) not in cmdline
+    assert "threads work" in done.stdout, done.stderr
 
 
 def test_memory_cap_gives_a_memory_error(run_in_sandbox):

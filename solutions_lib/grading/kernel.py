@@ -64,7 +64,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.uid is not None:
             os.chown(self.connection_file, self.uid, self.uid)
         if self.confined:
-            kernel_cmd = sandbox.sandbox_command(kernel_cmd, self._mounts(), self.limits, self.uid)
+            kernel_cmd = sandbox.sandbox_command(kernel_cmd, self._mounts(), self.limits, self.uid,
+                                                 self.grading_run.launch)
             kw["cwd"] = str(self.grading_run.runtime)
             kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         else:

@@ -12,7 +12,9 @@ process it starts:
   size and the answers folder; nothing of the instructor's tree;
 * have no network (a new, empty network namespace) and their own PID
   namespace, so that every process dies with the kernel and none can
-  signal or trace processes outside;
+  signal or trace processes outside; cannot create user namespaces or
+  mount anything (`syscall_filter`), nor read bwrap's options (host
+  paths) from ``/proc/1/cmdline``;
 * are capped in address space, number of processes and threads, and file
   size (``prlimit``); the grader caps the wall time of the whole notebook.
 
@@ -27,6 +29,8 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import syscall_filter
 
 SANDBOX_HOME = "/home/student"
 ANSWERS_MOUNT = "/grader/answers"
@@ -103,7 +107,7 @@ def sandbox_uid() -> int:
 
 def require_tools() -> None:
     """Raise `SandboxUnavailable` with install instructions if a tool is missing or unusable."""
-    missing = [tool for tool in ("bwrap", "setpriv", "prlimit") if shutil.which(tool) is None]
+    missing = [tool for tool in ("bwrap", "setpriv", "prlimit", "sh") if shutil.which(tool) is None]
     if missing:
         raise SandboxUnavailable(f"The grading sandbox needs {', '.join(missing)}. {INSTALL_HINT}")
 
@@ -205,13 +209,21 @@ def _caps(limits: Limits) -> list:
     return caps + ["--"]
 
 
-def sandbox_command(kernel_cmd: list, mounts: Mounts, limits: Limits, uid: int | None) -> list:
+# bwrap reads its options from fd 4 (so /proc/1/cmdline inside shows no host paths) and the
+# seccomp filter from fd 3; the shell opens both files and becomes bwrap.
+LAUNCHER = 'exec 3<"$1" 4<"$2"; shift 2; exec bwrap --seccomp 3 --args 4 "$@"'
+
+
+def sandbox_command(kernel_cmd: list, mounts: Mounts, limits: Limits, uid: int | None, launch_dir) -> list:
     """``kernel_cmd`` wrapped in bwrap, then (as root) setpriv, then prlimit.
 
     Run by root, bwrap assembles the filesystem with root's right to read
     every source folder and then, inside the new namespaces, setpriv drops
     to ``uid`` with no capabilities left. Run by an ordinary user, bwrap
     uses a user namespace instead and the kernel keeps that user's uid.
+    Either way `syscall_filter` refuses new user namespaces and the other
+    calls a kernel never needs. ``launch_dir``, a folder the sandbox never
+    sees, receives bwrap's options and the compiled filter.
     """
     student_python = kernel_cmd[0]
     if uid is None:
@@ -221,14 +233,20 @@ def sandbox_command(kernel_cmd: list, mounts: Mounts, limits: Limits, uid: int |
         namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
         drop_privileges = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
-    bwrap = [
-        "bwrap", *namespaces, "--die-with-parent", "--new-session", "--hostname", "sandbox",
+    options = [
+        *namespaces, "--die-with-parent", "--new-session", "--hostname", "sandbox",
         *_filesystem(mounts, limits),
         *_environment(mounts, student_python),
         "--chdir", mounts.kernel_cwd,
-        "--",
     ]
-    return [*bwrap, *drop_privileges, *_caps(limits), *kernel_cmd]
+    launch_dir = Path(launch_dir)
+    launch_dir.mkdir(mode=0o700, exist_ok=True)
+    rules = syscall_filter.write_filter(launch_dir / "syscalls.bpf")
+    args_file = launch_dir / "bwrap.args"
+    args_file.write_bytes(b"\0".join(os.fsencode(option) for option in options) + b"\0")
+    args_file.chmod(0o600)
+    return ["sh", "-c", LAUNCHER, "sh", str(rules), str(args_file), "--",
+            *drop_privileges, *_caps(limits), *kernel_cmd]
 
 
 def default_student_python() -> str:

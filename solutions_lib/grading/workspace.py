@@ -6,7 +6,8 @@ A run gets a fresh temporary folder holding:
   notebooks, links, special files or saved answers; see `safe_copy`),
   where the kernel may write;
 * ``answers/``: empty at the start; `xray_handin.hand_in` writes here;
-* ``runtime/``: the kernel's connection file and sockets.
+* ``runtime/``: the kernel's connection file and sockets;
+* ``launch/``: the sandbox launcher's options and filter, never seen inside.
 
 When grading as root, the run's folder is a size-capped tmpfs (the
 submission's disk quota): a notebook that fills it fills only its own
@@ -56,6 +57,11 @@ class GradingRun:
     @property
     def runtime(self) -> Path:
         return self.root / "runtime"
+
+    @property
+    def launch(self) -> Path:
+        """The sandbox launcher's own files (never mounted in the sandbox)."""
+        return self.root / "launch"
 
     def remove(self) -> None:
         """Delete the run's folders, whatever the submission did to their permissions."""
