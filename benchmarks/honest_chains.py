@@ -89,7 +89,7 @@ def _uniform_s0(name: str, seed: int = 2) -> dict:
     rng = np.random.default_rng(seed)
     start = centre.copy()
     start[3], start[5] = np.log(centre[3]), np.log(centre[5])
-    scale = np.abs(start) * 1e-3 + 1e-3
+    scale = np.where(start != 0, np.abs(start) * 1e-3, 1e-3)  # relative: S0 is of order 1e-4
     walkers = start + scale * rng.standard_normal((24, 6))
     sampler = emcee.EnsembleSampler(24, 6, log_post, vectorize=True, moves=emcee.moves.DEMove())
     sampler.random_state = np.random.RandomState(seed).get_state()
