@@ -8,13 +8,14 @@ cells from those verdicts, never from outputs. See README.md, "Grading".
 """
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
-    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern,
+    AssignLatePenalties, ClearOutput, DeduplicateIds, IgnorePattern,
     OverwriteKernelspec,
 )
 
 from solutions_lib.grading.preprocessors import (
-    ClearHiddenTestsSafely, JudgeAnswers, LimitOutputBytes, RemoveGraderEchoes, ReportScoresByPart, RestoreHiddenTests,
-    SandboxedExecute, SanitizeStudentHtml, SaveVerdictGrades, ShortenGradedTracebacks,
+    CheckSubmissionMetadata, ClearHiddenTestsSafely, JudgeAnswers, LimitOutputBytes, RemoveGraderEchoes,
+    ReportScoresByPart, RestoreHiddenTests, SandboxedExecute, SanitizeStudentHtml, SaveVerdictGrades,
+    ShortenGradedTracebacks,
 )
 
 c = get_config()  # noqa: F821 - provided by nbgrader
@@ -44,7 +45,7 @@ c.Autograde.sanitize_preprocessors = [
     DeduplicateIds,
     OverwriteKernelspec,
     RestoreHiddenTests,  # OverwriteCells that warns about real edits only
-    CheckCellMetadata,
+    CheckSubmissionMetadata,  # nbgrader's CheckCellMetadata; a bad submission fails alone
 ]
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute,
@@ -56,7 +57,7 @@ c.Autograde.autograde_preprocessors = [
     SanitizeStudentHtml,  # student HTML, scripts and links cleaned before formgrader or feedback renders them
     SaveVerdictGrades,   # scores test cells from the verdicts, not from their outputs
     AssignLatePenalties,
-    CheckCellMetadata,
+    CheckSubmissionMetadata,
 ]
 # Caps of one submission's sandbox. The notebook's MCMC cells run for minutes.
 c.SandboxedExecute.memory_limit_mb = 8192      # address space of each process

@@ -1,4 +1,5 @@
 """nbgrader preprocessors of the trusted grading pipeline, one per file (configured in nbgrader_config.py)."""
+from .check_submission_metadata import CheckSubmissionMetadata
 from .clear_hidden_tests_safely import ClearHiddenTestsSafely
 from .judge_answers import JudgeAnswers
 from .limit_output_bytes import LimitOutputBytes
@@ -10,5 +11,5 @@ from .sanitize_student_html import SanitizeStudentHtml
 from .save_verdict_grades import SaveVerdictGrades
 from .shorten_graded_tracebacks import ShortenGradedTracebacks
 
-__all__ = ["ClearHiddenTestsSafely", "JudgeAnswers", "LimitOutputBytes", "RemoveGraderEchoes", "ReportScoresByPart",
+__all__ = ["CheckSubmissionMetadata", "ClearHiddenTestsSafely", "JudgeAnswers", "LimitOutputBytes", "RemoveGraderEchoes", "ReportScoresByPart",
            "RestoreHiddenTests", "SandboxedExecute", "SanitizeStudentHtml", "SaveVerdictGrades", "ShortenGradedTracebacks"]
