@@ -29,7 +29,6 @@ Configured in ``nbgrader_config.py``::
 from __future__ import annotations
 
 import datetime
-import fnmatch
 import os
 import re
 import stat
@@ -91,8 +90,8 @@ class SafeExchangeCollect(ExchangeCollect):
         super().copy_files()
 
     def _skip(self, name: str, depth: int) -> bool:
-        ignored = any(fnmatch.fnmatch(name, pattern) for pattern in self.coursedir.ignore)
-        return ignored or not any(fnmatch.fnmatch(name, pattern) for pattern in self.coursedir.include)
+        return (safe_copy.matches_any(name, self.coursedir.ignore)
+                or not safe_copy.matches_any(name, self.coursedir.include))
 
     def do_copy(self, src, dest, log=None):
         """Copy one submission by `safe_copy`'s rules; note what was refused beside it."""

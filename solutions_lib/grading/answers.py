@@ -43,10 +43,11 @@ def _checked_member(archive: zipfile.ZipFile, member: str) -> np.ndarray:
         if dtype.hasobject or dtype.kind not in ALLOWED_KINDS or dtype.fields:
             raise AnswerError(f"{label}: holds {dtype.kind!r}-kind data, not plain numbers or text")
         # exact Python integers, each dimension bounded: a forged shape can neither overflow nor hide behind a 0
-        if any(not 0 <= n <= MAX_ELEMENTS for n in shape) or math.prod(shape) > MAX_ELEMENTS:
+        count = math.prod(shape)
+        if any(not 0 <= n <= MAX_ELEMENTS for n in shape) or count > MAX_ELEMENTS:
             raise AnswerError(f"{label}: more than {MAX_ELEMENTS:,} numbers; thin your chains")
         limit = MAX_TEXT_BYTES if dtype.kind in "US" else MAX_BYTES
-        if math.prod(shape) * dtype.itemsize > limit:
+        if count * dtype.itemsize > limit:
             raise AnswerError(f"{label}: would take more than {limit // 2**20} MB; hand in less")
     with archive.open(member) as handle:
         return np.lib.format.read_array(handle, allow_pickle=False)

@@ -24,6 +24,7 @@ opens FIFOs (and blocks), and has no caps, so this module walks by hand.
 """
 from __future__ import annotations
 
+import fnmatch
 import os
 import stat
 import unicodedata
@@ -58,7 +59,7 @@ class CopyLimits:
 
 @dataclass(frozen=True)
 class PlainFile:
-    """One accepted file: its relative path (``/``-separated), open descriptor's size, and host path."""
+    """One accepted file: its relative path (``/``-separated), its size when listed, and its host path."""
 
     relative: str
     size: int
@@ -136,7 +137,7 @@ def walk_plain_files(source, limits: CopyLimits, refused: list,
     ``skip(name, depth)`` leaves out entries silently (ignore patterns,
     notebooks, names the release takes). A file is yielded only while the
     caps on count and total hold; nothing under ``source`` is followed out
-    of it. The caller opens yielded files with `open_plain_file`.
+    of it. The caller reads yielded files with `read_plain_file`.
     """
     source = Path(source)
     taken = {"files": 0, "bytes": 0}
@@ -179,8 +180,17 @@ def walk_plain_files(source, limits: CopyLimits, refused: list,
     yield from walk(source, "", 0)
 
 
+def matches_any(name: str, patterns) -> bool:
+    """Does ``name`` match one of the glob ``patterns`` (nbgrader's ignore and include lists)?"""
+    return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
+
+
 def read_plain_file(item: PlainFile, limits: CopyLimits) -> tuple[bytes | None, str]:
-    """(content, "") of one walked file, re-checked on its descriptor; or (None, reason)."""
+    """(content, "") of one walked file, re-checked on its descriptor; or (None, reason).
+
+    A file that grew since it was listed is refused, so the caps that the
+    walk applied still hold for what is read.
+    """
     fd, why = open_plain_file(item.path, min(limits.max_file_bytes, item.size))
     if fd is None:
         return None, why
@@ -195,20 +205,11 @@ def copy_plain_tree(source, target, limits: CopyLimits,
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
     for item in walk_plain_files(source, limits, refused, skip):
-        fd, why = open_plain_file(item.path, limits.max_file_bytes)
-        if fd is None:
+        content, why = read_plain_file(item, limits)
+        if content is None:
             refused.append(f"{shown(item.relative)}: {why}")
             continue
         destination = target / item.relative
         destination.parent.mkdir(parents=True, exist_ok=True)
-        with os.fdopen(fd, "rb") as handle, open(destination, "xb") as copy:
-            remaining = limits.max_file_bytes
-            for block in iter(lambda: handle.read(MB), b""):
-                remaining -= len(block)
-                if remaining < 0:  # grew after the check
-                    break
-                copy.write(block)
-        if remaining < 0:
-            destination.unlink()
-            refused.append(f"{shown(item.relative)}: larger than {limits.max_file_bytes // MB} MB")
+        destination.write_bytes(content)
     return refused

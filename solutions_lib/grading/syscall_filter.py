@@ -20,6 +20,7 @@ classic BPF program that ``bwrap --seccomp FD`` reads.
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 
 import pyseccomp
@@ -39,6 +40,6 @@ def write_filter(path) -> Path:
     for call in REFUSED_CALLS:
         rules.add_rule(pyseccomp.ERRNO(errno.EPERM), call)
     path = Path(path)
-    with open(path, "wb", opener=lambda name, flags: __import__("os").open(name, flags, 0o600)) as handle:
+    with open(path, "wb", opener=lambda name, flags: os.open(name, flags, 0o600)) as handle:
         rules.export_bpf(handle)
     return path

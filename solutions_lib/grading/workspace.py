@@ -20,7 +20,6 @@ the submission left in it.
 """
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 import shutil
@@ -96,7 +95,7 @@ def submission_skip(reserved: set, ignore=()):
     patterns = [*ignore, "*.ipynb", *SKIPPED_NAMES]
 
     def skip(name: str, depth: int) -> bool:
-        return (depth == 0 and name in reserved) or any(fnmatch.fnmatch(name, p) for p in patterns)
+        return (depth == 0 and name in reserved) or safe_copy.matches_any(name, patterns)
     return skip
 
 

@@ -40,12 +40,17 @@ class LimitOutputBytes(LimitOutput):
     def preprocess_cell(self, cell, resources, index):
         cell, resources = super().preprocess_cell(cell, resources, index)
         if cell.cell_type == "code":
-            budget = min(self.max_cell_bytes, max(self._left, 0))
-            cell.outputs = self._within(cell.outputs, budget)
+            if self._left < self.max_cell_bytes:
+                budget, cap = max(self._left, 0), self.max_notebook_bytes
+            else:
+                budget, cap = self.max_cell_bytes, self.max_cell_bytes
+            cell.outputs = self._within(cell.outputs, budget, _mb(cap))
             self._left -= sum(_size(output) for output in cell.outputs)
         return cell, resources
 
-    def _within(self, outputs, budget: int) -> list:
+    @staticmethod
+    def _within(outputs, budget: int, cap: str) -> list:
+        """The outputs that fit in ``budget`` bytes, then a note naming the ``cap`` that cut them."""
         kept, used = [], 0
         for output in outputs:
             size = _size(output)
@@ -58,7 +63,6 @@ class LimitOutputBytes(LimitOutput):
                 text = output.get("text", "")
                 output.text = text.encode()[: room - 512].decode(errors="ignore")
                 kept.append(output)
-            limit = _mb(self.max_cell_bytes if budget == self.max_cell_bytes else self.max_notebook_bytes)
-            kept.append(NotebookNode(output_type="stream", name="stdout", text=TRUNCATED.format(limit=limit)))
+            kept.append(NotebookNode(output_type="stream", name="stdout", text=TRUNCATED.format(limit=cap)))
             break
         return kept

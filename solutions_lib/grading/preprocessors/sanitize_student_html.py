@@ -18,8 +18,8 @@ ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "img": ["src", "alt", "title", "wi
                       "td": ["colspan", "rowspan", "align"], "th": ["colspan", "rowspan", "align"],
                       "*": ["class"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto", "attachment"})
-HTML_LIKE = re.compile(r"<[A-Za-z!/?]|&#|(javascript|vbscript|data)\s*:", re.I)
 SCRIPT_SCHEME = re.compile(r"(javascript|vbscript|data)(\s*):", re.I)
+HTML_LIKE = re.compile(r"<[A-Za-z!/?]|&#|" + SCRIPT_SCHEME.pattern, re.I)
 
 
 def clean_html(text: str) -> str:
