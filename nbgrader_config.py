@@ -13,7 +13,7 @@ from nbgrader.preprocessors import (
 )
 
 from solutions_lib.grading.preprocessors import (
-    CheckSubmissionMetadata, ClearHiddenTestsSafely, JudgeAnswers, LimitOutputBytes, RemoveGraderEchoes,
+    CheckSubmissionMetadata, ClearHiddenTestsSafely, JudgeAnswers, LimitOutputBytes, RemoveGraderEchoes, RepairSubmission,
     ReportScoresByPart, RestoreHiddenTests, SandboxedExecute, SanitizeStudentHtml, SaveVerdictGrades,
     ShortenGradedTracebacks,
 )
@@ -40,7 +40,11 @@ c.CourseDirectory.ignore = [
 c.ExchangeFactory.collect = "solutions_lib.course.safe_collect.SafeExchangeCollect"
 
 # --- Autograding: sandboxed execution, then verdicts decided outside the kernel -----------------
+# Before nbgrader copies a student's folder: links, FIFOs, devices, odd names, deep folders, oversized
+# files and a timestamp.txt that does not parse are moved into submitted/STUDENT/ASSIGNMENT.refused/.
+c.Autograde.pre_convert_hook = "solutions_lib.grading.submission_guard.pre_convert_hook"
 c.Autograde.sanitize_preprocessors = [
+    RepairSubmission,  # a notebook broken by accident is rebuilt on the release, and says so
     ClearOutput,
     DeduplicateIds,
     OverwriteKernelspec,

@@ -35,19 +35,12 @@ import stat
 from pathlib import Path
 
 from nbgrader.exchange.default.collect import ExchangeCollect
-from nbgrader.utils import parse_utc
 from traitlets import Integer
 
 from ..grading import safe_copy
+from ..grading.submission_guard import refused_note_path, timestamp_problem
 
 STUDENT_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}")
-MAX_TIMESTAMP_BYTES = 100
-
-
-def refused_note_path(submitted: Path) -> Path:
-    """Where the note of what was refused from ``submitted/STUDENT/ASSIGNMENT`` is written."""
-    submitted = Path(submitted)
-    return submitted.parent / f"{submitted.name}.refused.txt"
 
 
 class SafeExchangeCollect(ExchangeCollect):
@@ -108,12 +101,7 @@ class SafeExchangeCollect(ExchangeCollect):
     def _check_timestamp(src: Path, dest: Path) -> list[str]:
         """Replace a missing or unparsable ``timestamp.txt`` by the exchange entry's timestamp."""
         path = dest / "timestamp.txt"
-        text = path.read_bytes()[:MAX_TIMESTAMP_BYTES + 1] if path.is_file() else b""
-        try:
-            if len(text) <= MAX_TIMESTAMP_BYTES:
-                parse_utc(text.decode("ascii").strip())
-                return []
-        except (UnicodeDecodeError, ValueError, OverflowError):
-            pass
+        if path.is_file() and not timestamp_problem(dest):
+            return []
         path.write_text(src.name.rsplit("+", 3)[2])
         return ["'timestamp.txt': missing or not a timestamp; replaced by the exchange's"]

@@ -4,8 +4,8 @@
 
 * ``run.json``: how the sandboxed run went (time, where and why it
   stopped, caps hit, files refused);
-* ``verdicts.json``: each autograded cell's verdict and the data set it
-  was judged on.
+* ``verdicts.json``: each autograded cell's verdict, the data set it
+  was judged on, and what `RepairSubmission` repaired in the notebook.
 
 Both are written by the grader process, never by the kernel, and are what
 `regrade` and the class report read.
@@ -57,8 +57,10 @@ def answers_folder(course_root, answers_directory: str, student: str, assignment
     return Path(course_root) / answers_directory / student / assignment
 
 
-def write_verdicts(folder: Path, verdicts: dict, dataset: dict) -> None:
-    (Path(folder) / VERDICTS_FILE).write_text(json.dumps({"dataset": dataset, "cells": verdicts}, indent=1))
+def write_verdicts(folder: Path, verdicts: dict, dataset: dict, repairs=()) -> None:
+    """Each cell's verdict, the data set judged on, and what was repaired in the notebook before grading."""
+    record = {"dataset": dataset, "cells": verdicts, "repairs": list(repairs)}
+    (Path(folder) / VERDICTS_FILE).write_text(json.dumps(record, indent=1))
 
 
 def read_verdicts(folder: Path) -> dict:

@@ -131,47 +131,55 @@ def open_plain_file(path, max_bytes: int) -> tuple[int | None, str]:
 
 
 def walk_plain_files(source, limits: CopyLimits, refused: list,
-                     skip: Callable[[str, int], bool] = lambda name, depth: False) -> Iterator[PlainFile]:
+                     skip: Callable[[str, int], bool] = lambda name, depth: False,
+                     refused_paths: list | None = None) -> Iterator[PlainFile]:
     """Yield every acceptable file under ``source`` (sorted, depth first); append reasons to ``refused``.
 
     ``skip(name, depth)`` leaves out entries silently (ignore patterns,
     notebooks, names the release takes). A file is yielded only while the
     caps on count and total hold; nothing under ``source`` is followed out
-    of it. The caller reads yielded files with `read_plain_file`.
+    of it. The caller reads yielded files with `read_plain_file`. When
+    ``refused_paths`` is a list, the host path (bytes) of each refused entry
+    is appended to it, beside its reason in ``refused``.
     """
     source = Path(source)
     taken = {"files": 0, "bytes": 0}
+
+    def refuse(path: bytes, reason: str) -> None:
+        refused.append(reason)
+        if refused_paths is not None:
+            refused_paths.append(path)
 
     def walk(folder: Path, prefix: str, depth: int):
         try:
             entries = sorted(os.scandir(os.fsencode(folder)), key=lambda e: e.name)
         except OSError as exc:
-            refused.append(f"{shown(prefix or '.')}: folder could not be read ({exc.strerror})")
+            refuse(os.fsencode(folder), f"{shown(prefix or '.')}: folder could not be read ({exc.strerror})")
             return
         for entry in entries:
             name = plain_name(entry.name)
             label = shown(prefix + (name if name is not None else os.fsdecode(entry.name)))
             if name is None:
-                refused.append(f"{label}: the name is not plain UTF-8 text")
+                refuse(entry.path, f"{label}: the name is not plain UTF-8 text")
                 continue
             if skip(name, depth):
                 continue
             mode = entry.stat(follow_symlinks=False).st_mode
             if stat.S_ISDIR(mode):
                 if depth + 1 > limits.max_depth:
-                    refused.append(f"{label}: folders deeper than {limits.max_depth} levels")
+                    refuse(entry.path, f"{label}: folders deeper than {limits.max_depth} levels")
                 else:
                     yield from walk(folder / name, f"{prefix}{name}/", depth + 1)
             elif not stat.S_ISREG(mode):
-                refused.append(f"{label}: {_kind(mode)}")
+                refuse(entry.path, f"{label}: {_kind(mode)}")
             else:
                 size = entry.stat(follow_symlinks=False).st_size
                 if size > limits.max_file_bytes:
-                    refused.append(f"{label}: larger than {limits.max_file_bytes // MB} MB")
+                    refuse(entry.path, f"{label}: larger than {limits.max_file_bytes // MB} MB")
                 elif taken["files"] >= limits.max_files:
-                    refused.append(f"{label}: more than {limits.max_files} files in all")
+                    refuse(entry.path, f"{label}: more than {limits.max_files} files in all")
                 elif taken["bytes"] + size > limits.max_total_bytes:
-                    refused.append(f"{label}: the files exceed {limits.max_total_bytes // MB} MB in all")
+                    refuse(entry.path, f"{label}: the files exceed {limits.max_total_bytes // MB} MB in all")
                 else:
                     taken["files"] += 1
                     taken["bytes"] += size

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from nbgrader.preprocessors import Execute
 
-from ...grading import records, workspace
+from ...grading import records, submission_guard, workspace
 from ...grading.preprocessors.sandboxed_execute import SandboxedExecute
 from . import jobs, prepare, stage
 from .progress import Display, Outcome, summary_table
@@ -227,6 +227,7 @@ class ClassGrader:
         for student in self.course.students():
             if self.only is not None and student not in self.only:
                 continue
+            submission_guard.secure_or_set_aside(self.course.submitted(student))  # before anything reads it
             digest = prepare.submission_digest(self.course.submitted(student))
             mark = None if self.force else self._already_graded(student, digest)
             if mark:

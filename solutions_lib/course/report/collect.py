@@ -19,6 +19,8 @@ from ...data import catalogue
 from ...engine.dic import validate_chains
 from ...engine.model import PARAMNAMES
 from ...grading import answers, records
+from ...grading.submission_guard import refused_note_path
+from ...grading.untrusted_text import printable
 
 SUMMARY_PARAMS = ("beta", "rc")
 INTERVAL = (16.0, 84.0)  # students' intervals: the central 68%
@@ -78,6 +80,8 @@ class StudentRow:
     dic2: float | None = None
     dic_passed: bool | None = None
     hand_checks: dict = field(default_factory=dict)  # reason -> grade_ids that passed but a person should look at
+    repairs: list = field(default_factory=list)  # what was repaired in the notebook before grading
+    files_refused: bool = False  # files were refused at collection or moved aside before grading
 
     @property
     def mismatch(self) -> bool:
@@ -102,6 +106,10 @@ class StudentRow:
             flags.append(f"stopped early ({self.stop})")
         for reason, grade_ids in self.hand_checks.items():
             flags.append(f"check by hand ({', '.join(grade_ids)}): {reason}")
+        if self.repairs:
+            flags.append(f"notebook repaired before grading: {'; '.join(self.repairs)}")
+        if self.files_refused:
+            flags.append("files refused (see the .refused.txt note beside the submission)")
         return flags
 
 
@@ -277,7 +285,8 @@ def _student_row(root: Path, assignment: str, student: str, scores: dict, total:
         student=student, assigned=dataset.get("assigned") or catalogue.DEFAULT_DATASET,
         notebook_dataset=dataset.get("notebook"), fallback=bool(dataset.get("fallback")),
         scores=scores, total=total, max_total=max_total, run_s=run_s, caps=caps, stop=stop, missing=missing,
-        hand_checks=hand_checks,
+        hand_checks=hand_checks, repairs=[printable(note) for note in verdicts.get("repairs", [])[:20]],
+        files_refused=refused_note_path(root / "submitted" / student / assignment).is_file(),
     )
     row.posterior = _posterior(folder)
     row.dic1, row.dic2 = _dics(folder)

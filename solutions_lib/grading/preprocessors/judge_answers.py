@@ -9,7 +9,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from ...data import catalogue
-from .. import assignments, cells, handins, records
+from .. import assignments, cells, handins, notebook_repair, records
 from ..checks import fail
 from ..verdicts import judge_cell, notebook_dataset_name
 from .save_verdict_grades import VERDICTS_RESOURCE
@@ -77,7 +77,7 @@ class JudgeAnswers(NbGraderPreprocessor):
             verdicts[grade_id] = {"passed": verdict.passed, "message": verdict.message, "flag": verdict.flag}
         info[VERDICTS_RESOURCE] = {grade_id: v["passed"] for grade_id, v in verdicts.items()}
         if answers_dir:
-            records.write_verdicts(answers_dir, verdicts, choice.as_dict())
+            records.write_verdicts(answers_dir, verdicts, choice.as_dict(), notebook_repair.repairs_of(nb))
         return nb, resources
 
     @staticmethod
