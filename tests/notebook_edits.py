@@ -74,3 +74,36 @@ def run_locked_cell(notebook_path, gid: str, namespace: dict) -> dict:
     cell = notebook.cells[find_cell(notebook, lambda c: grade_id(c) == gid)]
     exec(compile(cell.source, gid, "exec"), namespace)
     return namespace
+
+
+# Accidents an honest student makes to the exposure-mask answer and its test (edits in place).
+def index_of(notebook, gid):
+    """Index of the cell with nbgrader id ``gid``."""
+    return find_cell(notebook, lambda cell: grade_id(cell) == gid)
+
+
+def delete_test(nb):
+    del nb.cells[index_of(nb, "test_exp_mask")]
+
+
+def turn_test_into_markdown(nb):
+    i = index_of(nb, "test_exp_mask")
+    nb.cells[i] = nbformat.v4.new_markdown_cell(nb.cells[i].source, metadata=nb.cells[i].metadata)
+
+
+def move_answer_below_its_test(nb):
+    nb.cells.insert(index_of(nb, "exp_mask") + 2, nb.cells.pop(index_of(nb, "exp_mask")))
+
+
+def paste_answer_twice(nb):
+    i = index_of(nb, "exp_mask")
+    nb.cells.insert(i + 1, copy.deepcopy(nb.cells[i]))
+
+
+def lose_answer_metadata(nb):
+    del nb.cells[index_of(nb, "exp_mask")].metadata["nbgrader"]
+
+
+def answer_to_markdown(nb):
+    i = index_of(nb, "exp_mask")
+    nb.cells[i] = nbformat.v4.new_markdown_cell(nb.cells[i].source, metadata=nb.cells[i].metadata)

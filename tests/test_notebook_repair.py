@@ -10,6 +10,8 @@ from solutions_lib.grading import notebook_repair
 from solutions_lib.grading.cells import grade_id
 
 from class_submissions import first_answers
+from notebook_edits import (answer_to_markdown, delete_test, index_of, lose_answer_metadata,
+                            move_answer_below_its_test, paste_answer_twice, turn_test_into_markdown)
 
 RELEASE_NB = release.REPO_ROOT / "release" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb"
 ANSWER = "exp_mask = ex < 0.5 * ex.max()"
@@ -25,39 +27,8 @@ def honest(released):
     return first_answers(copy.deepcopy(released), catalogue.DEFAULT_DATASET)
 
 
-def index_of(notebook, gid):
-    return next(i for i, cell in enumerate(notebook.cells) if grade_id(cell) == gid)
-
-
 def anchors(notebook):
     return [grade_id(cell) for cell in notebook.cells if grade_id(cell)]
-
-
-def delete_test(nb):
-    del nb.cells[index_of(nb, "test_exp_mask")]
-
-
-def turn_test_into_markdown(nb):
-    i = index_of(nb, "test_exp_mask")
-    nb.cells[i] = nbformat.v4.new_markdown_cell(nb.cells[i].source, metadata=nb.cells[i].metadata)
-
-
-def move_answer_below_its_test(nb):
-    nb.cells.insert(index_of(nb, "exp_mask") + 2, nb.cells.pop(index_of(nb, "exp_mask")))
-
-
-def paste_answer_twice(nb):
-    i = index_of(nb, "exp_mask")
-    nb.cells.insert(i + 1, copy.deepcopy(nb.cells[i]))
-
-
-def lose_answer_metadata(nb):
-    del nb.cells[index_of(nb, "exp_mask")].metadata["nbgrader"]
-
-
-def answer_to_markdown(nb):
-    i = index_of(nb, "exp_mask")
-    nb.cells[i] = nbformat.v4.new_markdown_cell(nb.cells[i].source, metadata=nb.cells[i].metadata)
 
 
 ACCIDENTS = {

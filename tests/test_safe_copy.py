@@ -1,6 +1,5 @@
 """The rules every trusted step applies to a submission's files (safe_copy)."""
 import os
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -9,6 +8,8 @@ import pytest
 
 from solutions_lib.course.autograde import prepare
 from solutions_lib.grading import safe_copy
+
+from hostile_files import make_deep_folder, remove_tree
 
 SMALL = safe_copy.CopyLimits(max_file_bytes=1000, max_total_bytes=2500, max_files=5, max_depth=3)
 
@@ -68,12 +69,7 @@ def test_planning_a_class_run_survives_odd_names_and_deep_folders(tmp_path):
     folder.mkdir()
     (folder / "xray_image.ipynb").write_text("{}")
     (folder / os.fsdecode(b"\xff\xfe.dat")).write_bytes(b"1")
-    fd = os.open(folder, os.O_RDONLY)
-    for _ in range(1200):  # deeper than Python's recursion limit would allow a recursive walk
-        os.mkdir("d", dir_fd=fd)
-        fd, previous = os.open("d", os.O_RDONLY, dir_fd=fd), fd
-        os.close(previous)
-    os.close(fd)
+    make_deep_folder(folder, 1200)  # deeper than Python's recursion limit would allow a recursive walk
     assert 1200 > sys.getrecursionlimit()
     digest = prepare.submission_digest(folder)
     files, notes = prepare.pack_files(folder, ignore=[], reserved=set())
@@ -81,7 +77,7 @@ def test_planning_a_class_run_survives_odd_names_and_deep_folders(tmp_path):
     assert any("not plain UTF-8" in note for note in notes) and any("deeper than" in note for note in notes)
     (folder / "extra.txt").write_text("changed")
     assert prepare.submission_digest(folder) != digest
-    subprocess.run(["rm", "-rf", str(folder)], check=True)  # shutil.rmtree (and pytest's clean-up) recurse
+    remove_tree(folder)
 
 
 @pytest.mark.parametrize("name", ["ok.txt", "données.csv", "a b.txt"])

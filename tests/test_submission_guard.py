@@ -8,6 +8,8 @@ from nbgrader.utils import find_all_files
 
 from solutions_lib.grading import submission_guard
 
+from hostile_files import make_deep_folder, remove_tree
+
 
 @pytest.fixture
 def submitted(tmp_path):
@@ -17,14 +19,6 @@ def submitted(tmp_path):
     (folder / "notes.txt").write_text("my notes")
     (folder / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")
     return folder
-
-
-def deep_folder(top, levels):
-    path = os.fsencode(top)
-    for _ in range(levels):
-        path = os.path.join(path, b"d")
-        os.mkdir(path)
-    return path
 
 
 def plain_names(folder):
@@ -44,7 +38,7 @@ def test_links_fifos_devices_odd_names_and_deep_folders_are_moved_aside(submitte
     (submitted / "zero").symlink_to("/dev/zero")
     os.mkfifo(submitted / "pipe")
     open(os.path.join(os.fsencode(submitted), b"\xff\xfe.txt"), "wb").close()
-    deep_folder(submitted, 1200)
+    make_deep_folder(submitted, 1200)
 
     done = threading.Event()
     result = {}
@@ -65,6 +59,7 @@ def test_links_fifos_devices_odd_names_and_deep_folders_are_moved_aside(submitte
     note = submission_guard.refused_note_path(submitted).read_text()
     assert "'pipe': a FIFO" in note and "Moved aside before grading" in note
     assert submission_guard.secure_submission(submitted) == []  # a second check finds nothing more
+    remove_tree(submitted.parent)
 
 
 def test_an_unreadable_timestamp_is_moved_aside(submitted):
