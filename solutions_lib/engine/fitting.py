@@ -49,7 +49,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 
-import incredible as cr
+from . import convergence
 import numpy as np
 
 from .dic import compute_dic
@@ -154,17 +154,15 @@ class FitResult:
 
 
 def diagnostics(chains: np.ndarray):
-    """incredible's R and n_eff (maxlag `MAXLAG`, throw=True), as the notebook computes them.
+    """incredible's R and n_eff (maxlag `MAXLAG`, throw=True), as the notebook computes them (`diagnostics`).
 
     n_eff is 0 where incredible cannot estimate it (it raises when the
     autocorrelation has not died out within maxlag, or chains are too short).
     """
-    R = np.asarray(cr.GelmanRubinR(chains), dtype=float)
-    if chains.shape[1] <= MAXLAG:
-        return R, np.zeros(chains.shape[-1])
+    R = convergence.gelman_rubin(chains)
     try:
-        neff = np.asarray(cr.effective_samples(chains, maxlag=MAXLAG, throw=True), dtype=float)
-    except Exception:
+        neff = convergence.effective_samples(chains, MAXLAG)
+    except convergence.MaxlagTooShort:
         neff = np.zeros(chains.shape[-1])
     return R, neff
 

@@ -19,6 +19,7 @@ from scipy import ndimage
 from ..data import catalogue
 from ..data.masks import exposure_mask, parse_regions
 from ..data.observation import data_dict, load_observation
+from ..engine import convergence
 from ..engine.dic import dic_from_deviance, thin, validate_chains
 from ..engine.fitting import MAXLAG
 from ..engine.likelihood import PixelData, loglike_batch
@@ -342,14 +343,12 @@ def deviance_spread_problem(chains: np.ndarray, model: str, name: str, goodpix=N
 
 def convergence_problem(chains: np.ndarray, model: str) -> str | None:
     """What is wrong with R or n_eff of well-formed chains (the notebook's thresholds), if anything."""
-    import incredible as cr
-
-    R = np.asarray(cr.GelmanRubinR(chains))
+    R = convergence.gelman_rubin(chains)
     if not np.all(R < MAX_R):
         return f"The chains have not converged (largest R = {R.max():.3f}, needs < {MAX_R})."
     try:
-        neff = np.asarray(cr.effective_samples(chains, maxlag=MAXLAG, throw=True))
-    except Exception as exc:
+        neff = convergence.effective_samples(chains, MAXLAG)
+    except convergence.MaxlagTooShort as exc:
         return (f"The effective sample size cannot be estimated with maxlag={MAXLAG} ({exc}): run the "
                 "chains longer, thin them, or check that they mix.")
     if not np.all(neff > MIN_NEFF[model]):
