@@ -161,6 +161,8 @@ def test_nothing_of_a_hostile_folder_reaches_the_graded_copy(graded_class):
     note = submission_guard.refused_note_path(submitted).read_text()
     for entry in ("'key.txt': a link", "'pipe': a FIFO", "deeper than 8", "timestamp.txt"):
         assert entry in note
+    page = (release.generate_feedback(root, "a2_hostile_files") / f"{release.NOTEBOOK}.html").read_text()
+    assert "were set aside and not used in grading" in page  # the student is told, without the names
 
 
 @pytest.mark.parametrize("student", sorted(ACCIDENTS))

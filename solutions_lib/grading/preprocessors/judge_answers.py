@@ -9,12 +9,14 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from ...data import catalogue
-from .. import assignments, cells, handins, notebook_repair, records
+from .. import assignments, cells, handins, notebook_repair, records, submission_guard
 from ..checks import fail
 from ..verdicts import judge_cell, notebook_dataset_name
 from .save_verdict_grades import VERDICTS_RESOURCE
 
 MAX_KEPT_TEXT = 4000
+REFUSED_FILES_NOTE = ("Some files of your submission were set aside and not used in grading (links, special "
+                      "files, odd names, folders too deep or files too large); ask your instructor if you need them.")
 
 
 def _kernel_text(cell) -> str:
@@ -62,6 +64,8 @@ class JudgeAnswers(NbGraderPreprocessor):
         notebook_name = notebook_dataset_name(answers_dir) if answers_dir else None
         choice = assignments.choose(table, info["student"], notebook_name, self.default_dataset)
         stop_note = f" ({record.stop.message})" if record and record.stop else ""
+        submitted = course.format_path(course.submitted_directory, info["student"], info["assignment"])
+        files_note = REFUSED_FILES_NOTE if submission_guard.refused_note_path(submitted).is_file() else ""
         verdicts, first = {}, True
         for cell in nb.cells:
             if not cells.is_autograded_test(cell):
@@ -71,7 +75,8 @@ class JudgeAnswers(NbGraderPreprocessor):
                 verdict = fail("This notebook was not run by the grading sandbox.")
             else:
                 verdict = judge_cell(spec.get(grade_id, []), answers_dir, choice.assigned, stop_note)
-            note = choice.note if (first or not verdict.passed) else ""
+            note = " ".join(filter(None, [choice.note if (first or not verdict.passed) else "",
+                                          files_note if first else ""]))
             first = False
             cell.outputs = self._outputs(cell, verdict.passed, verdict.message, note)
             verdicts[grade_id] = {"passed": verdict.passed, "message": verdict.message, "flag": verdict.flag}
