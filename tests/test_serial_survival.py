@@ -1,4 +1,9 @@
-"""A plain serial `nbgrader autograde` of the class goes on past a submission nbgrader cannot validate."""
+"""A plain serial `nbgrader autograde` of the class goes on past a submission nbgrader cannot validate.
+
+`RepairSubmission` strips a pasted cell's foreign nbgrader metadata before
+nbgrader checks it; `CheckSubmissionMetadata` is the second line, failing
+that one notebook (not the class run) if such a cell ever reaches it.
+"""
 import nbformat
 import pytest
 from nbgrader.nbgraderformat import SchemaTooOldError, ValidationError
@@ -6,6 +11,7 @@ from nbgrader.preprocessors import CheckCellMetadata
 
 from solutions_lib.course import release
 from solutions_lib.data import catalogue
+from solutions_lib.grading import records
 from solutions_lib.grading.preprocessors import CheckSubmissionMetadata
 
 from class_submissions import first_answers
@@ -38,7 +44,8 @@ def test_the_students_after_a_broken_submission_are_graded(tmp_path):
     nbformat.write(honest, tmp_path / "honest.ipynb")
     release.submit(root, "aaa_broken", tmp_path / "broken.ipynb")  # graded first
     release.submit(root, "zzz_honest", tmp_path / "honest.ipynb")
-    with pytest.raises(RuntimeError, match="aaa_broken"):  # nbgrader exits non-zero, naming the failure
-        release.autograde(root, None)
+    release.autograde(root, None)  # the pasted cell is repaired away (RepairSubmission), nothing stops
+    repairs = records.read_verdicts(root / "answers" / "aaa_broken" / release.ASSIGNMENT)["repairs"]
+    assert any("not part of this assignment" in note for note in repairs)
     points = sum(row["score"] for row in release.scores(root, "zzz_honest") if not row["manual"])
     assert points == 10.0  # region mask 3 + exposure mask 2 + rebuilt image 2 + betaModel 3
