@@ -8,12 +8,17 @@ STAMP := $(VENV)/.setup-done
 STUDENT_VENV := .venv-student
 STUDENT_STAMP := $(STUDENT_VENV)/.setup-done
 STUDENT_REQUIREMENTS := source/xray_image/requirements.txt
+# Google Colab's widget manager, built from its public source beside the repository (unchanged,
+# in ../shared) for tests/test_browser_colab.py; skipped with a note when the source is not there.
+COLAB_SHARED ?= ../shared
+COLAB_MANAGER := .build/colab-manager
+COLAB_STAMP := $(COLAB_MANAGER)/.setup-done
 # Extra pytest arguments, e.g. PYTEST_ARGS="-m 'not browser'" to skip the browser test.
 PYTEST_ARGS ?=
 
 .PHONY: setup data notebook release demo test bench bench-grading grade report validate validate-judging reference clean-venv
 
-setup: $(STAMP) $(STUDENT_STAMP)
+setup: $(STAMP) $(STUDENT_STAMP) $(COLAB_STAMP)
 
 $(STAMP): requirements.txt $(STUDENT_REQUIREMENTS) pyproject.toml tools/install_browser.sh tools/install_sandbox.sh
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +34,9 @@ $(STUDENT_STAMP): $(STUDENT_REQUIREMENTS)
 	$(STUDENT_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(STUDENT_VENV)/bin/python -m pip install --quiet -r $(STUDENT_REQUIREMENTS)
 	@touch $(STUDENT_STAMP)
+
+$(COLAB_STAMP): tools/build_colab_manager.sh $(wildcard $(COLAB_SHARED)/colab-cdn-widget-manager/src/* $(COLAB_SHARED)/colab-cdn-widget-manager/UPSTREAM_COMMIT)
+	bash tools/build_colab_manager.sh $(COLAB_SHARED)/colab-cdn-widget-manager $(COLAB_MANAGER)
 
 data: setup
 	$(PY) -m solutions_lib datasets
