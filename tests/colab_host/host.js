@@ -20,6 +20,8 @@
 // window.colabHost.execute(code) runs a cell: its outputs go into a new div in #cells and
 // it resolves, once the kernel is idle, to {status, text}. Widgets render on their own time;
 // colabHost.renders lists how each went ("rendered", "refused" or "error: ...").
+// colabHost.dropSend(data), false unless the test sets it, loses the comm messages on their
+// way to the kernel for which it returns true.
 
 const WIDGET_MIME = "application/vnd.jupyter.widget-view+json";
 const params = new URLSearchParams(location.search);
@@ -93,16 +95,17 @@ class Kernel {
 // Every iterator of `messages` sees every message that arrives after it was made: the
 // manager may wrap one comm more than once (a model from comm_open, another from render).
 class Comm {
-  constructor(kernel, id, onSend = () => {}) {
-    this.kernel = kernel;
+  constructor(host, id) {
+    this.host = host;
+    this.kernel = host.kernel;
     this.id = id;
-    this.onSend = onSend;
     this.queues = new Set();
     this.closed = false;
   }
 
   async send(data, opts) {
-    this.onSend(data);
+    if (this.host.dropSend(data)) return;
+    this.host.recordUpdate(this.id, data);
     this.kernel.send("shell", "comm_msg", { comm_id: this.id, data }, opts?.buffers ?? []);
   }
 
@@ -158,6 +161,7 @@ class ColabHost {
     this.managers = new Map(); // url -> Promise<manager>
     this.managerUrls = [];
     this.renders = [];
+    this.dropSend = () => false;
     kernel.iopubListeners.add((message) => this.onIopub(message));
   }
 
@@ -165,8 +169,7 @@ class ColabHost {
     const content = message.content;
     switch (message.header.msg_type) {
       case "comm_open": {
-        const comm = new Comm(this.kernel, content.comm_id,
-                              (data) => this.recordUpdate(content.comm_id, data));
+        const comm = new Comm(this, content.comm_id);
         this.comms.set(content.comm_id, comm);
         this.opens.set(content.comm_id, { data: content.data, buffers: message.buffers });
         for (const manager of this.managers.values()) {
@@ -209,7 +212,7 @@ class ColabHost {
 
   async openCommChannel(targetName, data, buffers) {
     const id = crypto.randomUUID();
-    const comm = new Comm(this.kernel, id);
+    const comm = new Comm(this, id);
     this.comms.set(id, comm);
     this.kernel.send("shell", "comm_open", { comm_id: id, target_name: targetName, data },
                      buffers ?? []);
