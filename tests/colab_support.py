@@ -75,13 +75,13 @@ KERNEL_ARGS = ["--IPKernelApp.exec_lines=import google.colab"]
 
 
 def write_kernelspec(data_dir: Path, python: str, name: str = "colab",
-                     drive: Path | None = None) -> Path:
+                     drive: Path | None = None, env: dict | None = None) -> Path:
     """A kernelspec ``name`` under ``data_dir/kernels`` (put ``data_dir`` on JUPYTER_PATH)
-    for an ipykernel of ``python`` that plays Colab."""
+    for an ipykernel of ``python`` that plays Colab, with more environment ``env``."""
     folder = data_dir / "kernels" / name
     folder.mkdir(parents=True)
     spec = {"argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}", *KERNEL_ARGS],
             "display_name": "Python 3 (Colab stand-in)", "language": "python",
-            "env": kernel_env(drive)}
+            "env": {**kernel_env(drive), **(env or {})}}
     (folder / "kernel.json").write_text(json.dumps(spec, indent=1))
     return folder
