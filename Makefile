@@ -13,10 +13,14 @@ STUDENT_REQUIREMENTS := source/xray_image/requirements.txt
 COLAB_SHARED ?= ../shared
 COLAB_MANAGER := .build/colab-manager
 COLAB_STAMP := $(COLAB_MANAGER)/.setup-done
+# A student environment with the newest packages the registry serves, as a Colab student gets:
+# the release's requirements with every == made >= (`make newest`; rm -rf .venv-newest to refresh).
+NEWEST_VENV := .venv-newest
+NEWEST_STAMP := $(NEWEST_VENV)/.setup-done
 # Extra pytest arguments, e.g. PYTEST_ARGS="-m 'not browser'" to skip the browser test.
 PYTEST_ARGS ?=
 
-.PHONY: setup data notebook release demo test bench bench-grading grade report validate validate-judging reference clean-venv
+.PHONY: setup newest data notebook release demo test bench bench-grading grade report validate validate-newest validate-judging reference clean-venv
 
 setup: $(STAMP) $(STUDENT_STAMP) $(COLAB_STAMP)
 
@@ -37,6 +41,15 @@ $(STUDENT_STAMP): $(STUDENT_REQUIREMENTS)
 
 $(COLAB_STAMP): tools/build_colab_manager.sh $(wildcard $(COLAB_SHARED)/colab-cdn-widget-manager/src/* $(COLAB_SHARED)/colab-cdn-widget-manager/UPSTREAM_COMMIT)
 	bash tools/build_colab_manager.sh $(COLAB_SHARED)/colab-cdn-widget-manager $(COLAB_MANAGER)
+
+newest: $(NEWEST_STAMP)
+
+$(NEWEST_STAMP): $(STUDENT_REQUIREMENTS)
+	@test -x $(NEWEST_VENV)/bin/python || $(PYTHON) -m venv $(NEWEST_VENV)
+	sed -E 's/==/>=/' $(STUDENT_REQUIREMENTS) > $(NEWEST_VENV)/requirements.txt
+	$(NEWEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(NEWEST_VENV)/bin/python -m pip install --quiet --upgrade -r $(NEWEST_VENV)/requirements.txt
+	@touch $(NEWEST_STAMP)
 
 data: setup
 	$(PY) -m solutions_lib datasets
@@ -76,8 +89,14 @@ report: setup
 
 # Convergence with margin on every data set and 3 seeds; coverage and Fisher widths on 36 exact-model
 # draws; the DIC verdicts with and without a cool core (about an hour on 2 cores).
-validate: setup
+validate: setup validate-newest
 	$(PY) benchmarks/validate_engine.py
+
+# The instructor's notebook autograded to full marks with .venv-newest as the student's environment,
+# and the notebook's Colab branch run there (about 10 minutes on 2 cores).
+validate-newest: setup newest
+	$(PY) benchmarks/validate_newest.py --python $(NEWEST_VENV)/bin/python
+	COLAB_TEST_PYTHON=$(NEWEST_VENV)/bin/python $(PY) -m pytest tests/test_colab_notebook.py
 
 # Chains judged as posterior draws: honest chains of the engine, a uniform-S0 prior and the student-style
 # script pass on every data set, issue 19's attacks fail, Laplace draws' power (makes missing honest chains
@@ -90,4 +109,4 @@ reference: setup
 	$(PY) -m solutions_lib reference
 
 clean-venv:
-	rm -rf $(VENV) $(STUDENT_VENV)
+	rm -rf $(VENV) $(STUDENT_VENV) $(NEWEST_VENV)

@@ -20,10 +20,12 @@ import nbformat
 from nbclient import NotebookClient
 
 from colab_support import write_kernelspec
+from notebook_edits import filled_release, set_answer
 
 REPO = Path(__file__).resolve().parents[1]
 RELEASE_DIR = REPO / "release" / "xray_image"
 SOURCE_NB = REPO / "source" / "xray_image" / "xray_image.ipynb"
+STUDENT_PYTHON = REPO / ".venv-student" / "bin" / "python"  # the release's requirements
 PIP_OFFLINE = {"PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
 
 
@@ -47,6 +49,15 @@ def cell_text(cell) -> str:
     return "".join(parts)
 
 
+def answers_with_saved_chains():
+    """The release with the instructor's answers, except that the two sampling cells load
+    their chains from ``chains1.npy`` and ``chains2.npy`` in the working folder."""
+    released = nbformat.read(RELEASE_DIR / "xray_image.ipynb", as_version=4)
+    notebook = filled_release(released, nbformat.read(SOURCE_NB, as_version=4))
+    notebook = set_answer(notebook, "fit_single", "chains = np.load('chains1.npy')")
+    return set_answer(notebook, "fit_double", "chains2 = np.load('chains2.npy')")
+
+
 def run_as_colab(root: Path, python: str | Path, notebook, files=(), monkeypatch=None,
                  timeout: int = 900) -> ColabRun:
     """Execute ``notebook`` top to bottom, stopping at the first error, as Colab would with
@@ -65,6 +76,6 @@ def run_as_colab(root: Path, python: str | Path, notebook, files=(), monkeypatch
     monkeypatch.setenv("JUPYTER_PATH", str(data_dir))
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     executed = nbformat.read(course / "xray_image.ipynb", as_version=4)
-    NotebookClient(executed, kernel_name="colab", timeout=timeout,
+    NotebookClient(executed, kernel_name="colab", timeout=timeout, record_timing=False,
                    resources={"metadata": {"path": str(content)}}).execute()
     return ColabRun(content, course, executed)

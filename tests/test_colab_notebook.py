@@ -1,7 +1,7 @@
 """The release notebook, top to bottom, through its Colab branch (tests/colab_notebook.py).
 
-The kernel runs in the student environment (.venv-student, the release's requirements),
-with ``google.colab`` imported at start-up as in Colab: Colab's real
+The kernel runs in the student environment (.venv-student, the release's requirements;
+COLAB_TEST_PYTHON names another, e.g. .venv-newest in `make validate-newest`), with ``google.colab`` imported at start-up as in Colab: Colab's real
 ``output/_widgets.py``, a stand-in ``drive.mount`` only. The answers are the instructor's,
 except that the two sampling cells load chains drawn around the reference posterior
 (class_submissions.made_up_chains), so that the run takes a minute rather than several;
@@ -15,16 +15,18 @@ so the install cell turned it on through Colab's own code.
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from class_submissions import made_up_chains
-from colab_notebook import RELEASE_DIR, SOURCE_NB, cell_text, run_as_colab
+from colab_notebook import STUDENT_PYTHON, answers_with_saved_chains, cell_text, run_as_colab
 from colab_support import colab_tools_missing, manager_url
-from notebook_edits import filled_release, find_cell, grade_id, set_answer
+from notebook_edits import find_cell, grade_id
 
-REPO_STUDENT_PYTHON = RELEASE_DIR.parents[1] / ".venv-student" / "bin" / "python"
+KERNEL_PYTHON = Path(os.environ.get("COLAB_TEST_PYTHON", STUDENT_PYTHON))
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 CHECK_CELL = """\
 import json
@@ -38,11 +40,8 @@ print(json.dumps({"skyviewer": skyviewer.__file__, "url": output._widgets._insta
 
 
 def cheap_answers(chains_folder):
-    """The instructor's answers in the release; the sampling cells load chains from files."""
-    released = nbformat.read(RELEASE_DIR / "xray_image.ipynb", as_version=4)
-    notebook = filled_release(released, nbformat.read(SOURCE_NB, as_version=4))
-    notebook = set_answer(notebook, "fit_single", "chains = np.load('chains1.npy')")
-    notebook = set_answer(notebook, "fit_double", "chains2 = np.load('chains2.npy')")
+    """The instructor's answers in the release, chains from files, the check cell last."""
+    notebook = answers_with_saved_chains()
     check = nbformat.v4.new_code_cell(CHECK_CELL)
     del check["id"]  # the release is nbformat 4.4, before cell ids
     notebook.cells.append(check)
@@ -55,12 +54,12 @@ def colab_run(tmp_path_factory):
     reason = colab_tools_missing()
     if reason:
         pytest.skip(reason)
-    if not REPO_STUDENT_PYTHON.exists():
-        raise RuntimeError(f"{REPO_STUDENT_PYTHON} is missing: run `make setup`")
+    if not KERNEL_PYTHON.exists():
+        raise RuntimeError(f"{KERNEL_PYTHON} is missing: run `make setup` (or `make newest`)")
     root = tmp_path_factory.mktemp("colab")
     notebook, files = cheap_answers(tmp_path_factory.mktemp("chains"))
     with pytest.MonkeyPatch.context() as monkeypatch:
-        return run_as_colab(root, REPO_STUDENT_PYTHON, notebook, files, monkeypatch)
+        return run_as_colab(root, KERNEL_PYTHON, notebook, files, monkeypatch)
 
 
 def cell(run, gid):
