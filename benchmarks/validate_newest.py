@@ -1,4 +1,4 @@
-"""The reference solution on the newest packages (part of `make validate`, not of `make test`).
+"""The reference solution on the newest packages (`make validate-colab`, part of `make validate`).
 
 A Colab student runs the notebook on whatever versions Colab and pip give, not on the pins
 of the release's requirements.txt. `make newest` builds `.venv-newest` from the same list
@@ -66,7 +66,7 @@ def main() -> int:
         root = release.copy_course(Path(tmp) / "course")
         release.generate_release(root)
         release.submit(root, "newest", root / "source" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb")
-        release.autograde(root, "newest", f"--SandboxedExecute.student_python={args.python.resolve()}")
+        release.autograde(root, "newest", f"--SandboxedExecute.student_python={args.python.absolute()}")
         rows = release.scores(root, "newest")
     print(release.format_scores(rows))
     print(f"graded in {time.perf_counter() - started:.0f} s")

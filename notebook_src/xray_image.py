@@ -65,12 +65,12 @@ if IN_COLAB:
     # What Colab may lack, each at least the oldest version with what this notebook uses. Colab's
     # own numpy, scipy, numba, astropy, matplotlib, pyyaml and ipywidgets stay as they are: pip
     # would otherwise replace packages the running kernel may already have loaded.
-    #   regions 0.9     Regions.parse and serialize of DS9 text; built for NumPy 2, Colab's NumPy
-    #   emcee 3.0       EnsembleSampler(..., moves=...), emcee.moves.DEMove, get_chain (section 6)
-    #   incredible 0.3  effective_samples(..., throw=True)
-    #   pygtc 0.4.1     plotGTC with customLabelFont, customTickFont and customLegendFont
-    #   anywidget 0.9   the sky viewer's front end, an ES module with a default export
-    colab_packages = {"regions": "0.9", "emcee": "3.0", "incredible": "0.3", "pygtc": "0.4.1",
+    #   regions 0.9       Regions.parse and serialize of DS9 text, on NumPy 2 (Colab's NumPy)
+    #   emcee 3.0         EnsembleSampler(..., moves=...), emcee.moves.DEMove, get_chain (section 6)
+    #   incredible 0.3.1  effective_samples(..., throw=True)
+    #   pygtc 0.5         plotGTC on matplotlib 3.8 and later (0.4.1 calls an axis method they lack)
+    #   anywidget 0.9     the sky viewer's front end, an ES module with a default export
+    colab_packages = {"regions": "0.9", "emcee": "3.0", "incredible": "0.3.1", "pygtc": "0.5",
                       "anywidget": "0.9"}
     get_ipython().run_line_magic(  # noqa: F821 (get_ipython exists inside IPython)
         "pip", "install --quiet " + " ".join(f'"{name}>={low}"' for name, low in colab_packages.items())

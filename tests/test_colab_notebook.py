@@ -1,7 +1,8 @@
 """The release notebook, top to bottom, through its Colab branch (tests/colab_notebook.py).
 
 The kernel runs in the student environment (.venv-student, the release's requirements;
-COLAB_TEST_PYTHON names another, e.g. .venv-newest in `make validate-newest`), with ``google.colab`` imported at start-up as in Colab: Colab's real
+COLAB_TEST_PYTHON names another: `make validate-colab` runs this on .venv-newest and
+.venv-lowest), with ``google.colab`` imported at start-up as in Colab: Colab's real
 ``output/_widgets.py``, a stand-in ``drive.mount`` only. The answers are the instructor's,
 except that the two sampling cells load chains drawn around the reference posterior
 (class_submissions.made_up_chains), so that the run takes a minute rather than several;
@@ -26,7 +27,7 @@ from colab_notebook import STUDENT_PYTHON, answers_with_saved_chains, cell_text,
 from colab_support import colab_tools_missing, manager_url
 from notebook_edits import find_cell, grade_id
 
-KERNEL_PYTHON = Path(os.environ.get("COLAB_TEST_PYTHON", STUDENT_PYTHON))
+KERNEL_PYTHON = Path(os.environ.get("COLAB_TEST_PYTHON", STUDENT_PYTHON)).absolute()
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 CHECK_CELL = """\
 import json
