@@ -20,7 +20,7 @@ NEWEST_STAMP := $(NEWEST_VENV)/.setup-done
 # ... and one with the oldest versions the notebook's Colab install cell accepts (`make lowest`).
 LOWEST_VENV := .venv-lowest
 LOWEST_STAMP := $(LOWEST_VENV)/.setup-done
-# Extra pytest arguments, e.g. PYTEST_ARGS="-m 'not browser'" to skip the browser test.
+# Extra pytest arguments, e.g. PYTEST_ARGS="-m 'not browser'" to skip the browser tests.
 PYTEST_ARGS ?=
 
 .PHONY: setup newest lowest data notebook release demo test bench bench-grading grade report validate validate-colab validate-judging reference clean-venv
