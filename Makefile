@@ -8,12 +8,24 @@ STAMP := $(VENV)/.setup-done
 STUDENT_VENV := .venv-student
 STUDENT_STAMP := $(STUDENT_VENV)/.setup-done
 STUDENT_REQUIREMENTS := source/xray_image/requirements.txt
-# Extra pytest arguments, e.g. PYTEST_ARGS="-m 'not browser'" to skip the browser test.
+# Google Colab's widget manager, built from its public source beside the repository (unchanged,
+# in ../shared) for tests/test_browser_colab.py; skipped with a note when the source is not there.
+COLAB_SHARED ?= ../shared
+COLAB_MANAGER := .build/colab-manager
+COLAB_STAMP := $(COLAB_MANAGER)/.setup-done
+# A student environment with the newest packages the registry serves, as a Colab student gets:
+# the release's requirements with every == made >= (`make newest`; rm -rf .venv-newest to refresh).
+NEWEST_VENV := .venv-newest
+NEWEST_STAMP := $(NEWEST_VENV)/.setup-done
+# ... and one with the oldest versions the notebook's Colab install cell accepts (`make lowest`).
+LOWEST_VENV := .venv-lowest
+LOWEST_STAMP := $(LOWEST_VENV)/.setup-done
+# Extra pytest arguments, e.g. PYTEST_ARGS="-m 'not browser'" to skip the browser tests.
 PYTEST_ARGS ?=
 
-.PHONY: setup data notebook release demo test bench bench-grading grade report validate validate-judging reference clean-venv
+.PHONY: setup newest lowest data notebook release demo test bench bench-grading grade report validate validate-colab validate-judging reference clean-venv
 
-setup: $(STAMP) $(STUDENT_STAMP)
+setup: $(STAMP) $(STUDENT_STAMP) $(COLAB_STAMP)
 
 $(STAMP): requirements.txt $(STUDENT_REQUIREMENTS) pyproject.toml tools/install_browser.sh tools/install_sandbox.sh
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +41,28 @@ $(STUDENT_STAMP): $(STUDENT_REQUIREMENTS)
 	$(STUDENT_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(STUDENT_VENV)/bin/python -m pip install --quiet -r $(STUDENT_REQUIREMENTS)
 	@touch $(STUDENT_STAMP)
+
+$(COLAB_STAMP): tools/build_colab_manager.sh $(wildcard $(COLAB_SHARED)/colab-cdn-widget-manager/src/* $(COLAB_SHARED)/colab-cdn-widget-manager/UPSTREAM_COMMIT)
+	bash tools/build_colab_manager.sh $(COLAB_SHARED)/colab-cdn-widget-manager $(COLAB_MANAGER)
+
+newest: $(NEWEST_STAMP)
+
+$(NEWEST_STAMP): $(STUDENT_REQUIREMENTS)
+	@test -x $(NEWEST_VENV)/bin/python || $(PYTHON) -m venv $(NEWEST_VENV)
+	sed -E 's/==/>=/' $(STUDENT_REQUIREMENTS) > $(NEWEST_VENV)/requirements.txt
+	$(NEWEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(NEWEST_VENV)/bin/python -m pip install --quiet --upgrade -r $(NEWEST_VENV)/requirements.txt
+	@touch $(NEWEST_STAMP)
+
+lowest: $(LOWEST_STAMP)
+
+$(LOWEST_STAMP): $(STUDENT_REQUIREMENTS) notebook_src/xray_image.py tools/colab_bounds.py
+	@test -x $(LOWEST_VENV)/bin/python || $(PYTHON) -m venv $(LOWEST_VENV)
+	$(PYTHON) tools/colab_bounds.py > $(LOWEST_VENV)/bounds.txt
+	$(LOWEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOWEST_VENV)/bin/python -m pip install --quiet -r $(STUDENT_REQUIREMENTS)
+	$(LOWEST_VENV)/bin/python -m pip install --quiet -r $(LOWEST_VENV)/bounds.txt
+	@touch $(LOWEST_STAMP)
 
 data: setup
 	$(PY) -m solutions_lib datasets
@@ -68,8 +102,16 @@ report: setup
 
 # Convergence with margin on every data set and 3 seeds; coverage and Fisher widths on 36 exact-model
 # draws; the DIC verdicts with and without a cool core (about an hour on 2 cores).
-validate: setup
+validate: setup validate-colab
 	$(PY) benchmarks/validate_engine.py
+
+# What a Colab student may run on: the instructor's notebook autograded to full marks with
+# .venv-newest as the student's environment, and the notebook's Colab branch run on .venv-newest
+# and on .venv-lowest (about 12 minutes on 2 cores).
+validate-colab: setup newest lowest
+	$(PY) benchmarks/validate_newest.py --python $(NEWEST_VENV)/bin/python
+	COLAB_TEST_PYTHON=$(NEWEST_VENV)/bin/python $(PY) -m pytest tests/test_colab_notebook.py
+	COLAB_TEST_PYTHON=$(LOWEST_VENV)/bin/python $(PY) -m pytest tests/test_colab_notebook.py
 
 # Chains judged as posterior draws: honest chains of the engine, a uniform-S0 prior and the student-style
 # script pass on every data set, issue 19's attacks fail, Laplace draws' power (makes missing honest chains
@@ -82,4 +124,4 @@ reference: setup
 	$(PY) -m solutions_lib reference
 
 clean-venv:
-	rm -rf $(VENV) $(STUDENT_VENV)
+	rm -rf $(VENV) $(STUDENT_VENV) $(NEWEST_VENV) $(LOWEST_VENV)

@@ -50,17 +50,36 @@
 #
 # We use `astropy` for FITS files and sky coordinates, `regions` to read region lists,
 # `numba` to compile functions, `incredible` for MCMC diagnostics and `pygtc` for triangle
-# plots. In Google Colab the next cell installs the packages that Colab does not have
-# (elsewhere it does nothing).
+# plots. In Google Colab the next cell installs the packages that Colab does not have and turns
+# on Colab's widget manager for the sky viewer (elsewhere it does nothing).
 
 # %% nbgrader={"grade": false, "grade_id": "colab_setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 import sys
 
 IN_COLAB = "google.colab" in sys.modules
 if IN_COLAB:
+    from importlib.metadata import version
+
+    from google.colab import output
+
+    # What Colab may lack, each at least the oldest version with what this notebook uses. Colab's
+    # own numpy, scipy, numba, astropy, matplotlib, pyyaml and ipywidgets stay as they are: pip
+    # would otherwise replace packages the running kernel may already have loaded.
+    #   regions 0.9       Regions.parse and serialize of DS9 text, on NumPy 2 (Colab's NumPy)
+    #   emcee 3.0         EnsembleSampler(..., moves=...), emcee.moves.DEMove, get_chain (section 6)
+    #   incredible 0.3.1  effective_samples(..., throw=True)
+    #   pygtc 0.5         plotGTC on matplotlib 3.8 and later (0.4.1 calls an axis method they lack)
+    #   anywidget 0.9     the sky viewer's front end, an ES module with a default export
+    colab_packages = {"regions": "0.9", "emcee": "3.0", "incredible": "0.3.1", "pygtc": "0.5",
+                      "anywidget": "0.9"}
     get_ipython().run_line_magic(  # noqa: F821 (get_ipython exists inside IPython)
-        "pip", "install --quiet regions==0.12 incredible==0.3.1 pygtc==0.5.0 anywidget==0.11.0"
+        "pip", "install --quiet " + " ".join(f'"{name}>={low}"' for name, low in colab_packages.items())
     )
+    # anywidget turns Colab's custom widget manager on when it makes a widget; turning it on here
+    # too (doing it twice is harmless) lets the sky viewer show whichever anywidget pip kept.
+    output.enable_custom_widget_manager()
+    print("Packages installed or kept:", ", ".join(f"{name} {version(name)}" for name in colab_packages))
+    print("Colab's custom widget manager is on (the sky viewer needs it).")
 
 # %% nbgrader={"grade": false, "grade_id": "imports", "locked": true, "schema_version": 3, "solution": false, "task": false}
 import os
@@ -115,8 +134,9 @@ dataset_name = "cl_j0142"
 if IN_COLAB:
     from google.colab import drive
 
-    drive.mount("/content/drive")
-    course_folder = "/content/drive/MyDrive/xray_image/"
+    drive_folder = os.path.abspath("drive")  # /content/drive: Colab starts notebooks in /content
+    drive.mount(drive_folder)
+    course_folder = os.path.join(drive_folder, "MyDrive", "xray_image", "")
     sys.path.insert(0, course_folder)  # so that `import skyviewer` finds the course's copy
 else:
     course_folder = ""

@@ -53,15 +53,16 @@ def first_answers(notebook, name: str):
                                              "    return S0 * (1.0 + (r / rc) ** 2) ** (0.5 - 3.0 * beta)\n")
 
 
-def made_up_chains(name: str, folder: Path, seed: int = 0) -> list[Path]:
-    """Files with chains around ``name``'s reference posterior and its reference DICs."""
+def made_up_chains(name: str, folder: Path, seed: int = 0, steps: int = 400) -> list[Path]:
+    """Files with chains (4 x ``steps``) around ``name``'s reference posterior and its
+    reference DICs."""
     reference = json.loads(REFERENCE_JSON.read_text())["datasets"][name]
     rng = np.random.default_rng(seed)
     paths = []
     for model, names, file in (("single", PARAMNAMES, "chains1.npy"), ("double", PARAMNAMES2, "chains2.npy")):
         median = np.array([reference[model]["median"][k] for k in names])
         sd = np.array([reference[model]["sd"][k] for k in names])
-        np.save(folder / file, median + sd * rng.standard_normal((4, 400, len(names))))
+        np.save(folder / file, median + sd * rng.standard_normal((4, steps, len(names))))
         paths.append(folder / file)
     np.save(folder / "dics.npy", np.array([reference["single"]["dic"], reference["double"]["dic"]]))
     return [*paths, folder / "dics.npy"]

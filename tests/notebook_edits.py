@@ -11,6 +11,7 @@ import re
 import nbformat
 
 _SOLUTION = re.compile(r"### BEGIN SOLUTION\n.*?### END SOLUTION\n?", re.S)
+_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
 
 def grade_id(cell) -> str:
@@ -107,3 +108,17 @@ def lose_answer_metadata(nb):
 def answer_to_markdown(nb):
     i = index_of(nb, "exp_mask")
     nb.cells[i] = nbformat.v4.new_markdown_cell(nb.cells[i].source, metadata=nb.cells[i].metadata)
+
+
+def filled_release(released, source):
+    """The release as a student hands it in with the instructor's answers: every solution cell
+    holds the source notebook's solution (code without its markers, written answers as they
+    are); every other cell stays as released."""
+    notebook = copy.deepcopy(released)
+    answers = {grade_id(cell): cell.source for cell in source.cells
+               if cell.metadata.get("nbgrader", {}).get("solution")}
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            answer = answers[grade_id(cell)]
+            cell.source = _MARKER.sub("", answer) if cell.cell_type == "code" else answer
+    return notebook

@@ -15,6 +15,9 @@ from solutions_lib.course import release
 from solutions_lib.grading import records, regrade
 from solutions_lib.grading.answers import load_answers
 
+from colab_notebook import STUDENT_PYTHON, answers_with_saved_chains, run_as_colab
+from colab_save import as_colab_saves
+from colab_support import colab_tools_missing
 from notebook_edits import find_cell, grade_id, replace_solution
 
 SOURCE_NB = release.REPO_ROOT / "source" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb"
@@ -150,6 +153,47 @@ def test_doctored_chains_lose_the_chain_marks_only(chains_course, student):
     assert all(score == top for score, top in others.values()), others
     verdicts = records.read_verdicts(chains_course / "answers" / student / release.ASSIGNMENT)
     assert verdicts["cells"]["test_chains_format"]["message"]
+
+
+@pytest.fixture(scope="module")
+def colab_course(reference_course, tmp_path_factory):
+    """A hand-in made in Colab: the release with the instructor's answers (chains from the
+    reference run, loaded from files), run through its Colab branch (tests/colab_notebook.py)
+    and saved as Colab saves (tests/colab_save.py), autograded in a course of its own."""
+    reason = colab_tools_missing()
+    if reason:
+        pytest.skip(reason)
+    store = tmp_path_factory.mktemp("colab_chains")
+    answers = reference_course / "answers" / "reference" / release.ASSIGNMENT
+    files = []
+    for model, name in (("single", "chains1.npy"), ("double", "chains2.npy")):
+        np.save(store / name, load_answers(answers / f"chains-{model}.npz")["chains"])
+        files.append(store / name)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        run = run_as_colab(tmp_path_factory.mktemp("colab_run"), STUDENT_PYTHON,
+                           answers_with_saved_chains(), files, monkeypatch)
+    handin = store / "xray_image.ipynb"
+    nbformat.write(as_colab_saves(run.notebook), handin)
+    root = release.copy_course(tmp_path_factory.mktemp("colab_course") / "course")
+    release.generate_release(root)
+    release.submit(root, "colab", handin, extra_files=files)
+    (root / "autograde.log").write_text(release.autograde(root))
+    return root, handin
+
+
+def test_a_hand_in_saved_by_colab_gets_full_automatic_marks(colab_course, reference_course):
+    root, handin = colab_course
+    saved = nbformat.read(handin, as_version=4)
+    assert saved.nbformat_minor == 0 and "colab" in saved.metadata
+    cells = saved.cells
+    assert not [c for c in cells if "id" in c or {"deletable", "editable"} & set(c.metadata)]
+    assert sum("outputId" in c.metadata for c in cells) > 20
+    points = auto_points(root, "colab")
+    assert set(points) == set(auto_points(reference_course, "reference"))  # every graded cell
+    lost = {gid: score for gid, score in points.items() if score[0] < score[1]}
+    assert not lost, f"the Colab hand-in lost points: {lost}"
+    log = (root / "autograde.log").read_text()
+    assert "has changed" not in log and "does not exist in the database" not in log
 
 
 def test_release_fails_nbgrader_validate():

@@ -178,14 +178,13 @@ def _make_widget(editor: RegionEditor, image, exposure, height, colormap, stretc
     """Read the image, give its WCS to the editor and build the widget."""
     from .utils.image import (display_cuts, fits_bytes, initial_view, pixels_in_use,
                               read_image)
-    from .widget import SkyViewerWidget, aladin_lite_bytes
+    from .widget import SkyViewerWidget
 
     data, editor.wcs = read_image(image)
     exposure_data = read_image(exposure)[0] if exposure is not None else None
     lo, hi = display_cuts(data)
     return SkyViewerWidget(
-        _aladin_lib=aladin_lite_bytes(),
-        _fits=fits_bytes(data, editor.wcs, fill=lo),
+        image_fits=fits_bytes(data, editor.wcs, fill=lo),
         _display={"colormap": colormap, "stretch": stretch, "min_cut": lo, "max_cut": hi},
         _view=initial_view(editor.wcs, pixels_in_use(data, exposure_data)),
         height=height,

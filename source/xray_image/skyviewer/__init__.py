@@ -24,10 +24,12 @@ Layout: :mod:`.shapes` and :mod:`.ds9` (a shape, and DS9 text through the
 (the two wired together) and :mod:`.utils` (image reading, when to skip).
 
 The map is Aladin Lite (LGPL-3.0-or-later, https://aladin.cds.unistra.fr),
-bundled in ``static/`` so that nothing is fetched from the network. It works
-in JupyterLab 4, Notebook 7 and Google Colab (anywidget turns on Colab's
-custom widget manager; if the map stays empty, run ``from google.colab import
-output; output.enable_custom_widget_manager()``). It needs WebGL2.
+bundled in ``static/`` so that nothing is fetched from the network; each
+view asks the kernel for it and for the image once it is on the page (see
+:mod:`.widget`). It works in JupyterLab 4, Notebook 7 and Google Colab
+(anywidget turns on Colab's custom widget manager; if no viewer appears, run
+``from google.colab import output; output.enable_custom_widget_manager()``).
+It needs WebGL2.
 
 Under nbgrader (``NBGRADER_EXECUTION``), with ``SKYVIEWER_DISABLE=1``,
 outside a Jupyter kernel, and in headless runs (nbclient, nbconvert,

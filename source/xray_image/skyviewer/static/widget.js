@@ -4,16 +4,21 @@
 // regions themselves live in Python (skyviewer.editor.RegionEditor), so the
 // notebook and the page can never disagree about them.
 //
-//   traits read : _aladin_lib, _aladin_version, _fits, _display, _view, height,
+//   traits read : _aladin_version, _display, _view, height,
 //                 shapes, selected, sizes, region_text, can_undo, status
 //   trait set   : tool
 //   messages    : {event: "click", tool, ra, dec}, {event: "size", name, value},
 //                 {event: "undo" | "delete" | "clear" | "deselect"},
-//                 {event: "ready"}, {event: "error", message}
+//                 {event: "ready"}, {event: "error", message},
+//                 {event: "load", request, aladin}
+//   answer      : {event: "load", request, parts} with the parts' bytes as buffers
 //
 // Aladin Lite is not fetched from a CDN: Python sends the bundled build
-// (static/aladin-lite-*.js, LGPL-3.0-or-later) in _aladin_lib; it is imported
-// from a blob: URL once per page and version.
+// (static/aladin-lite-*.js, LGPL-3.0-or-later) and the image (a FITS file)
+// when a view asks with a "load" message, never in traits: Colab's widget
+// manager drops the binary parts of a widget's initial state, and keeps those
+// of later messages (see widget.py). Aladin Lite is imported from a blob: URL
+// once per page and version; a view asks for it only while the page has none.
 
 const TOOLS = [
   ["pan", "Pan", "Drag to pan; clicks draw nothing"],
@@ -49,16 +54,76 @@ function h(tag, props = {}, children = []) {
 // Sizes as people type them: at most three decimals, no trailing zeros.
 const formatSize = (value) => (Number.isFinite(value) ? String(Number(value.toFixed(3))) : "");
 
-function loadAladin(model) {
-  const key = `__skyviewer_aladin_${model.get("_aladin_version")}`;
+// Seconds between repeats of a view's "load" request until the kernel answers
+// (the last one repeats); the kernel answers each request once.
+const LOAD_REPEATS = [1, 2, 4, 8, 15];
+const WAITING_AFTER = 3; // unanswered requests before the map says it is waiting
+
+const aladinKey = (model) => `__skyviewer_aladin_${model.get("_aladin_version")}`;
+
+// The bytes of a message buffer: a DataView (JupyterLab), Uint8Array (Colab) or ArrayBuffer.
+const bytesOf = (buffer) => (buffer instanceof ArrayBuffer ? new Uint8Array(buffer)
+  : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength));
+
+// A request id no other view of any page will use (crypto.randomUUID needs https).
+function requestId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// Ask the kernel for the image (and Aladin Lite if `aladin`); resolves to
+// {fits, aladin?} as Uint8Arrays. Repeats the request until answered;
+// `onWaiting(count)` hears of each repeat; `signal` (view removed) stops it.
+function requestPayload(model, aladin, signal, onWaiting) {
+  const request = requestId();
+  return new Promise((resolve, reject) => {
+    let timer;
+    let repeats = 0;
+    const stop = () => {
+      clearTimeout(timer);
+      model.off("msg:custom", onMessage);
+      signal.removeEventListener("abort", onAbort);
+    };
+    const onMessage = (content, buffers) => {
+      if (content?.event !== "load" || content.request !== request) return;
+      stop();
+      resolve(Object.fromEntries(content.parts.map((name, i) => [name, bytesOf(buffers[i])])));
+    };
+    const onAbort = () => {
+      stop();
+      reject(signal.reason);
+    };
+    const ask = () => {
+      model.send({ event: "load", request, aladin });
+      const wait = LOAD_REPEATS[Math.min(repeats, LOAD_REPEATS.length - 1)];
+      timer = setTimeout(() => {
+        repeats += 1;
+        onWaiting(repeats);
+        ask();
+      }, wait * 1000);
+    };
+    model.on("msg:custom", onMessage);
+    signal.addEventListener("abort", onAbort);
+    ask();
+  });
+}
+
+// Aladin Lite, imported from `bytes` unless this page has already imported it.
+function importAladin(model, bytes) {
+  const key = aladinKey(model);
   if (!globalThis[key]) {
-    const blob = new Blob([model.get("_aladin_lib")], { type: "text/javascript" });
-    const url = URL.createObjectURL(blob);
-    globalThis[key] = import(/* webpackIgnore: true */ url).then(async (module) => {
-      const A = module.default;
-      await A.init;
-      return A;
-    });
+    const url = URL.createObjectURL(new Blob([bytes], { type: "text/javascript" }));
+    globalThis[key] = import(/* webpackIgnore: true */ url)
+      .then(async (module) => {
+        const A = module.default;
+        await A.init;
+        return A;
+      })
+      .catch((err) => {
+        delete globalThis[key]; // the next view tries again
+        throw err;
+      })
+      .finally(() => URL.revokeObjectURL(url));
   }
   return globalThis[key];
 }
@@ -169,7 +234,7 @@ function buildControls() {
            text, copy, textHead };
 }
 
-async function render({ model, el }) {
+function render({ model, el }) {
   const root = h("div", { class: "skyviewer" });
   // focusable, so that Esc pressed after clicking on the map reaches the widget
   const map = h("div", { class: "skyviewer-map", tabIndex: 0, "aria-label": "Sky map",
@@ -278,9 +343,7 @@ async function render({ model, el }) {
     "change:height": showHeight,
   };
   for (const [name, handler] of Object.entries(listeners)) model.on(name, handler);
-  const cleanup = () => {
-    for (const [name, handler] of Object.entries(listeners)) model.off(name, handler);
-  };
+  const removed = new AbortController(); // the view is gone: stop asking, drawing, listening
 
   // ---------------------------------------------------------- the map
   const fail = (err) => {
@@ -288,11 +351,23 @@ async function render({ model, el }) {
     map.append(h("div", { class: "skyviewer-error", textContent: `Sky viewer error: ${err}` }));
     model.send({ event: "error", message: String(err) });
   };
-  let A;
-  let aladin;
-  try {
-    A = await loadAladin(model);
-    aladin = A.aladin(map, {
+  const waiting = h("div", { class: "skyviewer-waiting" });
+  const onWaiting = (repeats) => {
+    if (repeats < WAITING_AFTER) return;
+    waiting.textContent = "Waiting for the kernel to send the image. If it is not running, "
+      + "run this cell again.";
+    if (!waiting.isConnected) map.append(waiting);
+  };
+
+  async function showMap() {
+    const payload = await requestPayload(model, !globalThis[aladinKey(model)], removed.signal,
+                                         onWaiting);
+    waiting.remove();
+    // an answer without Aladin Lite means another view of this page imports it
+    const A = await (payload.aladin ? importAladin(model, payload.aladin)
+      : globalThis[aladinKey(model)] ?? Promise.reject(new Error("Aladin Lite was not sent")));
+    if (removed.signal.aborted) return;
+    const aladin = A.aladin(map, {
       survey: [], // no HiPS background: nothing is fetched from the network
       hipsList: [],
       log: false,
@@ -316,43 +391,49 @@ async function render({ model, el }) {
       showFrame: true,
       showFov: true,
     });
-  } catch (err) {
-    fail(err);
-    return cleanup;
+
+    const overlay = A.graphicOverlay({ name: "regions", lineWidth: 2 });
+    aladin.addOverlay(overlay);
+    map.__skyviewer = { aladin, A, overlay, model }; // for the browser test and the console
+    const colours = shapeColours(root);
+    redraw = () => drawShapes(A, overlay, model.get("shapes"), model.get("selected"), colours);
+
+    const view = model.get("_view");
+    const display = model.get("_display");
+    const url = URL.createObjectURL(new Blob([payload.fits], { type: "application/fits" }));
+    const image = aladin.createImageFITS(
+      url,
+      { name: "image", colormap: display.colormap, stretch: display.stretch,
+        minCut: display.min_cut, maxCut: display.max_cut },
+      () => {
+        image.setCuts(display.min_cut, display.max_cut);
+        map.dataset.zoom = startView(aladin, view).toFixed(3);
+        URL.revokeObjectURL(url);
+        map.dataset.state = "ready";
+        model.send({ event: "ready" });
+      },
+      (err) => {
+        URL.revokeObjectURL(url);
+        fail(err || "could not read the FITS image");
+      },
+    );
+    aladin.setBaseImageLayer(image);
+    redraw();
+
+    aladin.on("click", (event) => {
+      const tool = model.get("tool");
+      if (!event || event.isDragging || tool === "pan") return;
+      model.send({ event: "click", tool, ra: event.ra, dec: event.dec });
+    });
   }
 
-  const overlay = A.graphicOverlay({ name: "regions", lineWidth: 2 });
-  aladin.addOverlay(overlay);
-  map.__skyviewer = { aladin, A, overlay, model }; // for the browser test and the console
-  const colours = shapeColours(root);
-  redraw = () => drawShapes(A, overlay, model.get("shapes"), model.get("selected"), colours);
-
-  const view = model.get("_view");
-  const display = model.get("_display");
-  const url = URL.createObjectURL(new Blob([model.get("_fits")], { type: "application/fits" }));
-  const image = aladin.createImageFITS(
-    url,
-    { name: "image", colormap: display.colormap, stretch: display.stretch,
-      minCut: display.min_cut, maxCut: display.max_cut },
-    () => {
-      image.setCuts(display.min_cut, display.max_cut);
-      map.dataset.zoom = startView(aladin, view).toFixed(3);
-      URL.revokeObjectURL(url);
-      map.dataset.state = "ready";
-      model.send({ event: "ready" });
-    },
-    (err) => fail(err || "could not read the FITS image"),
-  );
-  aladin.setBaseImageLayer(image);
-  redraw();
-
-  aladin.on("click", (event) => {
-    const tool = model.get("tool");
-    if (!event || event.isDragging || tool === "pan") return;
-    model.send({ event: "click", tool, ra: event.ra, dec: event.dec });
+  showMap().catch((err) => {
+    if (!removed.signal.aborted) fail(err);
   });
-
-  return cleanup;
+  return () => {
+    removed.abort();
+    for (const [name, handler] of Object.entries(listeners)) model.off(name, handler);
+  };
 }
 
 export default { render };
