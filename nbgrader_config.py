@@ -6,6 +6,9 @@ their answers in, `JudgeAnswers` judges every autograded cell from those
 answers after the kernel has exited, and `SaveVerdictGrades` scores the
 cells from those verdicts, never from outputs. See README.md, "Grading".
 """
+import os
+import sys
+
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties, ClearOutput, DeduplicateIds, IgnorePattern,
@@ -19,6 +22,13 @@ from solutions_lib.grading.preprocessors import (
 )
 
 c = get_config()  # noqa: F821 - provided by nbgrader
+
+# nbgrader starts `alembic` by name when it creates a gradebook. Called by its full path
+# (.venv/bin/nbgrader) without the environment activated, that program is not on PATH: put the
+# running environment's own bin folder there, for every nbgrader command of this course.
+_bin = os.path.dirname(sys.executable)
+if _bin not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = os.pathsep.join(filter(None, [_bin, os.environ.get("PATH")]))
 
 c.CourseDirectory.course_id = "xray-bayes"
 c.CourseDirectory.root = "."

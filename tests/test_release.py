@@ -38,3 +38,16 @@ def test_release_holds_no_answers_and_no_hidden_files():
     for marker in FORBIDDEN[3:]:
         assert marker not in notebook
     assert "_hidden.check" not in notebook
+
+
+def test_nbgrader_called_by_its_full_path_needs_no_activated_environment(tmp_path):
+    """nbgrader runs `alembic` by name to create a gradebook; the course config puts it on PATH."""
+    import subprocess
+    import sys
+
+    root = release.copy_course(tmp_path / "course")
+    nbgrader = Path(sys.executable).parent / "nbgrader"
+    result = subprocess.run([str(nbgrader), "generate_assignment", release.ASSIGNMENT, "--force"], cwd=root,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (root / "gradebook.db").is_file() and (root / "release" / release.ASSIGNMENT).is_dir()

@@ -7,7 +7,6 @@ the score table.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -27,9 +26,7 @@ COPY_IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", ".grad
 def nbgrader(course_root, *args: str) -> str:
     """Run one nbgrader command in ``course_root``; return its log, or raise with it if it fails."""
     command = [sys.executable, "-m", "nbgrader", *args]
-    # nbgrader runs `alembic` to create its database: it must be on PATH.
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    result = subprocess.run(command, cwd=course_root, capture_output=True, text=True, env=env)
+    result = subprocess.run(command, cwd=course_root, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(
             f"`nbgrader {' '.join(args)}` failed (exit {result.returncode}):\n"

@@ -13,7 +13,6 @@ import copy
 import hashlib
 import logging
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,11 +57,7 @@ def load_course(course_root, assignment: str, nbgrader_args=()) -> Course:
     from nbgrader.apps.autogradeapp import AutogradeApp
 
     root = os.path.abspath(course_root)
-    # nbgrader runs `alembic` when it creates or upgrades a gradebook: it must be on PATH.
-    bin_dir = str(Path(sys.executable).parent)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
-    app = AutogradeApp()
+    app = AutogradeApp()  # its nbgrader_config.py also puts `alembic` on PATH
     app.log = logging.getLogger("xray.batch.nbgrader")
     previous = os.getcwd()
     os.chdir(root)  # nbgrader reads nbgrader_config.py from the working directory
