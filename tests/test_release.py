@@ -51,3 +51,19 @@ def test_nbgrader_called_by_its_full_path_needs_no_activated_environment(tmp_pat
                             env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert (root / "gradebook.db").is_file() and (root / "release" / release.ASSIGNMENT).is_dir()
+
+
+def test_grading_shows_which_cell_runs_as_it_runs(tmp_path):
+    """`make demo` prints a line per code cell while nbgrader executes the notebook (here: the blank release)."""
+    import io
+    import time
+
+    import nbformat
+
+    shown = io.StringIO()  # not a terminal: one line per cell
+    notebook = COMMITTED / f"{release.NOTEBOOK}.ipynb"
+    release.grade_notebook(notebook, workdir=tmp_path, on_line=release.progress_printer(time.perf_counter(), shown))
+    lines = shown.getvalue().splitlines()
+    code_cells = sum(cell.cell_type == "code" for cell in nbformat.read(notebook, as_version=4).cells)
+    assert lines[0].endswith(f"Running cell 1 of {code_cells} (colab_setup), 0 s into the notebook")
+    assert len(lines) == code_cells and any("(test_exp_mask)" in line for line in lines)

@@ -13,9 +13,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 from ..data.catalogue import REPO_ROOT
 from ..grading.cells import graded_cell_ids
+from ..grading.preprocessors.sandboxed_execute import PROGRESS_WORD
+from ..grading.untrusted_text import printable
 from ..grading.records import gradebook_url
 
 ASSIGNMENT = "xray_image"
@@ -23,16 +26,23 @@ NOTEBOOK = "xray_image"
 COPY_IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", ".grading", "*.pyc")
 
 
-def nbgrader(course_root, *args: str) -> str:
-    """Run one nbgrader command in ``course_root``; return its log, or raise with it if it fails."""
+def nbgrader(course_root, *args: str, on_line: Callable[[str], None] | None = None) -> str:
+    """Run one nbgrader command in ``course_root``; return its log, or raise with it if it fails.
+
+    ``on_line`` is called with each line of the log as nbgrader writes it.
+    """
     command = [sys.executable, "-m", "nbgrader", *args]
-    result = subprocess.run(command, cwd=course_root, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"`nbgrader {' '.join(args)}` failed (exit {result.returncode}):\n"
-            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-        )
-    return result.stdout + result.stderr
+    lines = []
+    with subprocess.Popen(command, cwd=course_root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, errors="replace") as process:
+        for line in process.stdout:
+            lines.append(line)
+            if on_line:
+                on_line(line)
+    log = "".join(lines)
+    if process.returncode != 0:
+        raise RuntimeError(f"`nbgrader {' '.join(args)}` failed (exit {process.returncode}):\n{log[-8000:]}")
+    return log
 
 
 def copy_course(destination) -> Path:
@@ -61,13 +71,16 @@ def submit(course_root, student: str, notebook_path, extra_files=()) -> Path:
     return folder
 
 
-def autograde(course_root, student: str | None = None, *options: str) -> str:
+def autograde(course_root, student: str | None = None, *options: str,
+              on_line: Callable[[str], None] | None = None) -> str:
     """Autograde one student's submission, or every submission if ``student`` is None; return the log.
 
-    ``options`` are passed on to nbgrader (e.g. ``--SandboxedExecute.notebook_timeout=60``).
+    ``options`` are passed on to nbgrader (e.g. ``--SandboxedExecute.notebook_timeout=60``);
+    ``on_line`` sees each line of nbgrader's log as it comes.
     """
     who = ["--student", student] if student else []
-    return nbgrader(course_root, "autograde", ASSIGNMENT, *who, "--force", "--db", gradebook_url(course_root), *options)
+    return nbgrader(course_root, "autograde", ASSIGNMENT, *who, "--force", "--db", gradebook_url(course_root),
+                    *options, on_line=on_line)
 
 
 def generate_feedback(course_root, student: str) -> Path:
@@ -104,14 +117,36 @@ def scores(course_root, student: str) -> list[dict]:
         ]
 
 
-def grade_notebook(notebook_path, student="demo_student", workdir=None) -> list[dict]:
-    """Autograde one notebook in a fresh temporary course; return its scores."""
+def grade_notebook(notebook_path, student="demo_student", workdir=None,
+                   on_line: Callable[[str], None] | None = None) -> list[dict]:
+    """Autograde one notebook in a fresh temporary course; return its scores (``on_line``: see `autograde`)."""
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         root = copy_course(Path(tmp) / "course")
         generate_release(root)
         submit(root, student, notebook_path)
-        autograde(root, student)
+        autograde(root, student, on_line=on_line)
         return scores(root, student)
+
+
+def progress_printer(started: float, stream=None) -> Callable[[str], None]:
+    """An ``on_line`` that shows which cell the sandbox is running and the time so far.
+
+    On a terminal the status line is rewritten in place; in a log (not a
+    terminal) each cell gets a line of its own.
+    """
+    stream = stream or sys.stdout
+    on_terminal = stream.isatty()
+
+    def show(line: str) -> None:
+        marker = f"{PROGRESS_WORD} cell "
+        if marker not in line:
+            return
+        text = printable(marker + line.split(marker, 1)[1].strip(), limit=100)
+        message = f"[{time.perf_counter() - started:5.0f} s] {text}"
+        stream.write(f"\r{message:<110}" if on_terminal else message + "\n")
+        stream.flush()
+
+    return show
 
 
 def format_scores(rows: list[dict]) -> str:
@@ -148,8 +183,9 @@ def run_demo(args) -> int:
     started = time.perf_counter()
     print("Autograding the reference solution as 'demo_student' (this runs the whole notebook)...",
           flush=True)
-    rows = grade_notebook(REPO_ROOT / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
-    print(format_scores(rows))
+    rows = grade_notebook(REPO_ROOT / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb",
+                          on_line=progress_printer(started))
+    print("\n" + format_scores(rows) if sys.stdout.isatty() else format_scores(rows))
     print(f"autograde finished in {time.perf_counter() - started:.1f} s")
     auto = [r for r in rows if not r["manual"]]
     return 0 if all(r["score"] == r["max_score"] for r in auto) else 1

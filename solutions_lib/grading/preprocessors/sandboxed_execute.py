@@ -16,6 +16,7 @@ from .. import records, sandbox, workspace
 from ..kernel import SandboxedKernelManager
 
 CAP_ERRORS = {"MemoryError": "memory", "BlockingIOError": "processes"}
+PROGRESS_WORD = "Running"  # the log line of each code cell begins "Running cell N of M"
 
 
 class NotebookTimeout(RuntimeError):
@@ -187,10 +188,15 @@ class SandboxedExecute(Execute):
                 "Cells from here on were not run."))
 
     def _run_cells(self, resources, deadline: float) -> records.Stop | None:
+        started = time.monotonic()
+        code_cells = [index for index, cell in enumerate(self.nb.cells) if cell.cell_type == "code"]
         try:
             for self._index, cell in enumerate(self.nb.cells):
                 if time.monotonic() > deadline:
                     raise NotebookTimeout()
+                if cell.cell_type == "code":
+                    self._log_progress(cell, code_cells.index(self._index) + 1, len(code_cells),
+                                       time.monotonic() - started)
                 self.preprocess_cell(cell, resources, self._index)
         except (CellTimeoutError, NotebookTimeout):
             return self._stopped(self._index, "time", (
@@ -202,6 +208,12 @@ class SandboxedExecute(Execute):
                 "Your kernel stopped in this cell without a Python error (os._exit, a crash, or "
                 f"more than the {self.memory_limit_mb} MiB memory cap). Cells from here on were not run."))
         return None
+
+    def _log_progress(self, cell, number: int, code_cells: int, elapsed: float) -> None:
+        """One log line per code cell started: which one (its nbgrader id if it has one), the time so far."""
+        label = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        self.log.info("%s cell %d of %d%s, %.0f s into the notebook", PROGRESS_WORD, number, code_cells,
+                      f" ({label})" if label else "", elapsed)
 
     def _stopped(self, index: int, reason: str, message: str) -> records.Stop:
         cell = self.nb.cells[index]
