@@ -238,3 +238,27 @@ def assert_regions_on_targets(regs, clicks, wcs) -> None:
         got = np.array(reg.center.to_pixel(wcs))
         want = np.array(SkyCoord(ra, dec, unit="deg").to_pixel(wcs))
         assert np.hypot(*(got - want)) < 2.0, (kind, got, want)
+
+
+@contextlib.contextmanager
+def chromium_page(profile: Path, route, errors: list, console: list):
+    """A page of Debian's headless Chromium whose every request goes through ``route``.
+
+    Page errors and console lines are appended to ``errors`` and ``console``;
+    the browser is closed on leaving, whatever happened.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch_persistent_context(
+            user_data_dir=str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+            viewport={"width": 1100, "height": 1000})
+        try:
+            browser.route("**/*", route)
+            page = browser.new_page()
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: console.append(f"{m.type}: {m.text[:500]}"))
+            yield page
+        finally:
+            browser.close()
+

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SOURCE_DIR, ViewerPage,
-                             api_post, assert_regions_on_targets, browser_ready, image_drawn,
+from browser_support import (ARTIFACTS, SOURCE_DIR, ViewerPage, api_post, assert_regions_on_targets,
+                             browser_ready, chromium_page, image_drawn,
                              jupyter_server, source_targets, synthetic_wcs,
                              write_synthetic_image)
 from colab_support import MANAGER_BUNDLE, manager_missing, manager_url, write_kernelspec
@@ -92,7 +92,6 @@ class Host:
 
 
 def test_viewer_under_colabs_widget_manager(colab_server, tmp_path):
-    from playwright.sync_api import sync_playwright
     from regions import CircleSkyRegion, RectangleSkyRegion, Regions
 
     base, token, kernel_id = colab_server
@@ -115,16 +114,8 @@ def test_viewer_under_colabs_widget_manager(colab_server, tmp_path):
             route.abort()
 
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch_persistent_context(
-            user_data_dir=str(tmp_path / "chrome-profile"),
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": 1100, "height": 1000})
+    with chromium_page(tmp_path / "chrome-profile", serve, errors, console) as page:
         try:
-            browser.route("**/*", serve)
-            page = browser.new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("console", lambda m: console.append(f"{m.type}: {m.text[:500]}"))
             page.goto(f"{base}/static/index.html?kernel={kernel_id}&token={token}")
             page.wait_for_function("() => window.colabHost", timeout=60_000)
             host = Host(page)
@@ -183,8 +174,6 @@ def test_viewer_under_colabs_widget_manager(colab_server, tmp_path):
                 "\n".join(console + ["--- page errors:"] + errors + ["--- served:"] + served
                           + ["--- blocked:"] + blocked))
             raise
-        finally:
-            browser.close()
 
     assert printed.strip() == text_in_page.strip()
     assert answered == "2\n"  # one request per view: the lost one came again, same id

@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from browser_support import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, SOURCE_DIR,
-                             ViewerPage, api_post, assert_regions_on_targets, browser_ready,
+from browser_support import (ARTIFACTS, SOURCE_DIR, ViewerPage, api_post, assert_regions_on_targets,
+                             browser_ready, chromium_page,
                              image_drawn, jupyter_server, map_pixels, source_targets,
                              write_synthetic_image)
 
@@ -138,7 +138,6 @@ def _yellow_pixels(png_bytes: bytes) -> int:
 def test_viewer_in_jupyterlab(jupyterlab, viewer_notebook, tmp_path):
     from astropy.io import fits
     from astropy.wcs import WCS
-    from playwright.sync_api import sync_playwright
     from regions import CircleSkyRegion, RectangleSkyRegion, Regions
 
     base, token = jupyterlab
@@ -160,16 +159,8 @@ def test_viewer_in_jupyterlab(jupyterlab, viewer_notebook, tmp_path):
 
     ARTIFACTS.mkdir(exist_ok=True)
     _start_session(base, token, nb_name)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch_persistent_context(
-            user_data_dir=str(tmp_path / "chrome-profile"),
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": 1100, "height": 1000})
+    with chromium_page(tmp_path / "chrome-profile", only_localhost, errors, console) as page:
         try:
-            browser.route("**/*", only_localhost)
-            page = browser.new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("console", lambda m: console.append(f"{m.type}: {m.text[:500]}"))
             # should the kernel dialog still appear, keep the running kernel
             page.add_locator_handler(
                 page.locator(".jp-Dialog", has_text="Select Kernel"),
@@ -263,8 +254,6 @@ def test_viewer_in_jupyterlab(jupyterlab, viewer_notebook, tmp_path):
             (ARTIFACTS / "failure-console.txt").write_text(
                 "\n".join(console + ["--- page errors:"] + errors + ["--- blocked:"] + blocked))
             raise
-        finally:
-            browser.close()
 
     assert printed.strip() == text_in_page.strip()
     regs = Regions.parse(text_in_page, format="ds9")
