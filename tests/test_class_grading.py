@@ -39,7 +39,7 @@ DASK = Path(sys.executable).parent / "dask"
 def gradebook_cells(root) -> dict:
     """(student, cell) -> (auto score, manual score, needs manual grade), and each submission's totals."""
     table = {}
-    with Gradebook(release.gradebook_url(root)) as gradebook:
+    with Gradebook(records.gradebook_url(root)) as gradebook:
         for submission in gradebook.assignment_submissions(release.ASSIGNMENT):
             table[(submission.student_id, "<total>")] = (submission.score, submission.max_score,
                                                          submission.late_submission_penalty)
@@ -244,7 +244,8 @@ def test_report_flags_each_student_from_verdicts_and_run_records(report):
         assert float(row["notebook_run_s"]) == record.wall_s
     cells = {row["grade_id"]: row for row in read_csv(out / "cells.csv")}
     assert float(cells["test_betaModel"]["pass_rate"]) == pytest.approx(2 / 3)
-    assert cells["test_dic"]["failure_1"].startswith("No answer was handed in") and cells["test_dic"]["count_1"] == "2"
+    assert cells["test_dic"]["failure_1"] == "missing-answer" and cells["test_dic"]["count_1"] == "2"
+    assert cells["test_dic"]["example_1"].startswith("No answer was handed in")
 
 
 def test_report_compares_posteriors_with_reference_and_truth(report):

@@ -32,6 +32,7 @@ from pathlib import Path
 from nbgrader.preprocessors import Execute
 
 from ...grading import records, submission_guard, workspace
+from ..config import Course, load_course
 from ...grading.preprocessors.sandboxed_execute import SandboxedExecute
 from . import jobs, prepare, stage
 from .progress import Display, Outcome, summary_table
@@ -42,7 +43,7 @@ class GradingSetupError(RuntimeError):
     """The class cannot be graded as configured (said before anything runs)."""
 
 
-def replay_config(course: prepare.Course, executions_directory: str):
+def replay_config(course: Course, executions_directory: str):
     """nbgrader's configuration with the execution step replaced by `ReplayExecution`."""
     config = copy.deepcopy(course.config)
     from nbgrader.converters import Autograde
@@ -71,7 +72,7 @@ def _student_logger(course_root, student: str) -> tuple[logging.Logger, logging.
     return logger, handler
 
 
-def notebook_score(course: prepare.Course, student: str, notebook: str) -> tuple[float | None, float | None]:
+def notebook_score(course: Course, student: str, notebook: str) -> tuple[float | None, float | None]:
     from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(course.coursedir.db_url, course.coursedir.course_id) as gradebook:
@@ -89,7 +90,7 @@ class ClassGrader:
                  scheduler: str | None = None, force: bool = False, students=None, nbgrader_args=(),
                  release_dir: str | None = None, student_python: str | None = None, display: Display | None = None,
                  stage_directory: str = stage.DEFAULT_STAGE_DIRECTORY):
-        self.course = prepare.load_course(course_root, assignment, nbgrader_args)
+        self.course = load_course(course_root, assignment, nbgrader_args)
         notebooks = self.course.notebooks()
         if len(notebooks) != 1:
             raise GradingSetupError(f"The assignment {assignment!r} must have exactly one notebook; found {notebooks}.")
