@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-
 import honest_chains
 from solutions_lib.data import catalogue
 from solutions_lib.data.masks import exposure_mask, region_mask

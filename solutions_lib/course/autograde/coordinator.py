@@ -1,4 +1,4 @@
-"""Grade every submission of an assignment: sandboxed runs on Dask workers, then nbgrader, one writer.
+"""Grade every submission of an assignment: sandboxed runs on Dask workers, judging in a pool, then nbgrader.
 
 `grade_class` is what ``python -m solutions_lib autograde`` runs. For each
 student in ``submitted/`` it
@@ -8,30 +8,37 @@ student in ``submitted/`` it
 * builds the job (`prepare.make_job`: nbgrader's sanitizing, the
   student's own files) and, unless an interrupted earlier run already
   stored this very run, sends it to a worker (`jobs.run_job`);
-* as each run comes back, stores it (`stage.ExecutionStore`) and runs
+* as each run comes back, stores it (`stage.ExecutionStore`) and has its
+  answers judged (`judgement.judge_answers`) in a pool of trusted
+  processes beside this one (never on the workers that ran student code),
+  several students at a time;
+* as each judgement comes back, keeps it beside the stored run and runs
   nbgrader's own autograde for that student in this process, with the
-  execution step replaced by `ReplayExecution`; then marks the student
-  graded and drops the stored run.
+  execution step replaced by `ReplayExecution`, whose `JudgeAnswers` takes
+  the pool's verdicts when they were made from the very same inputs (else
+  it judges again); then marks the student graded and drops the stored run.
 
 Only this process writes the gradebook, one student at a time, so the
 gradebook is exactly what ``nbgrader autograde`` gives, whatever the
-number of workers.
+number of workers and judging processes.
 """
 from __future__ import annotations
 
 import copy
 import logging
+import multiprocessing
 import os
 import queue
 import signal
 import threading
 import time
 import warnings
+from concurrent import futures as pool_futures
 from pathlib import Path
 
 from nbgrader.preprocessors import Execute
 
-from ...grading import records, submission_guard, workspace
+from ...grading import judgement, records, submission_guard, workspace
 from ..config import Course, load_course
 from ...grading.preprocessors.sandboxed_execute import SandboxedExecute
 from . import jobs, prepare, stage
@@ -83,13 +90,26 @@ def notebook_score(course: Course, student: str, notebook: str) -> tuple[float |
         return float(submission.score), float(submission.max_score)
 
 
+def default_judges() -> int:
+    """Judging processes by default: one per four cores of this machine, at least one and at most four."""
+    return max(1, min(4, (os.cpu_count() or 1) // 4))
+
+
+def _start_judge() -> None:
+    """Set up a judging process: one thread (several processes share the cores); Ctrl-C is the coordinator's."""
+    import numba
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    numba.set_num_threads(1)
+
+
 class ClassGrader:
     """One run of the parallel grader over a course (see the module docstring)."""
 
     def __init__(self, course_root=".", assignment: str = "xray_image", jobs_count: int | None = None,
                  scheduler: str | None = None, force: bool = False, students=None, nbgrader_args=(),
                  release_dir: str | None = None, student_python: str | None = None, display: Display | None = None,
-                 stage_directory: str = stage.DEFAULT_STAGE_DIRECTORY):
+                 stage_directory: str = stage.DEFAULT_STAGE_DIRECTORY, judges: int | None = None):
         self.course = load_course(course_root, assignment, nbgrader_args)
         notebooks = self.course.notebooks()
         if len(notebooks) != 1:
@@ -113,9 +133,13 @@ class ClassGrader:
         self.executions = stage.ExecutionStore(self.root, self.executions_directory)
         self.marks = stage.GradedMarks(self.root, stage_directory)
         self.config = replay_config(self.course, self.executions_directory)
+        self.spec = self.course.spec(self.notebook).handins
+        self.judges = judges or default_judges()
         self.display = display
         self.outcomes: dict[str, Outcome] = {}
         self._events: queue.Queue = queue.Queue()
+        self._pool: pool_futures.ProcessPoolExecutor | None = None
+        self._judging: dict = {}  # pool future -> (student, digest, worker, resumed)
 
     def _check_gradebook(self) -> None:
         from nbgrader.api import Gradebook, MissingEntry
@@ -181,6 +205,42 @@ class ClassGrader:
         self.marks.put(student, self.course.assignment, submission=digest, worker=worker)
         self.executions.discard(student, self.course.assignment)
         return self._outcome_from_record(student, "graded", worker=worker, resumed=resumed)
+
+    # --- the judging pool, beside this process ---------------------------------------------
+    def _judge_later(self, student: str, digest: str, worker: str, resumed: bool) -> None:
+        """Have the stored run of ``student`` judged in the pool, then graded (`_grade_judged`).
+
+        A run whose answers were judged before (an interrupted earlier run)
+        is graded at once; `JudgeAnswers` checks that the verdicts still fit.
+        """
+        stored = self.executions.load(student, self.course.assignment)
+        if stored.judgement() is not None:
+            self._finish(self.autograde(student, digest, worker, resumed))
+            return
+        try:
+            note = judgement.stop_note(stored.record())
+        except (OSError, ValueError, TypeError):
+            note = ""
+        dataset = self.course.judge.choose_dataset(self.root, student, stored.answers).assigned
+        if self._pool is None:
+            self._pool = pool_futures.ProcessPoolExecutor(
+                self.judges, mp_context=multiprocessing.get_context("spawn"), initializer=_start_judge)
+        future = self._pool.submit(judgement.judge_answers, self.spec, stored.answers, dataset, note)
+        self._judging[future] = (student, digest, worker, resumed)
+
+    def _grade_judged(self, wait_s: float) -> None:
+        """Grade, one at a time, every student whose judgement has come back (waiting up to ``wait_s``)."""
+        if not self._judging:
+            return
+        done, _ = pool_futures.wait(self._judging, timeout=wait_s, return_when=pool_futures.FIRST_COMPLETED)
+        for future in done:
+            student, digest, worker, resumed = self._judging.pop(future)
+            try:
+                self.executions.load(student, self.course.assignment).save_judgement(future.result())
+            except Exception as exc:  # nbgrader's JudgeAnswers judges in this process instead
+                logging.getLogger("xray.batch").warning("judging %s in the pool failed (%s)", student,
+                                                        type(exc).__name__)
+            self._finish(self.autograde(student, digest, worker, resumed))
 
     def _finish(self, outcome: Outcome) -> None:
         self.outcomes[outcome.student] = outcome
@@ -269,7 +329,7 @@ class ClassGrader:
                     logger.handlers = []
                 stored = self.executions.load(student, self.course.assignment)
                 if stored and stored.digest == job.digest and not self.force:
-                    self._finish(self.autograde(student, digest, stored.meta.get("worker", ""), resumed=True))
+                    self._judge_later(student, digest, stored.meta.get("worker", ""), resumed=True)
                     continue
                 self.executions.discard(student, self.course.assignment)
                 if client is None:
@@ -289,6 +349,10 @@ class ClassGrader:
                     pass
             raise
         finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+            self._judging.clear()
             if client is not None:
                 client.close()
             if cluster is not None:
@@ -298,11 +362,13 @@ class ClassGrader:
         from distributed import wait
 
         pending = set(futures)
-        while pending:
-            try:
-                done, pending = wait(pending, timeout=REFRESH_WAIT_S, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                done = set()
+        while pending or self._judging:
+            done = set()
+            if pending:
+                try:
+                    done, pending = wait(pending, timeout=REFRESH_WAIT_S, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    done = set()
             self._drain_events()
             for future in done:
                 student, digest = futures[future]
@@ -316,7 +382,8 @@ class ClassGrader:
                 if result.log:
                     with open(stage.log_path(self.root, student), "a") as handle:
                         handle.write(f"--- sandboxed run on {result.worker or result.host} ---\n{result.log}")
-                self._finish(self.autograde(student, digest, result.worker, resumed=False))
+                self._judge_later(student, digest, result.worker, resumed=False)
+            self._grade_judged(0 if pending else REFRESH_WAIT_S)
             if self.display:
                 self.display.refresh()
 
