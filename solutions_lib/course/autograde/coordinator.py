@@ -95,6 +95,13 @@ def default_judges() -> int:
     return max(1, min(4, (os.cpu_count() or 1) // 4))
 
 
+def _judge(spec: dict, answers_dir, dataset: str, note: str) -> tuple[dict, float]:
+    """In a judging process: `judgement.judge_answers`, and the seconds it took."""
+    started = time.perf_counter()
+    judged = judgement.judge_answers(spec, answers_dir, dataset, note)
+    return judged, time.perf_counter() - started
+
+
 def _start_judge() -> None:
     """Set up a judging process: one thread (several processes share the cores); Ctrl-C is the coordinator's."""
     import numba
@@ -174,13 +181,15 @@ class ClassGrader:
         return Outcome(student, status, score=score, max_score=top, **run, **extra)
 
     # --- phase 2: nbgrader, in this process -------------------------------------------
-    def autograde(self, student: str, digest: str, worker: str, resumed: bool) -> Outcome:
+    def autograde(self, student: str, digest: str, worker: str, resumed: bool,
+                  judging_s: float | None = None) -> Outcome:
         from nbgrader.converters import Autograde
         from nbgrader.coursedir import CourseDirectory
 
         if self.display:
             self.display.judging(student)
         logger, handler = _student_logger(self.root, student)
+        started = time.perf_counter()
         try:
             coursedir = CourseDirectory(config=self.config, log=logger)
             coursedir.assignment_id = self.course.assignment
@@ -202,9 +211,11 @@ class ClassGrader:
         finally:
             handler.close()
             logger.handlers = []
+        nbgrader_s = time.perf_counter() - started
         self.marks.put(student, self.course.assignment, submission=digest, worker=worker)
         self.executions.discard(student, self.course.assignment)
-        return self._outcome_from_record(student, "graded", worker=worker, resumed=resumed)
+        return self._outcome_from_record(student, "graded", worker=worker, resumed=resumed, judging_s=judging_s,
+                                         nbgrader_s=nbgrader_s)
 
     # --- the judging pool, beside this process ---------------------------------------------
     def _judge_later(self, student: str, digest: str, worker: str, resumed: bool) -> None:
@@ -225,7 +236,7 @@ class ClassGrader:
         if self._pool is None:
             self._pool = pool_futures.ProcessPoolExecutor(
                 self.judges, mp_context=multiprocessing.get_context("spawn"), initializer=_start_judge)
-        future = self._pool.submit(judgement.judge_answers, self.spec, stored.answers, dataset, note)
+        future = self._pool.submit(_judge, self.spec, stored.answers, dataset, note)
         self._judging[future] = (student, digest, worker, resumed)
 
     def _grade_judged(self, wait_s: float) -> None:
@@ -235,12 +246,14 @@ class ClassGrader:
         done, _ = pool_futures.wait(self._judging, timeout=wait_s, return_when=pool_futures.FIRST_COMPLETED)
         for future in done:
             student, digest, worker, resumed = self._judging.pop(future)
+            judging_s = None
             try:
-                self.executions.load(student, self.course.assignment).save_judgement(future.result())
+                judged, judging_s = future.result()
+                self.executions.load(student, self.course.assignment).save_judgement(judged)
             except Exception as exc:  # nbgrader's JudgeAnswers judges in this process instead
                 logging.getLogger("xray.batch").warning("judging %s in the pool failed (%s)", student,
                                                         type(exc).__name__)
-            self._finish(self.autograde(student, digest, worker, resumed))
+            self._finish(self.autograde(student, digest, worker, resumed, judging_s))
 
     def _finish(self, outcome: Outcome) -> None:
         self.outcomes[outcome.student] = outcome
