@@ -44,17 +44,11 @@ def _component(dx, dy, e, S, inv, a):
 
 
 @njit(**_LOOP)
-def _single(x, y, e, n, npos, theta, out):
-    """ln L (returned) and d ln L / d (x0, y0, S0, rc, beta, B) (into ``out``) of one component.
-
-    ``d ln L = sum_i w_i d mu_i`` with ``w_i = N_i / mu_i - 1``; the pixels
-    without counts (``i >= npos``) have ``w_i = -1`` and are summed apart.
-    """
-    x0, y0, S0, rc, beta, B = theta[0], theta[1], theta[2], theta[3], theta[4], theta[5]
-    inv = 1.0 / (rc * rc)
-    a = 0.5 - 3.0 * beta
+def _single_counted(x, y, e, n, x0, y0, S0, inv, a, B):
+    """Over pixels with counts: ln L and the sums of ``w (x - x0) radial``, ``w (y - y0) radial``, ``w E P``,
+    ``w q radial``, ``w E P ln(1 + q)``, ``w`` of the single model, ``w = N / mu - 1``."""
     total = g0 = g1 = g2 = g3 = g4 = g5 = 0.0
-    for i in range(npos):
+    for i in range(x.size):
         dx = x[i] - x0
         dy = y[i] - y0
         ep, radial, log1q, q = _component(dx, dy, e[i], S0, inv, a)
@@ -67,8 +61,17 @@ def _single(x, y, e, n, npos, theta, out):
         g3 += w * radial * q
         g4 += w * ep * log1q
         g5 += w
+    return total, g0, g1, g2, g3, g4, g5
+
+
+@njit(**_LOOP)
+def _single_empty(x, y, e, x0, y0, S0, inv, a):
+    """Over pixels without counts (``w = -1``): the same sums as `_single_counted` without ``w``.
+
+    A loop of its own, over whole arrays, so that LLVM vectorizes it.
+    """
     z0 = z1 = z2 = z3 = z4 = 0.0
-    for i in range(npos, x.size):
+    for i in range(x.size):
         dx = x[i] - x0
         dy = y[i] - y0
         ep, radial, log1q, q = _component(dx, dy, e[i], S0, inv, a)
@@ -77,6 +80,21 @@ def _single(x, y, e, n, npos, theta, out):
         z2 += ep
         z3 += radial * q
         z4 += ep * log1q
+    return z0, z1, z2, z3, z4
+
+
+@njit(**_LOOP)
+def _single(x, y, e, n, npos, theta, out):
+    """ln L (returned) and d ln L / d (x0, y0, S0, rc, beta, B) (into ``out``) of one component.
+
+    ``d ln L = sum_i w_i d mu_i`` with ``w_i = N_i / mu_i - 1``; the pixels
+    without counts (``i >= npos``) have ``w_i = -1`` and are summed apart.
+    """
+    x0, y0, S0, rc, beta, B = theta[0], theta[1], theta[2], theta[3], theta[4], theta[5]
+    inv = 1.0 / (rc * rc)
+    a = 0.5 - 3.0 * beta
+    total, g0, g1, g2, g3, g4, g5 = _single_counted(x[:npos], y[:npos], e[:npos], n[:npos], x0, y0, S0, inv, a, B)
+    z0, z1, z2, z3, z4 = _single_empty(x[npos:], y[npos:], e[npos:], x0, y0, S0, inv, a)
     zero = x.size - npos
     out[0] = -2.0 * inv * (g0 - z0)
     out[1] = -2.0 * inv * (g1 - z1)
@@ -88,14 +106,11 @@ def _single(x, y, e, n, npos, theta, out):
 
 
 @njit(**_LOOP)
-def _double(x, y, e, n, npos, theta, out):
-    """As `_single` for ``(x0, y0, S0, rc, beta, B, S02, rc2, beta2)``: two concentric components."""
-    x0, y0, S0, rc, beta, B = theta[0], theta[1], theta[2], theta[3], theta[4], theta[5]
-    S02, rc2, beta2 = theta[6], theta[7], theta[8]
-    inv1, inv2 = 1.0 / (rc * rc), 1.0 / (rc2 * rc2)
-    a1, a2 = 0.5 - 3.0 * beta, 0.5 - 3.0 * beta2
+def _double_counted(x, y, e, n, x0, y0, S0, inv1, a1, S02, inv2, a2, B):
+    """As `_single_counted` for two components: the sums of ``w (x - x0) (radial1 / rc^2 + radial2 / rc2^2)``,
+    its y twin, then ``w E P``, ``w q radial``, ``w E P ln(1 + q)`` per component and ``w``."""
     total = g0 = g1 = g2 = g3 = g4 = g5 = g6 = g7 = g8 = 0.0
-    for i in range(npos):
+    for i in range(x.size):
         dx = x[i] - x0
         dy = y[i] - y0
         ep1, radial1, log1q1, q1 = _component(dx, dy, e[i], S0, inv1, a1)
@@ -112,8 +127,14 @@ def _double(x, y, e, n, npos, theta, out):
         g6 += w * ep2
         g7 += w * radial2 * q2
         g8 += w * ep2 * log1q2
+    return total, g0, g1, g2, g3, g4, g5, g6, g7, g8
+
+
+@njit(**_LOOP)
+def _double_empty(x, y, e, x0, y0, S0, inv1, a1, S02, inv2, a2):
+    """As `_single_empty` for two components."""
     z0 = z1 = z2 = z3 = z4 = z6 = z7 = z8 = 0.0
-    for i in range(npos, x.size):
+    for i in range(x.size):
         dx = x[i] - x0
         dy = y[i] - y0
         ep1, radial1, log1q1, q1 = _component(dx, dy, e[i], S0, inv1, a1)
@@ -126,6 +147,19 @@ def _double(x, y, e, n, npos, theta, out):
         z6 += ep2
         z7 += radial2 * q2
         z8 += ep2 * log1q2
+    return z0, z1, z2, z3, z4, z6, z7, z8
+
+
+@njit(**_LOOP)
+def _double(x, y, e, n, npos, theta, out):
+    """As `_single` for ``(x0, y0, S0, rc, beta, B, S02, rc2, beta2)``: two concentric components."""
+    x0, y0, S0, rc, beta, B = theta[0], theta[1], theta[2], theta[3], theta[4], theta[5]
+    S02, rc2, beta2 = theta[6], theta[7], theta[8]
+    inv1, inv2 = 1.0 / (rc * rc), 1.0 / (rc2 * rc2)
+    a1, a2 = 0.5 - 3.0 * beta, 0.5 - 3.0 * beta2
+    total, g0, g1, g2, g3, g4, g5, g6, g7, g8 = _double_counted(
+        x[:npos], y[:npos], e[:npos], n[:npos], x0, y0, S0, inv1, a1, S02, inv2, a2, B)
+    z0, z1, z2, z3, z4, z6, z7, z8 = _double_empty(x[npos:], y[npos:], e[npos:], x0, y0, S0, inv1, a1, S02, inv2, a2)
     zero = x.size - npos
     out[0] = -2.0 * (g0 - z0)
     out[1] = -2.0 * (g1 - z1)
