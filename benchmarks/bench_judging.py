@@ -148,7 +148,8 @@ def main(argv=None) -> int:
           f"(CPU min {min(v[0] for v in before.values()):.2f}, max {max(v[0] for v in before.values()):.2f})")
     print(f"  after (one Judgement per student)   : {new_s:6.2f} s CPU  {mean(after, 1):6.2f} s wall  "
           f"(CPU min {min(v[0] for v in after.values()):.2f}, max {max(v[0] for v in after.values()):.2f})")
-    print(f"  speed-up                            : {old_s / new_s:6.1f} x CPU  {mean(before, 1) / mean(after, 1):6.1f} x wall")
+    print(f"  speed-up                            : {old_s / new_s:6.1f} x CPU  "
+          f"{mean(before, 1) / mean(after, 1):6.1f} x wall")
     print(f"  same pass/fail in every cell: {same}; students passing every cell: {passed}/{len(table)}")
 
     print(f"\njudging {len(table)} students in a pool of judging processes (warm):")

@@ -153,14 +153,17 @@ def test_draws_of_a_known_gaussian_posterior_pass_and_shifted_ones_fail():
     """Stein's identities and the deviance's spread on a posterior known in closed form: no data needed."""
     centre, sd = np.array([50.0, 60.0, 1e-4, 5.0, 0.7, 0.1]), np.array([0.3, 0.3, 1e-5, 0.5, 0.05, 0.01])
     chains = centre + sd * np.random.default_rng(2).standard_normal((8, 400, 6))
-    verdict = chain_checks.draws_verdict(chains, "single", *_gaussian_posterior(chains, centre, sd), tuple(PARAMNAMES))
+    verdict = chain_checks.draws_verdict(chains, "single", *_gaussian_posterior(chains, centre, sd),
+                                         tuple(PARAMNAMES))
     assert verdict.passed and verdict.flag == chain_checks.INDEPENDENT_DRAWS_FLAG, verdict.message
     shifted = chains + np.array([0, 0, 0, 0, 0, 2 * sd[5]])
     verdict = chain_checks.draws_verdict(shifted, "single", *_gaussian_posterior(shifted, centre, sd),
                                          tuple(PARAMNAMES))
-    assert verdict.reason == Reason.IMPLAUSIBLE_DRAWS and "not centred" in verdict.message and "`B`" in verdict.message
+    assert verdict.reason == Reason.IMPLAUSIBLE_DRAWS
+    assert "not centred" in verdict.message and "`B`" in verdict.message
     narrow = centre + 0.2 * (chains - centre)
-    verdict = chain_checks.draws_verdict(narrow, "single", *_gaussian_posterior(narrow, centre, sd), tuple(PARAMNAMES))
+    verdict = chain_checks.draws_verdict(narrow, "single", *_gaussian_posterior(narrow, centre, sd),
+                                         tuple(PARAMNAMES))
     assert verdict.reason == Reason.IMPLAUSIBLE_DRAWS and "do not behave" in verdict.message
     deviance, score = _gaussian_posterior(chains, centre, sd)
     deviance[3] = np.inf

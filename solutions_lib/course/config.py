@@ -67,7 +67,8 @@ class Course:
 
     def spec(self, notebook: str) -> handins.NotebookSpec:
         """Each graded cell's hand-ins and hidden code, read with the configured hidden-test delimiters."""
-        return handins.notebook_spec(self.source_notebook(notebook), handins.HiddenTestMarkers.from_config(self.config))
+        markers = handins.HiddenTestMarkers.from_config(self.config)
+        return handins.notebook_spec(self.source_notebook(notebook), markers)
 
     @property
     def judge(self) -> JudgeAnswers:
@@ -84,8 +85,8 @@ class Course:
 
     def answered_students(self) -> list[str]:
         """Every student with an answers folder for the assignment, sorted."""
-        return sorted(folder.parent.name for folder in (self.root / self.answers_directory).glob(f"*/{self.assignment}")
-                      if folder.is_dir())
+        folders = (self.root / self.answers_directory).glob(f"*/{self.assignment}")
+        return sorted(folder.parent.name for folder in folders if folder.is_dir())
 
 
 def load_course(course_root, assignment: str, nbgrader_args=()) -> Course:

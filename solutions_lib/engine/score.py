@@ -25,7 +25,7 @@ import numpy as np
 from numba import njit, prange
 
 from .fastmath import vexp, vlog
-from .likelihood import PixelData
+from .likelihood import PixelData, in_domain
 
 _LOOP = dict(fastmath={"contract", "reassoc"}, error_model="numpy", cache=True)
 
@@ -173,25 +173,12 @@ def _double(x, y, e, n, npos, theta, out):
     return total - S0 * z2 - S02 * z6 - B * zero
 
 
-@njit(cache=True)
-def _valid(theta):
-    """Parameters for which mu > 0 everywhere (as `likelihood`'s kernels demand)."""
-    for k in range(theta.size):
-        if not np.isfinite(theta[k]):
-            return False
-    if theta[2] <= 0.0 or theta[3] <= 0.0 or theta[5] <= 0.0:
-        return False
-    if theta.size == 9 and (theta[6] < 0.0 or theta[7] <= 0.0):
-        return False
-    return True
-
-
 @njit(parallel=True, cache=True)
 def _batch(x, y, e, n, npos, thetas):
     loglike = np.empty(thetas.shape[0])
     score = np.empty_like(thetas)
     for row in prange(thetas.shape[0]):
-        if not _valid(thetas[row]):
+        if not in_domain(thetas[row]):
             loglike[row] = -np.inf
             score[row] = np.nan
         elif thetas.shape[1] == 6:

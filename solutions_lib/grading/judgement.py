@@ -171,17 +171,20 @@ class Judgement:
     def check(self, hand_in: HandIn, arrays: dict) -> Verdict:
         """The verdict of ``hand_in``'s check on its answers ``arrays`` (name -> array)."""
         if hand_in.check not in CHECKS:
-            return fail(Reason.NO_CHECK, f"The grader has no check called {hand_in.check!r}; please tell your instructor.")
+            return fail(Reason.NO_CHECK,
+                        f"The grader has no check called {hand_in.check!r}; please tell your instructor.")
         if self.data is None:
             return fail(Reason.NO_CHECK, f"The grader has no data set called {self.dataset!r} to judge by; "
                                          "please tell your instructor.")
         try:
             return CHECKS[hand_in.check](self, arrays, hand_in.options)
         except KeyError:
-            return fail(Reason.MALFORMED, "Your answer is missing a part the check needs; rerun the notebook from the top.")
+            return fail(Reason.MALFORMED,
+                        "Your answer is missing a part the check needs; rerun the notebook from the top.")
         except Exception as exc:  # malformed answers must fail, never crash grading
-            return fail(Reason.MALFORMED, f"Your answer could not be checked (the check raised {type(exc).__name__}); "
-                                          "check the type and shape of each answer.")
+            return fail(Reason.MALFORMED,
+                        f"Your answer could not be checked (the check raised {type(exc).__name__}); "
+                        "check the type and shape of each answer.")
 
     def _missing_message(self, hand_in: HandIn) -> str:
         names = ", ".join(f"`{name}`" for name in hand_in.answers) or "the answer"
@@ -189,7 +192,7 @@ class Judgement:
                 f"Fix the error shown in it or above it, and rerun the notebook from the top.{self.stop_note}")
 
     def analysis(self, raw: np.ndarray, model: str, goodpix) -> ChainsAnalysis:
-        """The analysis of chains ``raw`` of ``model`` judged on ``goodpix``, shared by every cell that hands them in."""
+        """The analysis of chains ``raw`` of ``model`` on ``goodpix``, shared by every cell that hands them in."""
         key = (_digest(raw, np.asarray(goodpix if goodpix is not None else [])), model)
         if key not in self._chains:
             self._chains[key] = ChainsAnalysis(raw, model, self.data, goodpix)

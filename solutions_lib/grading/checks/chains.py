@@ -77,7 +77,8 @@ def convergence_verdict(chains: np.ndarray, model: str) -> Verdict | None:
     """A failing verdict if R or n_eff of well-formed chains miss the notebook's thresholds, else None."""
     R = convergence.gelman_rubin(chains)
     if not np.all(R < MAX_R):
-        return fail(Reason.NOT_CONVERGED, f"The chains have not converged (largest R = {R.max():.3f}, needs < {MAX_R}).")
+        return fail(Reason.NOT_CONVERGED,
+                    f"The chains have not converged (largest R = {R.max():.3f}, needs < {MAX_R}).")
     try:
         neff = convergence.effective_samples(chains, MAXLAG)
     except convergence.MaxlagTooShort as exc:
@@ -114,9 +115,10 @@ def deviance_spread_problem(deviance: np.ndarray, n_params: int) -> str | None:
     ratio = np.std(deviance) / expected
     if not DEVIANCE_SPREAD_RANGE[0] <= ratio <= DEVIANCE_SPREAD_RANGE[1]:
         return (f"These samples do not behave like draws from this posterior: across them the deviance "
-                f"-2 ln L has a spread of {np.std(deviance):.1f}, but draws from the posterior of a {n_params}-parameter "
-                f"model give about sqrt(2 x {n_params}) = {expected:.1f}. Samples that are too narrow, too wide, miss "
-                "the correlations or sit away from the peak do this; sample the posterior of your likelihood.")
+                f"-2 ln L has a spread of {np.std(deviance):.1f}, but draws from the posterior of a "
+                f"{n_params}-parameter model give about sqrt(2 x {n_params}) = {expected:.1f}. Samples that are too "
+                "narrow, too wide, miss the correlations or sit away from the peak do this; sample the posterior "
+                "of your likelihood.")
     return None
 
 

@@ -22,7 +22,8 @@ MIN_GOOD_SHARE = 0.5
 def same_shape(label: str, array: np.ndarray, shape) -> Verdict | None:
     """A failing verdict if ``array`` (the answer called ``label``) does not have the image's ``shape``."""
     if array.shape != tuple(shape):
-        return fail(Reason.MALFORMED, f"`{label}` has shape {array.shape}; it should match the image, {tuple(shape)}.")
+        return fail(Reason.MALFORMED,
+                    f"`{label}` has shape {array.shape}; it should match the image, {tuple(shape)}.")
     return None
 
 
@@ -64,7 +65,10 @@ def plausible_goodpix(goodpix: np.ndarray, usable: np.ndarray, pixels_in_use: in
 
 
 def rebuilt_image_verdict(new_im: np.ndarray, goodpix: np.ndarray | None, image: np.ndarray) -> Verdict:
-    """``new_im`` must hold the counts of ``image`` on ``goodpix`` (`plausible_goodpix`, None if not) and NaN elsewhere."""
+    """``new_im`` must hold the counts of ``image`` on ``goodpix`` and NaN elsewhere.
+
+    ``goodpix``: the student's good pixels if `plausible_goodpix`, else None.
+    """
     problem = same_shape("new_im", new_im, image.shape)
     if problem:
         return problem
