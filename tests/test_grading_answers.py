@@ -156,3 +156,34 @@ def test_unusable_answers_fail_with_their_reason(tmp_path):
                 ("region_mask", "region_mask")]}
     assert reasons == {"chains-single": Reason.CAP_HIT, "posterior-single": Reason.MALFORMED,
                        "exposure_mask": Reason.MALFORMED, "region_mask": Reason.MALFORMED}
+
+
+def test_the_judging_key_changes_with_every_input(tmp_path):
+    from solutions_lib.grading.judgement import judging_key
+
+    spec = {"test_dic": [handins.HandIn("dic", ("DIC1",))]}
+    np.savez(tmp_path / "dic.npz", DIC1=1.0)
+    key = judging_key(spec, tmp_path, "cl_j0142", "")
+    assert judging_key(dict(spec), tmp_path, "cl_j0142", "") == key
+    assert judging_key(spec, tmp_path, "cl_j0815", "") != key
+    assert judging_key(spec, tmp_path, "cl_j0142", " (time allowance)") != key
+    assert judging_key({"test_dic": [handins.HandIn("dic", ("DIC2",))]}, tmp_path, "cl_j0142", "") != key
+    np.savez(tmp_path / "dic.npz", DIC1=2.0)
+    assert judging_key(spec, tmp_path, "cl_j0142", "") != key
+
+
+def test_judge_answers_takes_verdicts_made_elsewhere_only_from_the_same_inputs(tmp_path):
+    """Verdicts handed to `JudgeAnswers` (by the judging pool) count only if their key matches its own inputs."""
+    from solutions_lib.grading.judgement import judge_answers
+    from solutions_lib.grading.preprocessors import JudgeAnswers
+
+    spec = {"test_dic": [handins.HandIn("dic", ("DIC1", "DIC2"))]}
+    judged = judge_answers(spec, tmp_path, "cl_j0142")  # no answers: missing
+    assert judged["verdicts"]["test_dic"]["reason"] == Reason.MISSING_ANSWER
+    forged = {"key": judged["key"], "verdicts": {"test_dic": {**judged["verdicts"]["test_dic"], "passed": True,
+                                                              "reason": "passed", "message": ""}}}
+    verdicts = JudgeAnswers()._verdicts(spec, tmp_path, "cl_j0142", None, forged)
+    assert verdicts("test_dic").passed  # the same inputs: the verdicts made elsewhere are taken as they are
+    np.savez(tmp_path / "dic.npz", DIC1=1.0)
+    verdicts = JudgeAnswers()._verdicts(spec, tmp_path, "cl_j0142", None, forged)
+    assert verdicts("test_dic").reason == Reason.MALFORMED  # new answers: judged again here (`DIC2` is absent)

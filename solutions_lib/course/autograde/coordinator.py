@@ -236,7 +236,11 @@ class ClassGrader:
         if self._pool is None:
             self._pool = pool_futures.ProcessPoolExecutor(
                 self.judges, mp_context=multiprocessing.get_context("spawn"), initializer=_start_judge)
-        future = self._pool.submit(_judge, self.spec, stored.answers, dataset, note)
+        try:
+            future = self._pool.submit(_judge, self.spec, stored.answers, dataset, note)
+        except pool_futures.BrokenExecutor:  # a judging process died: nbgrader's JudgeAnswers judges instead
+            self._finish(self.autograde(student, digest, worker, resumed))
+            return
         self._judging[future] = (student, digest, worker, resumed)
 
     def _grade_judged(self, wait_s: float) -> None:
