@@ -162,7 +162,8 @@ def test_verdicts_and_data_sets_match_serial_grading(serial, on_cluster):
         assert ours == theirs, student
     chains = records.read_verdicts(root / "answers" / "chains" / release.ASSIGNMENT)
     assert chains["dataset"]["assigned"] == ASSIGNED["chains"] and chains["dataset"]["notebook"] != ASSIGNED["chains"]
-    assert chains["cells"]["test_chains_format"]["reason"] == "implausible-draws"  # independent draws, made up
+    assert chains["cells"]["test_chains_format"]["reason"] == "not-converged"  # 400 steps: n_eff unknown
+    assert chains["cells"]["test_posterior_single"]["reason"] == "implausible-draws"  # independent, made up
     blank = records.read_verdicts(root / "answers" / "blank" / release.ASSIGNMENT)
     assert {verdict["reason"] for verdict in blank["cells"].values()} == {"missing-answer"}
 
