@@ -165,7 +165,8 @@ def test_verdicts_and_data_sets_match_serial_grading(serial, on_cluster):
     assert chains["cells"]["test_chains_format"]["reason"] == "not-converged"  # 400 steps: n_eff unknown
     assert chains["cells"]["test_posterior_single"]["reason"] == "implausible-draws"  # independent, made up
     blank = records.read_verdicts(root / "answers" / "blank" / release.ASSIGNMENT)
-    assert {verdict["reason"] for verdict in blank["cells"].values()} == {"missing-answer"}
+    assert blank["cells"]["test_dic"]["reason"] == "missing-answer"
+    assert blank["cells"]["test_region_mask"]["reason"] == "wrong-value"  # no regions: sources left unmasked
 
 
 def test_second_run_skips_everyone_and_runs_nothing(serial, on_cluster):

@@ -2,17 +2,20 @@
 
 The hidden tests of several cells hand in the same answers (the chains of
 the single model for the chains, posterior and DIC cells, the good pixels
-with each). A `Judgement` loads and validates each answer file once,
-analyses each distinct set of chains once (its format, its order of
-components, the likelihood and its gradient at the draws that Stein's
-identities use, on the student's pixels), and every cell reads its
-verdict from that. The trusted inputs come from `trusted.trusted_dataset`,
+with each). A `Judgement` loads and validates each answer file once (each
+is handed in by one cell), analyses each distinct set of chains once (its
+format, its order of components, the likelihood and its gradient at the
+draws that Stein's identities use, on the student's pixels), and every
+cell reads its verdict from that. At most `KEPT_ANALYSES` sets of chains
+are kept at once, so that a submission handing in different huge chains
+to every cell holds no more memory than an honest one. The trusted inputs come from `trusted.trusted_dataset`,
 built once per data set in the process; the checks themselves
 (`checks.*`) are functions of these inputs.
 """
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -30,6 +33,7 @@ from .trusted import TrustedDataset, trusted_dataset
 from .verdict import Reason, Verdict, fail, ok
 
 UNKNOWN_DATASET = "a name that is not a course data set"
+KEPT_ANALYSES = 2  # sets of chains kept analysed at once: a single and a double model's, for the DIC cell
 NO_CHECK_MESSAGE = "This test has no automatic check configured; your instructor grades it."
 ANSWER_REASONS = ((answers.AnswerMissing, Reason.MISSING_ANSWER), (answers.AnswerTooLarge, Reason.CAP_HIT),
                   (answers.AnswerError, Reason.MALFORMED))
@@ -110,8 +114,7 @@ class Judgement:
         self.answers_dir = Path(answers_dir) if answers_dir is not None else None
         self.dataset = dataset
         self.stop_note = stop_note
-        self._answers: dict = {}
-        self._chains: dict = {}
+        self._chains: OrderedDict = OrderedDict()
 
     @cached_property
     def data(self) -> TrustedDataset | None:
@@ -141,22 +144,14 @@ class Judgement:
         return ok(" ".join(v.message for v in passed if v.message),
                   " ".join(dict.fromkeys(v.flag for v in passed if v.flag)))
 
-    def _answer(self, key: str):
-        """The arrays of answer file ``key``, or the `answers.AnswerError` that loading it raised (loaded once)."""
-        if key not in self._answers:
-            try:
-                self._answers[key] = answers.load_answers(self.answers_dir / f"{key}.npz")
-            except answers.AnswerError as exc:
-                self._answers[key] = exc
-        return self._answers[key]
-
     def _hand_in(self, hand_in: HandIn) -> Verdict:
-        loaded = self._answer(hand_in.key)
-        if isinstance(loaded, answers.AnswerError):
-            reason = next(reason for kind, reason in ANSWER_REASONS if isinstance(loaded, kind))
+        try:
+            loaded = answers.load_answers(self.answers_dir / f"{hand_in.key}.npz")
+        except answers.AnswerError as exc:
+            reason = next(reason for kind, reason in ANSWER_REASONS if isinstance(exc, kind))
             if reason is Reason.MISSING_ANSWER:
                 return fail(reason, self._missing_message(hand_in))
-            return fail(reason, f"Your answer is unusable: {loaded}")
+            return fail(reason, f"Your answer is unusable: {exc}")
         arrays = {name: value for name, value in loaded.items() if name != answers.PROBLEMS_MEMBER}
         absent = [name for name in hand_in.answers if name not in arrays]
         if absent:  # names from the instructor's notebook; the kernel's own messages are not repeated
@@ -194,8 +189,12 @@ class Judgement:
     def analysis(self, raw: np.ndarray, model: str, goodpix) -> ChainsAnalysis:
         """The analysis of chains ``raw`` of ``model`` on ``goodpix``, shared by every cell that hands them in."""
         key = (_digest(raw, np.asarray(goodpix if goodpix is not None else [])), model)
-        if key not in self._chains:
+        if key in self._chains:
+            self._chains.move_to_end(key)
+        else:
             self._chains[key] = ChainsAnalysis(raw, model, self.data, goodpix)
+            if len(self._chains) > KEPT_ANALYSES:
+                self._chains.popitem(last=False)
         return self._chains[key]
 
     # --- one method per check named by the hidden tests ------------------------------------------
