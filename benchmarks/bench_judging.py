@@ -35,7 +35,7 @@ REPO = HERE.parent
 sys.path[:0] = [str(HERE), str(REPO / "tests")]
 
 OLD_REV = "9ccb30c"  # main before issue 23
-NBGRADER_S = 4.0  # nbgrader in the coordinator per student, from the parallel grader's summary (README)
+NBGRADER_S = 0.8  # nbgrader in the coordinator per student: the parallel grader's summary (README)
 NAMES = ("cl_j0142", "cl_j0815", "cl_j1029", "cl_j0309", "cl_j1720", "cl_j1347", "cl_j0933", "cl_j0547")
 SOURCE_NOTEBOOK = REPO / "source" / "xray_image" / "xray_image.ipynb"
 

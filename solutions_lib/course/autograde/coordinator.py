@@ -39,8 +39,8 @@ from pathlib import Path
 from nbgrader.preprocessors import Execute
 
 from ...grading import judgement, records, submission_guard, workspace
-from ..config import Course, load_course
 from ...grading.preprocessors.sandboxed_execute import SandboxedExecute
+from ..config import Course, load_course
 from . import jobs, prepare, stage
 from .progress import Display, Outcome, summary_table
 from .replay_execution import ReplayExecution
@@ -180,14 +180,12 @@ class ClassGrader:
             run = {}
         return Outcome(student, status, score=score, max_score=top, **run, **extra)
 
-    # --- phase 2: nbgrader, in this process -------------------------------------------
+    # --- nbgrader, in this process, one student at a time ----------------------------------
     def autograde(self, student: str, digest: str, worker: str, resumed: bool,
                   judging_s: float | None = None) -> Outcome:
         from nbgrader.converters import Autograde
         from nbgrader.coursedir import CourseDirectory
 
-        if self.display:
-            self.display.judging(student)
         logger, handler = _student_logger(self.root, student)
         started = time.perf_counter()
         try:
@@ -224,6 +222,8 @@ class ClassGrader:
         A run whose answers were judged before (an interrupted earlier run)
         is graded at once; `JudgeAnswers` checks that the verdicts still fit.
         """
+        if self.display:
+            self.display.judging(student)
         stored = self.executions.load(student, self.course.assignment)
         if stored.judgement() is not None:
             self._finish(self.autograde(student, digest, worker, resumed))
