@@ -85,9 +85,11 @@ bench: setup
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_notebook.py
 
-# Serial nbgrader autograde against the parallel grader (2 workers) on 8 reference submissions.
+# Serial nbgrader autograde against the parallel grader (2 workers) on 8 reference submissions; then the
+# trusted judging alone on 16 stored honest submissions: before and after issue 23, and in pools of 1, 2, 4.
 bench-grading: setup
 	$(PY) benchmarks/bench_grading.py --students 8 --jobs 2
+	$(PY) benchmarks/bench_judging.py --students 16 --processes 1 2 4
 
 # Grade every submission in submitted/ in parallel, each in the sandbox (JOBS=N, SCHEDULER=tcp://host:8786,
 # FORCE=1 to grade again); `make report` then writes the class report into reports/.

@@ -61,7 +61,7 @@ def gradebook_cells(root) -> dict:
     from nbgrader.api import Gradebook
 
     table = {}
-    with Gradebook(release.gradebook_url(root)) as gradebook:
+    with Gradebook(records.gradebook_url(root)) as gradebook:
         for submission in gradebook.assignment_submissions(release.ASSIGNMENT):
             for notebook in submission.notebooks:
                 for grade in notebook.grades:

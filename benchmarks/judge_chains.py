@@ -35,21 +35,31 @@ sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 import chain_attacks  # noqa: E402
 import honest_chains  # noqa: E402
 from solutions_lib.data import catalogue  # noqa: E402
-from solutions_lib.grading import checks, stein  # noqa: E402
+from solutions_lib.grading import stein  # noqa: E402
+from solutions_lib.grading.checks.chains import order_components  # noqa: E402
+from solutions_lib.grading.handins import HandIn  # noqa: E402
+from solutions_lib.grading.judgement import Judgement  # noqa: E402
 from solutions_lib.grading.reference import reference_for  # noqa: E402
+from solutions_lib.grading.trusted import trusted_dataset  # noqa: E402
+from solutions_lib.grading.verdict import Verdict  # noqa: E402
 
 PARTS = ("honest", "attacks", "laplace")
 HONEST = (("engine", "chains", "single"), ("engine", "chains2", "double"),
           ("uniform_s0", "chains", "single"), ("student", "chains2", "double"))
 
 
+def verdict(name: str, key: str, arrays: dict) -> Verdict:
+    """The grader's verdict of check ``key`` (e.g. ``chains-single``) on ``arrays``, on data set ``name``."""
+    return Judgement(None, name).check(HandIn(key, tuple(arrays)), arrays)
+
+
 def stein_excess(chains: np.ndarray, model: str, name: str, goodpix) -> dict:
     """Stein's largest mean and spread excesses (> 0 fails) and the judged parameters."""
     if model == "double":
-        chains, _ = checks.order_components(chains)
-    pixels = checks.fit_pixels(name, goodpix)
+        chains, _ = order_components(chains)
+    pixels = trusted_dataset(name).fit_pixels(goodpix)
     judged = stein.judged_parameters(reference_for(name, model), model, pixels.shape)
-    result = stein.stein_statistics(chains, model, pixels, judged)
+    result = stein.stein_statistics(chains, model, judged, stein.likelihood_at_draws(chains, pixels)[1])
     return {"judged": list(judged), "mean_excess": float(result.mean_excess().max(initial=-np.inf)),
             "spread_excess": float(result.spread_excess().max(initial=-np.inf)),
             "tau_min": float(result.tau.min())}
@@ -62,27 +72,25 @@ def judge_honest(name: str, make_missing: bool) -> list[dict]:
         if cached is None:
             rows.append({"kind": kind, "model": model, "verdict": "not made"})
             continue
-        verdict = checks.check_chains({"chains": cached[key], "goodpix": cached["goodpix"]},
-                                      {"model": model, "dataset": name})
-        row = {"kind": kind, "model": model, "verdict": "pass" if verdict.passed else "FAIL",
-               "flagged": bool(verdict.flag), "message": verdict.message}
+        judged = verdict(name, f"chains-{model}", {"chains": cached[key], "goodpix": cached["goodpix"]})
+        row = {"kind": kind, "model": model, "verdict": "pass" if judged.passed else "FAIL",
+               "flagged": bool(judged.flag), "message": judged.message}
         row.update(stein_excess(cached[key], model, name, cached["goodpix"]))
         rows.append(row)
     return rows
 
 
 def _cells(chains: np.ndarray, model: str, name: str, goodpix) -> dict:
-    arrays, options = {"chains": chains, "goodpix": goodpix}, {"model": model, "dataset": name}
-    return {cell: check(arrays, options) for cell, check in
-            (("chains", checks.check_chains), ("posterior", checks.check_posterior))}
+    arrays = {"chains": chains, "goodpix": goodpix}
+    return {cell: verdict(name, f"{cell}-{model}", arrays) for cell in ("chains", "posterior")}
 
 
-def _dic_cell(chains: np.ndarray, chains2: np.ndarray, name: str, goodpix) -> checks.Verdict:
+def _dic_cell(chains: np.ndarray, chains2: np.ndarray, name: str, goodpix) -> Verdict:
     pixels = chain_attacks.student_pixels(name)
     arrays = {"chains": chains, "chains2": chains2, "goodpix": goodpix,
               "DIC1": np.array(chain_attacks.dic_of(chains, pixels)),
               "DIC2": np.array(chain_attacks.dic_of(chains2, pixels))}
-    return checks.check_dic(arrays, {"dataset": name})
+    return verdict(name, "dic", arrays)
 
 
 def judge_attacks(name: str) -> list[dict]:
@@ -116,8 +124,8 @@ def laplace_power(name: str, seeds: int) -> list[dict]:
     goodpix = np.asarray(catalogue.reference_data(name)["goodpix"])
     rows = []
     for model in ("single", "double"):
-        verdicts = [checks.check_chains({"chains": chain_attacks.laplace_draws(name, model, seed), "goodpix": goodpix},
-                                        {"model": model, "dataset": name}) for seed in range(seeds)]
+        verdicts = [verdict(name, f"chains-{model}", {"chains": chain_attacks.laplace_draws(name, model, seed),
+                                                      "goodpix": goodpix}) for seed in range(seeds)]
         rows.append({"model": model, "seeds": seeds,
                      "failed": sum(not v.passed for v in verdicts),
                      "passed_flagged": sum(v.passed and bool(v.flag) for v in verdicts),

@@ -50,15 +50,16 @@ SWAP_COMPONENTS = [0, 1, 6, 7, 8, 5, 2, 3, 4]
 
 def grade(name, chains2, chains, dic1, dic2, goodpix, suffix="") -> dict:
     """The grader's hidden double-model and DIC verdicts on what this student hands in."""
-    from solutions_lib.grading import checks
+    from solutions_lib.grading.handins import HandIn
+    from solutions_lib.grading.judgement import Judgement
 
-    options = {"dataset": name, "model": "double"}
+    judgement = Judgement(None, name)
     handed_in = {"chains": chains2, "goodpix": goodpix}
     dics = {"DIC1": np.array(dic1), "DIC2": np.array(dic2), "chains": chains, "chains2": chains2,
             "goodpix": goodpix}
-    return {"chains" + suffix: checks.check_chains(handed_in, options),
-            "posterior" + suffix: checks.check_posterior(handed_in, options),
-            "dic" + suffix: checks.check_dic(dics, options)}
+    return {"chains" + suffix: judgement.check(HandIn("chains-double", tuple(handed_in)), handed_in),
+            "posterior" + suffix: judgement.check(HandIn("posterior-double", tuple(handed_in)), handed_in),
+            "dic" + suffix: judgement.check(HandIn("dic", tuple(dics)), dics)}
 
 
 def run(name: str, max_seconds: float) -> dict:

@@ -12,10 +12,9 @@ class report: HTML page and CSV tables).
 import argparse
 import sys
 
-from .course import assign, datasets_cli, reference_cli, release, report
+from .course import assign, datasets_cli, reference_cli, regrade, release, report
 from .course.autograde import cli as autograde_cli
 from .data.mock import cli as mock_cli
-from .grading import regrade
 
 
 def main(argv=None) -> int:

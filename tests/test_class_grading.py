@@ -39,7 +39,7 @@ DASK = Path(sys.executable).parent / "dask"
 def gradebook_cells(root) -> dict:
     """(student, cell) -> (auto score, manual score, needs manual grade), and each submission's totals."""
     table = {}
-    with Gradebook(release.gradebook_url(root)) as gradebook:
+    with Gradebook(records.gradebook_url(root)) as gradebook:
         for submission in gradebook.assignment_submissions(release.ASSIGNMENT):
             table[(submission.student_id, "<total>")] = (submission.score, submission.max_score,
                                                          submission.late_submission_penalty)
@@ -119,7 +119,7 @@ def on_cluster(class_course, dask_cluster):
     """The class graded by the parallel grader on the external cluster, then the command run again."""
     root = copy_of(class_course, "parallel")
     address, _ = dask_cluster
-    first = run_cli(root, "--scheduler", address)
+    first = run_cli(root, "--scheduler", address, "--judges", "2")
     runs = {s: (root / "answers" / s / release.ASSIGNMENT / records.RUN_FILE).stat().st_mtime for s in STUDENTS}
     started = time.monotonic()
     second = run_cli(root, "--scheduler", address)
@@ -145,6 +145,14 @@ def test_every_notebook_ran_on_a_worker_of_the_cluster(dask_cluster, on_cluster)
     assert "graded 3 (of which 0 from stored runs), skipped 0, failed 0" in first.stdout
 
 
+def test_every_student_was_judged_in_the_pool_and_nbgrader_took_its_verdicts(on_cluster):
+    root, first, _, _, _ = on_cluster
+    assert "judged in the pool: 3" in first.stdout, first.stdout
+    for student in STUDENTS:
+        log = stage.log_path(root, student).read_text()
+        assert "Verdicts of the judging pool, made from these very answers, are used" in log, student
+
+
 def test_verdicts_and_data_sets_match_serial_grading(serial, on_cluster):
     serial_root, _ = serial
     root = on_cluster[0]
@@ -154,6 +162,11 @@ def test_verdicts_and_data_sets_match_serial_grading(serial, on_cluster):
         assert ours == theirs, student
     chains = records.read_verdicts(root / "answers" / "chains" / release.ASSIGNMENT)
     assert chains["dataset"]["assigned"] == ASSIGNED["chains"] and chains["dataset"]["notebook"] != ASSIGNED["chains"]
+    assert chains["cells"]["test_chains_format"]["reason"] == "not-converged"  # 400 steps: n_eff unknown
+    assert chains["cells"]["test_posterior_single"]["reason"] == "implausible-draws"  # independent, made up
+    blank = records.read_verdicts(root / "answers" / "blank" / release.ASSIGNMENT)
+    assert blank["cells"]["test_dic"]["reason"] == "missing-answer"
+    assert blank["cells"]["test_region_mask"]["reason"] == "wrong-value"  # no regions: sources left unmasked
 
 
 def test_second_run_skips_everyone_and_runs_nothing(serial, on_cluster):
@@ -244,7 +257,8 @@ def test_report_flags_each_student_from_verdicts_and_run_records(report):
         assert float(row["notebook_run_s"]) == record.wall_s
     cells = {row["grade_id"]: row for row in read_csv(out / "cells.csv")}
     assert float(cells["test_betaModel"]["pass_rate"]) == pytest.approx(2 / 3)
-    assert cells["test_dic"]["failure_1"].startswith("No answer was handed in") and cells["test_dic"]["count_1"] == "2"
+    assert cells["test_dic"]["failure_1"] == "missing-answer" and cells["test_dic"]["count_1"] == "2"
+    assert cells["test_dic"]["example_1"].startswith("No answer was handed in")
 
 
 def test_report_compares_posteriors_with_reference_and_truth(report):

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from solutions_lib.course import release
-from solutions_lib.grading import records, regrade
+from solutions_lib.course import regrade
+from solutions_lib.grading import records
 from solutions_lib.grading.answers import load_answers
 
 from colab_notebook import STUDENT_PYTHON, answers_with_saved_chains, run_as_colab
@@ -82,7 +83,7 @@ def test_regrade_agrees_with_the_gradebook(reference_course):
 def test_regrade_flags_a_gradebook_changed_behind_the_graders_back(reference_course, tmp_path):
     from nbgrader.api import Gradebook
 
-    with Gradebook(release.gradebook_url(reference_course)) as gradebook:
+    with Gradebook(records.gradebook_url(reference_course)) as gradebook:
         grade = gradebook.find_grade("test_dic", release.NOTEBOOK, release.ASSIGNMENT, "blank")
         grade.manual_score = 3.0
         gradebook.db.commit()
@@ -90,7 +91,7 @@ def test_regrade_flags_a_gradebook_changed_behind_the_graders_back(reference_cou
         flagged = [(row.student, row.grade_id) for row in regrade.regrade(reference_course) if row.flagged]
         assert flagged == [("blank", "test_dic")]
     finally:
-        with Gradebook(release.gradebook_url(reference_course)) as gradebook:
+        with Gradebook(records.gradebook_url(reference_course)) as gradebook:
             grade = gradebook.find_grade("test_dic", release.NOTEBOOK, release.ASSIGNMENT, "blank")
             grade.manual_score = None
             gradebook.db.commit()

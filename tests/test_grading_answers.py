@@ -9,7 +9,8 @@ import pytest
 
 from solutions_lib.grading import answers, handins, workspace
 from solutions_lib.grading.kernel_side import xray_handin
-from solutions_lib.grading.verdicts import judge_cell
+from solutions_lib.grading.judgement import Judgement
+from solutions_lib.grading.verdict import Reason
 
 
 @pytest.fixture
@@ -134,6 +135,55 @@ def test_handins_are_read_from_the_hidden_regions():
 
 
 def test_a_cell_without_a_check_or_answer_scores_nothing(tmp_path):
-    assert not judge_cell([], tmp_path, "cl_j0142").passed
-    verdict = judge_cell([handins.HandIn("dic", ("DIC1", "DIC2"))], tmp_path, "cl_j0142", " (time cap)")
+    judgement = Judgement(tmp_path, "cl_j0142", " (time cap)")
+    assert judgement.cell([]).reason == Reason.NO_CHECK
+    verdict = judgement.cell([handins.HandIn("dic", ("DIC1", "DIC2"))])
     assert not verdict.passed and "`DIC1`, `DIC2`" in verdict.message and "time cap" in verdict.message
+    assert verdict.reason == Reason.MISSING_ANSWER
+
+
+def test_unusable_answers_fail_with_their_reason(tmp_path):
+    """Each way an answer file can be unusable has its reason, whatever the message says."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**10,)})
+    _npz(tmp_path / "chains-single.npz", **{"chains.npy": header.getvalue()})
+    (tmp_path / "posterior-single.npz").write_bytes(b"not a zip")
+    np.savez(tmp_path / "exposure_mask.npz", other=np.zeros(3))
+    np.savez(tmp_path / "region_mask.npz", __problems__=np.array(["`region_mask` could not be turned into an array"]))
+    judgement = Judgement(tmp_path, "cl_j0142")
+    reasons = {key: judgement.cell([handins.HandIn(key, (answer,))]).reason for key, answer in
+               [("chains-single", "chains"), ("posterior-single", "chains"), ("exposure_mask", "exp_mask"),
+                ("region_mask", "region_mask")]}
+    assert reasons == {"chains-single": Reason.CAP_HIT, "posterior-single": Reason.MALFORMED,
+                       "exposure_mask": Reason.MALFORMED, "region_mask": Reason.MALFORMED}
+
+
+def test_the_judging_key_changes_with_every_input(tmp_path):
+    from solutions_lib.grading.judgement import judging_key
+
+    spec = {"test_dic": [handins.HandIn("dic", ("DIC1",))]}
+    np.savez(tmp_path / "dic.npz", DIC1=1.0)
+    key = judging_key(spec, tmp_path, "cl_j0142", "")
+    assert judging_key(dict(spec), tmp_path, "cl_j0142", "") == key
+    assert judging_key(spec, tmp_path, "cl_j0815", "") != key
+    assert judging_key(spec, tmp_path, "cl_j0142", " (time allowance)") != key
+    assert judging_key({"test_dic": [handins.HandIn("dic", ("DIC2",))]}, tmp_path, "cl_j0142", "") != key
+    np.savez(tmp_path / "dic.npz", DIC1=2.0)
+    assert judging_key(spec, tmp_path, "cl_j0142", "") != key
+
+
+def test_judge_answers_takes_verdicts_made_elsewhere_only_from_the_same_inputs(tmp_path):
+    """Verdicts handed to `JudgeAnswers` (by the judging pool) count only if their key matches its own inputs."""
+    from solutions_lib.grading.judgement import judge_answers
+    from solutions_lib.grading.preprocessors import JudgeAnswers
+
+    spec = {"test_dic": [handins.HandIn("dic", ("DIC1", "DIC2"))]}
+    judged = judge_answers(spec, tmp_path, "cl_j0142")  # no answers: missing
+    assert judged["verdicts"]["test_dic"]["reason"] == Reason.MISSING_ANSWER
+    forged = {"key": judged["key"], "verdicts": {"test_dic": {**judged["verdicts"]["test_dic"], "passed": True,
+                                                              "reason": "passed", "message": ""}}}
+    verdicts = JudgeAnswers()._verdicts(spec, tmp_path, "cl_j0142", None, forged)
+    assert verdicts("test_dic").passed  # the same inputs: the verdicts made elsewhere are taken as they are
+    np.savez(tmp_path / "dic.npz", DIC1=1.0)
+    verdicts = JudgeAnswers()._verdicts(spec, tmp_path, "cl_j0142", None, forged)
+    assert verdicts("test_dic").reason == Reason.MALFORMED  # new answers: judged again here (`DIC2` is absent)

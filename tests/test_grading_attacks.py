@@ -44,7 +44,7 @@ INSTRUCTOR_FILES = [
     str(catalogue.hidden_dir("cl_j0142") / "truth.json"),
     str(catalogue.hidden_dir("cl_j0142") / "mask.reg"),
     str(release.REPO_ROOT / "source" / release.ASSIGNMENT / f"{release.NOTEBOOK}.ipynb"),
-    str(release.REPO_ROOT / "solutions_lib" / "grading" / "checks.py"),
+    str(release.REPO_ROOT / "solutions_lib" / "grading" / "checks" / "chains.py"),
 ]
 
 
@@ -241,13 +241,13 @@ def site_packages_digest() -> str:
 
 
 def gradebook_rows(root, student) -> list:
-    with Gradebook(release.gradebook_url(root)) as gradebook:
+    with Gradebook(records.gradebook_url(root)) as gradebook:
         submission = gradebook.find_submission_notebook(release.NOTEBOOK, release.ASSIGNMENT, student)
         return sorted((g.name, g.auto_score, g.manual_score) for g in submission.grades)
 
 
 def locked_sources(root) -> list:
-    with Gradebook(release.gradebook_url(root)) as gradebook:
+    with Gradebook(records.gradebook_url(root)) as gradebook:
         notebook = gradebook.find_notebook(release.NOTEBOOK, release.ASSIGNMENT)
         return sorted((cell.name, cell.source) for cell in notebook.source_cells)
 

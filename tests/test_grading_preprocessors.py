@@ -1,7 +1,7 @@
 """The small nbgrader preprocessors of the grading pipeline, on hand-made cells."""
 import nbformat
 
-from solutions_lib.grading import feedback_folder
+from solutions_lib.grading import feedback_folder, handins
 from solutions_lib.grading.preprocessors import ClearHiddenTestsSafely, ShortenGradedTracebacks
 from solutions_lib.grading.preprocessors.remove_grader_echoes import REPLACEMENT, RemoveGraderEchoes, hidden_lines
 from solutions_lib.grading.preprocessors.restore_hidden_tests import RestoreHiddenTests
@@ -41,7 +41,7 @@ def test_hidden_tests_are_cleared_from_test_cells_and_student_markers_never_cras
 
 def test_outputs_repeating_hidden_code_are_replaced():
     notebook = nbformat.v4.new_notebook(cells=[_cell(HIDDEN + "pass")])
-    lines = hidden_lines(notebook)
+    lines = hidden_lines(handins.hidden_sources(notebook))
     assert "hand_in('dic', DIC1=DIC1)" in lines
     echo = nbformat.v4.new_output("stream", name="stdout", text="In: [\"hand_in('dic', DIC1=DIC1)\"]")
     fine = nbformat.v4.new_output("stream", name="stdout", text="R = 1.01")

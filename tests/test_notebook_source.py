@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 
 from solutions_lib.grading import handins
-from solutions_lib.grading.checks import CHECKS
+from solutions_lib.grading.judgement import CHECKS
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))

@@ -22,7 +22,7 @@ import pytest
 from solutions_lib.course import release
 from solutions_lib.course.safe_collect import refused_note_path
 from solutions_lib.data import catalogue
-from solutions_lib.grading import reference
+from solutions_lib.grading import records, reference
 
 from class_submissions import first_answers
 from notebook_edits import grade_id, insert_after
@@ -83,7 +83,7 @@ def collected_course(tmp_path_factory):
 
     started = time.perf_counter()
     log = release.nbgrader(root, "collect", release.ASSIGNMENT, f"--Exchange.root={exchange}",
-                           "--db", release.gradebook_url(root))
+                           "--db", records.gradebook_url(root))
     collect_s = time.perf_counter() - started
     for student in ("bob", "mallory"):
         release.autograde(root, student)

@@ -25,15 +25,19 @@ def honest():
     return pixels, result.chains, summary, stein.judged_parameters(summary, "single", pixels.shape)
 
 
+def _statistics(chains, pixels, judged):
+    return stein.stein_statistics(chains, "single", judged, stein.likelihood_at_draws(chains, pixels)[1])
+
+
 def _problem(chains, honest):
     pixels, _, _, judged = honest
-    return stein.stein_statistics(chains, "single", pixels, judged).problem()
+    return _statistics(chains, pixels, judged).problem()
 
 
 def test_honest_chains_pass_and_do_not_look_independent(honest):
     pixels, chains, _, judged = honest
     assert judged == ("x0", "y0", "S0", "rc", "beta", "B"), "every parameter of a well-measured cluster is judged"
-    result = stein.stein_statistics(chains, "single", pixels, judged)
+    result = _statistics(chains, pixels, judged)
     assert result.problem() is None
     assert result.mean_excess().max() < 0 and result.spread_excess().max() < 0
     assert not result.looks_independent(), "emcee chains are correlated from step to step"
@@ -41,7 +45,7 @@ def test_honest_chains_pass_and_do_not_look_independent(honest):
 
 def test_thinned_to_independence_they_pass_and_look_independent(honest):
     pixels, chains, _, judged = honest
-    result = stein.stein_statistics(chains[:, ::40], "single", pixels, judged)
+    result = _statistics(chains[:, ::40], pixels, judged)
     assert result.problem() is None and result.looks_independent()
 
 
@@ -64,7 +68,7 @@ def test_a_parameter_that_never_varies_is_refused(honest):
     frozen = chains.copy()
     frozen[..., 0] = frozen[0, 0, 0]
     with pytest.raises(stein.ZeroSpread, match="x0"):
-        stein.stein_statistics(frozen, "single", pixels, judged)
+        _statistics(frozen, pixels, judged)
 
 
 def test_impossible_samples_are_explained(honest):

@@ -19,7 +19,7 @@ from ..data.catalogue import REPO_ROOT
 from ..grading.cells import graded_cell_ids
 from ..grading.preprocessors.sandboxed_execute import PROGRESS_WORD
 from ..grading.untrusted_text import printable
-from ..grading.records import gradebook_url
+from .config import load_course
 
 ASSIGNMENT = "xray_image"
 NOTEBOOK = "xray_image"
@@ -46,17 +46,17 @@ def nbgrader(course_root, *args: str, on_line: Callable[[str], None] | None = No
 
 
 def copy_course(destination) -> Path:
-    """Copy ``source/`` and the nbgrader config into an empty course root."""
+    """Copy this repository's source folder and nbgrader config into an empty course root."""
     destination = Path(destination)
-    shutil.copytree(REPO_ROOT / "source", destination / "source", ignore=COPY_IGNORE)
+    source = load_course(REPO_ROOT, ASSIGNMENT).coursedir.source_directory
+    shutil.copytree(REPO_ROOT / source, destination / source, ignore=COPY_IGNORE)
     shutil.copy(REPO_ROOT / "nbgrader_config.py", destination / "nbgrader_config.py")
     return destination
 
 
 def generate_release(course_root, with_db=True) -> Path:
-    """Make ``release/xray_image`` from the source assignment in ``course_root``."""
-    db = ["--db", gradebook_url(course_root)] if with_db else ["--no-db"]
-    nbgrader(course_root, "generate_assignment", ASSIGNMENT, "--force", *db)
+    """Make ``release/xray_image`` from the source assignment in ``course_root`` (and its gradebook entries)."""
+    nbgrader(course_root, "generate_assignment", ASSIGNMENT, "--force", *([] if with_db else ["--no-db"]))
     return Path(course_root) / "release" / ASSIGNMENT
 
 
@@ -79,14 +79,12 @@ def autograde(course_root, student: str | None = None, *options: str,
     ``on_line`` sees each line of nbgrader's log as it comes.
     """
     who = ["--student", student] if student else []
-    return nbgrader(course_root, "autograde", ASSIGNMENT, *who, "--force", "--db", gradebook_url(course_root),
-                    *options, on_line=on_line)
+    return nbgrader(course_root, "autograde", ASSIGNMENT, *who, "--force", *options, on_line=on_line)
 
 
 def generate_feedback(course_root, student: str) -> Path:
     """Write the feedback HTML of one autograded student; return its folder."""
-    nbgrader(course_root, "generate_feedback", ASSIGNMENT, "--student", student, "--force",
-             "--db", gradebook_url(course_root))
+    nbgrader(course_root, "generate_feedback", ASSIGNMENT, "--student", student, "--force")
     return Path(course_root) / "feedback" / student / ASSIGNMENT
 
 
@@ -102,8 +100,9 @@ def scores(course_root, student: str) -> list[dict]:
     """Per-cell scores of one autograded student, in notebook order."""
     from nbgrader.api import Gradebook
 
-    order = _grade_cell_order(Path(course_root) / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
-    with Gradebook(gradebook_url(course_root)) as gradebook:
+    course = load_course(course_root, ASSIGNMENT)
+    order = _grade_cell_order(course.source_notebook(NOTEBOOK))
+    with Gradebook(course.db_url) as gradebook:
         submission = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
         return [
             {
@@ -183,7 +182,7 @@ def run_demo(args) -> int:
     started = time.perf_counter()
     print("Autograding the reference solution as 'demo_student' (this runs the whole notebook)...",
           flush=True)
-    rows = grade_notebook(REPO_ROOT / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb",
+    rows = grade_notebook(load_course(REPO_ROOT, ASSIGNMENT).source_notebook(NOTEBOOK),
                           on_line=progress_printer(started))
     print("\n" + format_scores(rows) if sys.stdout.isatty() else format_scores(rows))
     print(f"autograde finished in {time.perf_counter() - started:.1f} s")

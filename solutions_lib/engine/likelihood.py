@@ -148,7 +148,7 @@ def _pixels_double(x, y, e, n, lo, hi, npos, x0, y0, S0, rc, beta, B, S02, rc2, 
 
 
 @njit(cache=True)
-def _valid(theta):
+def in_domain(theta):
     """Parameters for which mu > 0 everywhere and the kernels are defined."""
     for k in range(theta.size):
         if not math.isfinite(theta[k]):
@@ -162,7 +162,7 @@ def _valid(theta):
 
 @njit(cache=True)
 def _range(x, y, e, n, npos, theta, lo, hi):
-    if not _valid(theta):
+    if not in_domain(theta):
         return -np.inf
     if theta.size == 6:
         return _pixels_single(x, y, e, n, lo, hi, npos, theta[0], theta[1], theta[2], theta[3],

@@ -27,7 +27,15 @@ PROBLEMS_MEMBER = "__problems__"
 
 
 class AnswerError(ValueError):
-    """An answer file is missing, unreadable or holds something other than plain arrays."""
+    """An answer file is unreadable or holds something other than plain arrays."""
+
+
+class AnswerMissing(AnswerError):
+    """No answer file was handed in."""
+
+
+class AnswerTooLarge(AnswerError):
+    """An answer file holds more than the grader's caps allow."""
 
 
 def _checked_member(archive: zipfile.ZipFile, member: str) -> np.ndarray:
@@ -45,10 +53,10 @@ def _checked_member(archive: zipfile.ZipFile, member: str) -> np.ndarray:
         # exact Python integers, each dimension bounded: a forged shape can neither overflow nor hide behind a 0
         count = math.prod(shape)
         if any(not 0 <= n <= MAX_ELEMENTS for n in shape) or count > MAX_ELEMENTS:
-            raise AnswerError(f"{label}: more than {MAX_ELEMENTS:,} numbers; thin your chains")
+            raise AnswerTooLarge(f"{label}: more than {MAX_ELEMENTS:,} numbers; thin your chains")
         limit = MAX_TEXT_BYTES if dtype.kind in "US" else MAX_BYTES
         if count * dtype.itemsize > limit:
-            raise AnswerError(f"{label}: would take more than {limit // 2**20} MB; hand in less")
+            raise AnswerTooLarge(f"{label}: would take more than {limit // 2**20} MB; hand in less")
     with archive.open(member) as handle:
         return np.lib.format.read_array(handle, allow_pickle=False)
 
@@ -61,14 +69,14 @@ def load_answers(path: Path) -> dict:
     """
     path = Path(path)
     if not path.is_file():
-        raise AnswerError(f"{path.name} was not handed in")
+        raise AnswerMissing(f"{path.name} was not handed in")
     try:
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.namelist() if m.endswith(".npy")]
             if len(members) != len(archive.namelist()) or len(members) > 32:
                 raise AnswerError(f"{path.name} holds files other than a few arrays")
             if sum(info.file_size for info in archive.infolist()) > MAX_FILE_BYTES:
-                raise AnswerError(f"{path.name} would take more than {MAX_FILE_BYTES // 2**20} MB; hand in less")
+                raise AnswerTooLarge(f"{path.name} would take more than {MAX_FILE_BYTES // 2**20} MB; hand in less")
             return {m[: -len(".npy")]: _checked_member(archive, m) for m in members}
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, OverflowError, MemoryError) as exc:
         if isinstance(exc, AnswerError):

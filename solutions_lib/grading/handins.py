@@ -10,14 +10,15 @@ submission, so what a cell is judged by cannot be changed by a student.
 from __future__ import annotations
 
 import ast
-import re
+import os
 from dataclasses import dataclass
+from functools import lru_cache
 
 import nbformat
+from nbgrader.preprocessors import ClearHiddenTests
 
 from .cells import grade_id, is_autograded_test
 
-HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 CONTEXT_KEYS = {"dataset"}  # hand-ins that describe the submission rather than answer a test
 
 
@@ -56,25 +57,53 @@ def _calls_in(source: str, where: str) -> list[HandIn]:
     return found
 
 
-def hidden_sources(notebook) -> dict[str, str]:
+@dataclass(frozen=True)
+class HiddenTestMarkers:
+    """The delimiters of hidden tests, as nbgrader's `ClearHiddenTests` is configured (its defaults here)."""
+
+    begin: str = ClearHiddenTests.begin_test_delimeter.default_value
+    end: str = ClearHiddenTests.end_test_delimeter.default_value
+
+    @classmethod
+    def from_config(cls, config) -> "HiddenTestMarkers":
+        """The delimiters ``ClearHiddenTests.begin_test_delimeter`` and ``end_test_delimeter`` of ``config``."""
+        clearer = ClearHiddenTests(config=config)
+        return cls(clearer.begin_test_delimeter, clearer.end_test_delimeter)
+
+    def regions(self, source: str) -> list[str]:
+        """The text of each hidden region of ``source``, found line by line as nbgrader finds them."""
+        regions, current = [], None
+        for line in source.split("\n"):
+            if self.begin in line:
+                current = []
+            elif self.end in line:
+                if current is not None:
+                    regions.append("\n".join(current) + "\n")
+                current = None
+            elif current is not None:
+                current.append(line)
+        return regions
+
+
+def hidden_sources(notebook, markers: HiddenTestMarkers = HiddenTestMarkers()) -> dict[str, str]:
     """grade_id -> text of the hidden region(s) of each graded code cell."""
     table = {}
     for cell in notebook.cells:
         if is_autograded_test(cell):
-            regions = HIDDEN_REGION.findall(cell.source)
+            regions = markers.regions(cell.source)
             if regions:
                 table[grade_id(cell)] = "\n".join(regions)
     return table
 
 
-def graded_handins(notebook) -> dict[str, list[HandIn]]:
+def graded_handins(notebook, markers: HiddenTestMarkers = HiddenTestMarkers()) -> dict[str, list[HandIn]]:
     """grade_id -> the hand-ins of that cell, for every autograded code cell.
 
     A graded code cell without any ``hand_in`` maps to an empty list: the
     grader then has nothing to judge it by and gives no points.
     """
     table = {}
-    sources = hidden_sources(notebook)
+    sources = hidden_sources(notebook, markers)
     for cell in notebook.cells:
         if is_autograded_test(cell):
             name = grade_id(cell)
@@ -84,3 +113,23 @@ def graded_handins(notebook) -> dict[str, list[HandIn]]:
 
 def read_notebook(path):
     return nbformat.read(str(path), as_version=4)
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    """What grading reads from the instructor notebook: each graded cell's hand-ins and hidden code."""
+
+    handins: dict  # grade_id -> [HandIn]
+    hidden: dict  # grade_id -> text of its hidden regions
+
+
+@lru_cache(maxsize=8)
+def _spec(path: str, stamp: tuple, markers: HiddenTestMarkers) -> NotebookSpec:
+    notebook = read_notebook(path)
+    return NotebookSpec(graded_handins(notebook, markers), hidden_sources(notebook, markers))
+
+
+def notebook_spec(path, markers: HiddenTestMarkers = HiddenTestMarkers()) -> NotebookSpec:
+    """The `NotebookSpec` of the instructor notebook at ``path``, read once until the file changes."""
+    info = os.stat(path)
+    return _spec(os.path.abspath(path), (info.st_mtime_ns, info.st_size), markers)

@@ -4,8 +4,9 @@
 
 * ``run.json``: how the sandboxed run went (time, where and why it
   stopped, caps hit, files refused);
-* ``verdicts.json``: each autograded cell's verdict, the data set it
-  was judged on, and what `RepairSubmission` repaired in the notebook.
+* ``verdicts.json``: each autograded cell's verdict (passed, reason,
+  message, flag: `verdict.Verdict.as_dict`), the data set it was judged
+  on, and what `RepairSubmission` repaired in the notebook.
 
 Both are written by the grader process, never by the kernel, and are what
 `regrade` and the class report read.

@@ -39,7 +39,7 @@ from emcee.autocorr import integrated_time
 from ..engine import priors
 from ..engine.likelihood import PixelData
 from ..engine.model import names_for
-from ..engine.score import score_batch
+from ..engine.score import loglike_and_score
 
 STEIN_SAMPLES = 1600          # draws scored: every chain thinned alike, chains kept apart
 JUDGED_MAX_REL_SD = 0.15      # a parameter is judged if the reference knows it to this relative sd ...
@@ -166,11 +166,21 @@ class ZeroSpread(ValueError):
     """Some parameter does not vary across the samples."""
 
 
-def stein_statistics(chains: np.ndarray, model: str, pixels: PixelData, judged: tuple) -> SteinResult:
+def likelihood_at_draws(chains: np.ndarray, pixels: PixelData) -> tuple[np.ndarray, np.ndarray]:
+    """ln L and its gradient (the score) at the draws Stein's identities use, `thinned` ``chains``, flattened.
+
+    One pass over the pixels gives both: the grader takes the deviances of
+    the same draws for their spread and the DIC.
+    """
+    return loglike_and_score(thinned(chains).reshape(-1, chains.shape[-1]), pixels)
+
+
+def stein_statistics(chains: np.ndarray, model: str, judged: tuple, score: np.ndarray) -> SteinResult:
     """Stein's identities on ``chains`` (n_chains, n_samples, n_params) for the parameters ``judged``.
 
-    Raises `ZeroSpread` if a parameter does not vary, since no posterior of
-    these data fixes any parameter exactly.
+    ``score`` is the gradient of ln L at `thinned` ``chains``, flattened
+    (`likelihood_at_draws`). Raises `ZeroSpread` if a parameter does not
+    vary, since no posterior of these data fixes any parameter exactly.
     """
     names = names_for(model)
     spreads = chains.reshape(-1, chains.shape[-1]).std(axis=0)
@@ -180,7 +190,7 @@ def stein_statistics(chains: np.ndarray, model: str, pixels: PixelData, judged: 
     draws = thinned(chains)
     n_chains, n_samples, _ = draws.shape
     index = [names.index(name) for name in judged]
-    score = score_batch(draws.reshape(-1, len(names)), pixels)[:, index].reshape(n_chains, n_samples, -1)
+    score = score[:, index].reshape(n_chains, n_samples, -1)
     centred = draws[..., index] - draws[..., index].reshape(-1, len(index)).mean(axis=0)
 
     standard = score / score.reshape(-1, len(index)).std(axis=0)

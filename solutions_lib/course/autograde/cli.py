@@ -25,6 +25,9 @@ def add_parser(subparsers):
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="address of a running Dask scheduler (e.g. tcp://head-node:8786), or its "
                              "scheduler file, whose workers run the notebooks; --jobs is then ignored")
+    parser.add_argument("--judges", type=int, default=None, metavar="N",
+                        help="trusted processes on this machine that judge the answers of finished runs, several "
+                             "students at a time (default: one per four cores, at most four)")
     parser.add_argument("--force", action="store_true", help="grade again submissions already graded")
     parser.add_argument("--student", action="append", default=None, metavar="ID",
                         help="grade only this student (repeatable)")
@@ -46,6 +49,7 @@ def run(args) -> int:
     try:
         grader = ClassGrader(
             args.course_root, args.assignment, jobs_count=args.jobs, scheduler=args.scheduler, force=args.force,
+            judges=args.judges,
             students=args.student, nbgrader_args=args.nbgrader_args, release_dir=args.release_dir,
             student_python=args.student_python, display=display)
     except GradingSetupError as exc:

@@ -1,4 +1,4 @@
-"""Grade every submission of an assignment: sandboxed runs on Dask workers, then nbgrader, one writer.
+"""Grade every submission of an assignment: sandboxed runs on Dask workers, judging in a pool, then nbgrader.
 
 `grade_class` is what ``python -m solutions_lib autograde`` runs. For each
 student in ``submitted/`` it
@@ -8,31 +8,39 @@ student in ``submitted/`` it
 * builds the job (`prepare.make_job`: nbgrader's sanitizing, the
   student's own files) and, unless an interrupted earlier run already
   stored this very run, sends it to a worker (`jobs.run_job`);
-* as each run comes back, stores it (`stage.ExecutionStore`) and runs
+* as each run comes back, stores it (`stage.ExecutionStore`) and has its
+  answers judged (`judgement.judge_answers`) in a pool of trusted
+  processes beside this one (never on the workers that ran student code),
+  several students at a time;
+* as each judgement comes back, keeps it beside the stored run and runs
   nbgrader's own autograde for that student in this process, with the
-  execution step replaced by `ReplayExecution`; then marks the student
-  graded and drops the stored run.
+  execution step replaced by `ReplayExecution`, whose `JudgeAnswers` takes
+  the pool's verdicts when they were made from the very same inputs (else
+  it judges again); then marks the student graded and drops the stored run.
 
 Only this process writes the gradebook, one student at a time, so the
 gradebook is exactly what ``nbgrader autograde`` gives, whatever the
-number of workers.
+number of workers and judging processes.
 """
 from __future__ import annotations
 
 import copy
 import logging
+import multiprocessing
 import os
 import queue
 import signal
 import threading
 import time
 import warnings
+from concurrent import futures as pool_futures
 from pathlib import Path
 
 from nbgrader.preprocessors import Execute
 
-from ...grading import records, submission_guard, workspace
+from ...grading import judgement, records, submission_guard, workspace
 from ...grading.preprocessors.sandboxed_execute import SandboxedExecute
+from ..config import Course, load_course
 from . import jobs, prepare, stage
 from .progress import Display, Outcome, summary_table
 from .replay_execution import ReplayExecution
@@ -42,7 +50,7 @@ class GradingSetupError(RuntimeError):
     """The class cannot be graded as configured (said before anything runs)."""
 
 
-def replay_config(course: prepare.Course, executions_directory: str):
+def replay_config(course: Course, executions_directory: str):
     """nbgrader's configuration with the execution step replaced by `ReplayExecution`."""
     config = copy.deepcopy(course.config)
     from nbgrader.converters import Autograde
@@ -71,7 +79,7 @@ def _student_logger(course_root, student: str) -> tuple[logging.Logger, logging.
     return logger, handler
 
 
-def notebook_score(course: prepare.Course, student: str, notebook: str) -> tuple[float | None, float | None]:
+def notebook_score(course: Course, student: str, notebook: str) -> tuple[float | None, float | None]:
     from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(course.coursedir.db_url, course.coursedir.course_id) as gradebook:
@@ -82,14 +90,34 @@ def notebook_score(course: prepare.Course, student: str, notebook: str) -> tuple
         return float(submission.score), float(submission.max_score)
 
 
+def default_judges() -> int:
+    """Judging processes by default: one per four cores of this machine, at least one and at most four."""
+    return max(1, min(4, (os.cpu_count() or 1) // 4))
+
+
+def _judge(spec: dict, answers_dir, dataset: str, note: str) -> tuple[dict, float]:
+    """In a judging process: `judgement.judge_answers`, and the seconds it took."""
+    started = time.perf_counter()
+    judged = judgement.judge_answers(spec, answers_dir, dataset, note)
+    return judged, time.perf_counter() - started
+
+
+def _start_judge() -> None:
+    """Set up a judging process: one thread (several processes share the cores); Ctrl-C is the coordinator's."""
+    import numba
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    numba.set_num_threads(1)
+
+
 class ClassGrader:
     """One run of the parallel grader over a course (see the module docstring)."""
 
     def __init__(self, course_root=".", assignment: str = "xray_image", jobs_count: int | None = None,
                  scheduler: str | None = None, force: bool = False, students=None, nbgrader_args=(),
                  release_dir: str | None = None, student_python: str | None = None, display: Display | None = None,
-                 stage_directory: str = stage.DEFAULT_STAGE_DIRECTORY):
-        self.course = prepare.load_course(course_root, assignment, nbgrader_args)
+                 stage_directory: str = stage.DEFAULT_STAGE_DIRECTORY, judges: int | None = None):
+        self.course = load_course(course_root, assignment, nbgrader_args)
         notebooks = self.course.notebooks()
         if len(notebooks) != 1:
             raise GradingSetupError(f"The assignment {assignment!r} must have exactly one notebook; found {notebooks}.")
@@ -112,9 +140,13 @@ class ClassGrader:
         self.executions = stage.ExecutionStore(self.root, self.executions_directory)
         self.marks = stage.GradedMarks(self.root, stage_directory)
         self.config = replay_config(self.course, self.executions_directory)
+        self.spec = self.course.spec(self.notebook).handins
+        self.judges = judges or default_judges()
         self.display = display
         self.outcomes: dict[str, Outcome] = {}
         self._events: queue.Queue = queue.Queue()
+        self._pool: pool_futures.ProcessPoolExecutor | None = None
+        self._judging: dict = {}  # pool future -> (student, digest, worker, resumed)
 
     def _check_gradebook(self) -> None:
         from nbgrader.api import Gradebook, MissingEntry
@@ -148,14 +180,14 @@ class ClassGrader:
             run = {}
         return Outcome(student, status, score=score, max_score=top, **run, **extra)
 
-    # --- phase 2: nbgrader, in this process -------------------------------------------
-    def autograde(self, student: str, digest: str, worker: str, resumed: bool) -> Outcome:
+    # --- nbgrader, in this process, one student at a time ----------------------------------
+    def autograde(self, student: str, digest: str, worker: str, resumed: bool,
+                  judging_s: float | None = None) -> Outcome:
         from nbgrader.converters import Autograde
         from nbgrader.coursedir import CourseDirectory
 
-        if self.display:
-            self.display.judging(student)
         logger, handler = _student_logger(self.root, student)
+        started = time.perf_counter()
         try:
             coursedir = CourseDirectory(config=self.config, log=logger)
             coursedir.assignment_id = self.course.assignment
@@ -177,9 +209,55 @@ class ClassGrader:
         finally:
             handler.close()
             logger.handlers = []
+        nbgrader_s = time.perf_counter() - started
         self.marks.put(student, self.course.assignment, submission=digest, worker=worker)
         self.executions.discard(student, self.course.assignment)
-        return self._outcome_from_record(student, "graded", worker=worker, resumed=resumed)
+        return self._outcome_from_record(student, "graded", worker=worker, resumed=resumed, judging_s=judging_s,
+                                         nbgrader_s=nbgrader_s)
+
+    # --- the judging pool, beside this process ---------------------------------------------
+    def _judge_later(self, student: str, digest: str, worker: str, resumed: bool) -> None:
+        """Have the stored run of ``student`` judged in the pool, then graded (`_grade_judged`).
+
+        A run whose answers were judged before (an interrupted earlier run)
+        is graded at once; `JudgeAnswers` checks that the verdicts still fit.
+        """
+        if self.display:
+            self.display.judging(student)
+        stored = self.executions.load(student, self.course.assignment)
+        if stored.judgement() is not None:
+            self._finish(self.autograde(student, digest, worker, resumed))
+            return
+        try:
+            note = judgement.stop_note(stored.record())
+        except (OSError, ValueError, TypeError):
+            note = ""
+        dataset = self.course.judge.choose_dataset(self.root, student, stored.answers).assigned
+        if self._pool is None:
+            self._pool = pool_futures.ProcessPoolExecutor(
+                self.judges, mp_context=multiprocessing.get_context("spawn"), initializer=_start_judge)
+        try:
+            future = self._pool.submit(_judge, self.spec, stored.answers, dataset, note)
+        except pool_futures.BrokenExecutor:  # a judging process died: nbgrader's JudgeAnswers judges instead
+            self._finish(self.autograde(student, digest, worker, resumed))
+            return
+        self._judging[future] = (student, digest, worker, resumed)
+
+    def _grade_judged(self, wait_s: float) -> None:
+        """Grade, one at a time, every student whose judgement has come back (waiting up to ``wait_s``)."""
+        if not self._judging:
+            return
+        done, _ = pool_futures.wait(self._judging, timeout=wait_s, return_when=pool_futures.FIRST_COMPLETED)
+        for future in done:
+            student, digest, worker, resumed = self._judging.pop(future)
+            judging_s = None
+            try:
+                judged, judging_s = future.result()
+                self.executions.load(student, self.course.assignment).save_judgement(judged)
+            except Exception as exc:  # nbgrader's JudgeAnswers judges in this process instead
+                logging.getLogger("xray.batch").warning("judging %s in the pool failed (%s)", student,
+                                                        type(exc).__name__)
+            self._finish(self.autograde(student, digest, worker, resumed, judging_s))
 
     def _finish(self, outcome: Outcome) -> None:
         self.outcomes[outcome.student] = outcome
@@ -268,7 +346,7 @@ class ClassGrader:
                     logger.handlers = []
                 stored = self.executions.load(student, self.course.assignment)
                 if stored and stored.digest == job.digest and not self.force:
-                    self._finish(self.autograde(student, digest, stored.meta.get("worker", ""), resumed=True))
+                    self._judge_later(student, digest, stored.meta.get("worker", ""), resumed=True)
                     continue
                 self.executions.discard(student, self.course.assignment)
                 if client is None:
@@ -288,6 +366,10 @@ class ClassGrader:
                     pass
             raise
         finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+            self._judging.clear()
             if client is not None:
                 client.close()
             if cluster is not None:
@@ -297,11 +379,13 @@ class ClassGrader:
         from distributed import wait
 
         pending = set(futures)
-        while pending:
-            try:
-                done, pending = wait(pending, timeout=REFRESH_WAIT_S, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                done = set()
+        while pending or self._judging:
+            done = set()
+            if pending:
+                try:
+                    done, pending = wait(pending, timeout=REFRESH_WAIT_S, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    done = set()
             self._drain_events()
             for future in done:
                 student, digest = futures[future]
@@ -315,7 +399,8 @@ class ClassGrader:
                 if result.log:
                     with open(stage.log_path(self.root, student), "a") as handle:
                         handle.write(f"--- sandboxed run on {result.worker or result.host} ---\n{result.log}")
-                self._finish(self.autograde(student, digest, result.worker, resumed=False))
+                self._judge_later(student, digest, result.worker, resumed=False)
+            self._grade_judged(0 if pending else REFRESH_WAIT_S)
             if self.display:
                 self.display.refresh()
 

@@ -1,4 +1,4 @@
-"""Coordinator side, before the workers: nbgrader's configuration, and each submission made into a job.
+"""Coordinator side, before the workers: each submission made into a job.
 
 The job's notebook is the submission sanitized by nbgrader's own
 ``Autograde.sanitize_preprocessors`` (as configured), which restore the
@@ -12,61 +12,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import logging
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from nbconvert.exporters import NotebookExporter
 from traitlets.config import Config, LoggingConfigurable
 
 from ...grading import safe_copy, workspace
+from ..config import Course
 from .jobs import SETTINGS_SECTIONS, SandboxJob
-
-
-@dataclass
-class Course:
-    """nbgrader's view of the course, loaded as ``nbgrader autograde`` loads it."""
-
-    config: Config
-    coursedir: object  # nbgrader.coursedir.CourseDirectory
-    assignment: str
-
-    @property
-    def root(self) -> Path:
-        return Path(self.coursedir.root)
-
-    def submitted(self, student: str) -> Path:
-        return Path(self.coursedir.format_path(self.coursedir.submitted_directory, student, self.assignment))
-
-    def students(self) -> list[str]:
-        """Every student with a submitted notebook folder for the assignment, sorted."""
-        folder = self.root / self.coursedir.submitted_directory
-        if not folder.is_dir():
-            return []
-        return sorted(entry.name for entry in folder.iterdir()
-                      if (entry / self.assignment).is_dir() and any((entry / self.assignment).glob("*.ipynb")))
-
-    def notebooks(self) -> list[str]:
-        """The assignment's notebooks (names without .ipynb), from the source folder."""
-        source = Path(self.coursedir.format_path(self.coursedir.source_directory, ".", self.assignment))
-        return sorted(path.stem for path in source.glob("*.ipynb"))
-
-
-def load_course(course_root, assignment: str, nbgrader_args=()) -> Course:
-    """The configuration ``nbgrader autograde ASSIGNMENT [nbgrader_args]`` would run with."""
-    from nbgrader.apps.autogradeapp import AutogradeApp
-
-    root = os.path.abspath(course_root)
-    app = AutogradeApp()  # its nbgrader_config.py also puts `alembic` on PATH
-    app.log = logging.getLogger("xray.batch.nbgrader")
-    previous = os.getcwd()
-    os.chdir(root)  # nbgrader reads nbgrader_config.py from the working directory
-    try:
-        app.initialize([assignment, f"--CourseDirectory.root={root}", *nbgrader_args])
-    finally:
-        os.chdir(previous)
-    app.coursedir.assignment_id = assignment
-    return Course(app.config, app.coursedir, assignment)
 
 
 def worker_settings(config: Config) -> dict:

@@ -43,6 +43,8 @@ class Outcome:
     worker: str = ""
     message: str = ""
     resumed: bool = False  # graded from a run stored by an earlier, interrupted run
+    judging_s: float | None = None  # judging its answers in the pool (None: not judged there)
+    nbgrader_s: float | None = None  # nbgrader's autograde of the student in the coordinator
 
     @property
     def score_text(self) -> str:
@@ -188,4 +190,11 @@ def summary_table(outcomes: list[Outcome], wall_s: float) -> str:
     lines.append(f"wall time {clock(wall_s)} ({wall_s:.1f} s); notebooks run in the sandbox: {len(executed)}, "
                  f"{sum(executed):.1f} s in all" + (f", {sum(executed) / len(executed):.1f} s each on average"
                                                     if executed else ""))
+    judged = [o.judging_s for o in outcomes if o.judging_s is not None]
+    recorded = [o.nbgrader_s for o in outcomes if o.nbgrader_s is not None]
+    if judged or recorded:
+        lines.append(f"judged in the pool: {len(judged)}" + (f", {sum(judged) / len(judged):.1f} s each on average"
+                                                             if judged else "")
+                     + f"; nbgrader in the coordinator, one at a time: {len(recorded)}"
+                     + (f", {sum(recorded) / len(recorded):.1f} s each on average" if recorded else ""))
     return "\n".join(lines)

@@ -6,6 +6,7 @@ from nbformat.notebooknode import NotebookNode
 from traitlets import Unicode
 
 from ...grading import records
+from ...grading.preprocessors.judge_answers import JUDGED_RESOURCE
 from ...grading.preprocessors.sandboxed_execute import SandboxedExecute
 from . import stage
 
@@ -33,7 +34,10 @@ class ReplayExecution(SandboxedExecute):
     executed exactly the notebook nbgrader has just sanitized (same cells,
     same sources, same grading metadata), puts its outputs in place, and
     copies its answers and run record to the answers folder, as
-    `SandboxedExecute` would. Everything after it (`JudgeAnswers`,
+    `SandboxedExecute` would. The judging pool's verdicts on those answers,
+    if it has judged them, go to `JudgeAnswers` through the resources, which
+    takes them only if they were made from the very same inputs. Everything
+    after it (`JudgeAnswers`,
     `SaveVerdictGrades`, late penalties) runs unchanged, in the one process
     that writes the gradebook.
 
@@ -63,6 +67,9 @@ class ReplayExecution(SandboxedExecute):
         record = stored.install_answers(store)
         info["answers_dir"] = str(store)
         info["run_record"] = record
+        judged = stored.judgement()
+        if judged is not None:
+            info[JUDGED_RESOURCE] = judged
         return nb, resources
 
     @staticmethod

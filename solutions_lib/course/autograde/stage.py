@@ -4,10 +4,12 @@ Under ``<course>/.grading/batch/``:
 
 * ``executions/<student>/<assignment>/``: one finished sandboxed run, as a
   worker returned it (``<notebook>.ipynb`` executed, ``answers/*.npz``,
-  ``run.json``, ``result.json`` with the digest of the job it ran). It is
-  written whole or not at all, and removed once nbgrader has graded it;
-  if the run is interrupted in between, the next run grades it without
-  executing the notebook again (when its digest still matches).
+  ``run.json``, ``result.json`` with the digest of the job it ran), and
+  once the judging pool has judged its answers, ``judgement.json``
+  (`judgement.judge_answers`). It is written whole or not at all, and
+  removed once nbgrader has graded it; if the run is interrupted in
+  between, the next run grades it without executing the notebook again
+  (when its digest still matches).
 * ``graded/<student>/<assignment>.json``: the mark that a submission was
   graded, with the digest of the submitted files; the next run skips the
   student unless the submission changed or ``--force`` is given.
@@ -26,6 +28,7 @@ from ...grading import records, workspace
 
 DEFAULT_STAGE_DIRECTORY = ".grading/batch"
 RESULT_FILE = "result.json"
+JUDGEMENT_FILE = "judgement.json"
 
 
 @dataclass
@@ -45,13 +48,30 @@ class StoredExecution:
     def record(self) -> records.RunRecord:
         return records.RunRecord.read(self.folder)
 
+    @property
+    def answers(self) -> Path:
+        return self.folder / "answers"
+
+    def judgement(self) -> dict | None:
+        """The judging pool's verdicts on these answers (`judgement.judge_answers`), if it judged them."""
+        try:
+            return json.loads((self.folder / JUDGEMENT_FILE).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def save_judgement(self, judged: dict) -> None:
+        """Keep the judging pool's verdicts beside the run (written whole or not at all)."""
+        partial = self.folder / f".{JUDGEMENT_FILE}.partial"
+        partial.write_text(json.dumps(judged))
+        partial.replace(self.folder / JUDGEMENT_FILE)
+
     def install_answers(self, store: Path) -> records.RunRecord:
         """Copy the answers and the run record into ``store`` (emptied first); return the record."""
         store = Path(store)
         if store.exists():
             shutil.rmtree(store)
         store.mkdir(parents=True)
-        for path in sorted((self.folder / "answers").iterdir()):
+        for path in sorted(self.answers.iterdir()):
             if workspace.ANSWER_FILE.match(path.name) and path.is_file() and not path.is_symlink():
                 shutil.copyfile(path, store / path.name)
         record = self.record()

@@ -55,9 +55,9 @@ def write_tables(data: ClassData, out: Path) -> None:
     top = max((len(c.common_failures()) for c in data.cells), default=0)
     _write_csv(out / "cells.csv",
                ["grade_id", "points", "graded", "judged", "passed", "pass_rate", "mean_score",
-                *[f"{kind}_{i + 1}" for i in range(top) for kind in ("failure", "count")]],
+                *[f"{kind}_{i + 1}" for i in range(top) for kind in ("failure", "count", "example")]],
                [[c.grade_id, c.max_score, c.kind, c.judged, c.passed, c.pass_rate, c.mean_score,
-                 *[v for message, count in c.common_failures() for v in (message, count)]] for c in data.cells])
+                 *[v for failure in c.common_failures() for v in failure]] for c in data.cells])
     rows = []
     for row in data.datasets:
         ref, truth = row.reference or {}, row.truth or {}

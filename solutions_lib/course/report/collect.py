@@ -4,7 +4,9 @@ Nothing here runs student code or trusts the notebooks: scores come from
 the nbgrader gradebook, verdicts, assigned data sets and run records from
 what the trusted grader wrote in ``answers/<student>/<assignment>/``
 (`verdicts.json`, `run.json`), and posterior summaries from the answer
-files, read with the grader's safe loader.
+files, read with the grader's safe loader. Flags and failure counts are
+read from each verdict's reason, never from its wording; where things are
+comes from the course's nbgrader configuration (`config.load_course`).
 """
 from __future__ import annotations
 
@@ -19,13 +21,16 @@ from ...data import catalogue
 from ...engine.dic import validate_chains
 from ...engine.model import PARAMNAMES
 from ...grading import answers, records
+from ...grading.cells import graded_cell_ids
+from ...grading.handins import read_notebook
 from ...grading.submission_guard import refused_note_path
 from ...grading.untrusted_text import printable
+from ...grading.verdict import Reason
+from ..config import Course, load_course
 
 SUMMARY_PARAMS = ("beta", "rc")
 INTERVAL = (16.0, 84.0)  # students' intervals: the central 68%
 MAX_SHOWN = 1e12  # larger student numbers are left out of the tables and figures
-MISSING_PREFIX = "No answer was handed in"
 TOP_MESSAGES = 3
 
 
@@ -37,7 +42,8 @@ class CellSummary:
     scores: list = field(default_factory=list)
     passed: int = 0
     judged: int = 0
-    failures: Counter = field(default_factory=Counter)
+    failures: Counter = field(default_factory=Counter)  # reason -> count
+    examples: dict = field(default_factory=dict)  # reason -> Counter of its messages, numbers blanked
 
     @property
     def pass_rate(self) -> float | None:
@@ -47,8 +53,14 @@ class CellSummary:
     def mean_score(self) -> float | None:
         return float(np.mean(self.scores)) if self.scores else None
 
-    def common_failures(self, count: int = TOP_MESSAGES) -> list[tuple[str, int]]:
-        return self.failures.most_common(count)
+    def add_failure(self, reason: str, message: str) -> None:
+        self.failures[reason] += 1
+        self.examples.setdefault(reason, Counter())[normalise_message(message)] += 1
+
+    def common_failures(self, count: int = TOP_MESSAGES) -> list[tuple[str, int, str]]:
+        """The most common reasons of failure: (reason, count, its most common message with numbers blanked)."""
+        return [(reason, times, self.examples[reason].most_common(1)[0][0])
+                for reason, times in self.failures.most_common(count)]
 
 
 @dataclass
@@ -149,15 +161,11 @@ def normalise_message(message: str) -> str:
     return re.sub(r"-?\d+(\.\d+)?(e[-+]?\d+)?", "#", message.strip())[:300]
 
 
-def _grade_cells(root: Path, assignment: str, notebook: str) -> tuple[list[str], dict]:
+def _grade_cells(course: Course, notebook: str) -> tuple[list[str], dict]:
     """(graded cells in notebook order, answer key -> the cells that hand it in), from the source notebook."""
-    from ...grading import handins
-    from ...grading.cells import graded_cell_ids
-
-    source = handins.read_notebook(root / "source" / assignment / f"{notebook}.ipynb")
-    order = graded_cell_ids(source)
+    order = graded_cell_ids(read_notebook(course.source_notebook(notebook)))
     by_key: dict[str, list] = {}
-    for grade_id, calls in handins.graded_handins(source).items():
+    for grade_id, calls in course.spec(notebook).handins.items():
         for call in calls:
             by_key.setdefault(call.key, []).append(grade_id)
     return order, by_key
@@ -223,19 +231,19 @@ def truth_summary(name: str) -> dict | None:
 def collect(course_root, assignment: str = "xray_image", notebook: str = "xray_image") -> ClassData:
     from nbgrader.api import Gradebook
 
-    root = Path(course_root).resolve()
-    order, by_key = _grade_cells(root, assignment, notebook)
+    course = load_course(course_root, assignment)
+    order, by_key = _grade_cells(course, notebook)
     cells: dict[str, CellSummary] = {}
     students = []
-    with Gradebook(records.gradebook_url(root)) as gradebook:
+    with Gradebook(course.db_url) as gradebook:
         for cell in gradebook.find_notebook(notebook, assignment).grade_cells:
             kind = "auto" if cell.cell_type == "code" else "manual"
             cells[cell.name] = CellSummary(cell.name, float(cell.max_score), kind)
         for submission in sorted(gradebook.assignment_submissions(assignment), key=lambda s: s.student_id):
             scored = gradebook.find_submission_notebook(notebook, assignment, submission.student_id)
             scores = {grade.name: float(grade.score or 0.0) for grade in scored.grades}
-            students.append(_student_row(root, assignment, submission.student_id, scores,
-                                         float(submission.score), float(submission.max_score), cells, by_key))
+            students.append(student_row(course, submission.student_id, scores, float(submission.score),
+                                        float(submission.max_score), cells, by_key))
     ordered = [cells[g] for g in order if g in cells] + [c for g, c in cells.items() if g not in order]
     rows = []
     names = list(dict.fromkeys([*catalogue.dataset_names(), *sorted({s.assigned for s in students})]))
@@ -253,9 +261,10 @@ def _passed(verdicts: dict, grade_ids) -> bool | None:
     return all(judged) if judged else None
 
 
-def _student_row(root: Path, assignment: str, student: str, scores: dict, total: float, max_total: float,
-                 cells: dict, by_key: dict) -> StudentRow:
-    folder = records.answers_folder(root, records.DEFAULT_ANSWERS_DIRECTORY, student, assignment)
+def student_row(course: Course, student: str, scores: dict, total: float, max_total: float,
+                cells: dict, by_key: dict) -> StudentRow:
+    """One student's row, from their scores and what the grader kept; adds their verdicts to ``cells``."""
+    folder = course.answers_folder(student)
     try:
         verdicts = records.read_verdicts(folder)
     except (OSError, ValueError):
@@ -278,15 +287,15 @@ def _student_row(root: Path, assignment: str, student: str, scores: dict, total:
             if verdict.get("flag"):
                 hand_checks.setdefault(verdict["flag"], []).append(grade_id)
         else:
-            cell.failures[normalise_message(verdict["message"])] += 1
-            if verdict["message"].startswith(MISSING_PREFIX):
+            cell.add_failure(verdict.get("reason", ""), verdict["message"])
+            if verdict.get("reason") == Reason.MISSING_ANSWER:
                 missing.append(grade_id)
     row = StudentRow(
-        student=student, assigned=dataset.get("assigned") or catalogue.DEFAULT_DATASET,
+        student=student, assigned=dataset.get("assigned") or course.judge.default_dataset,
         notebook_dataset=dataset.get("notebook"), fallback=bool(dataset.get("fallback")),
         scores=scores, total=total, max_total=max_total, run_s=run_s, caps=caps, stop=stop, missing=missing,
         hand_checks=hand_checks, repairs=[printable(note) for note in verdicts.get("repairs", [])[:20]],
-        files_refused=refused_note_path(root / "submitted" / student / assignment).is_file(),
+        files_refused=refused_note_path(course.submitted(student)).is_file(),
     )
     row.posterior = _posterior(folder)
     row.dic1, row.dic2 = _dics(folder)

@@ -104,7 +104,8 @@ def comparison_section(data: ClassData) -> str:
 def cells_section(data: ClassData) -> str:
     rows = []
     for cell in data.cells:
-        failures = "<br>".join(f"{count}&times; {_e(message)}" for message, count in cell.common_failures())
+        failures = "<br>".join(f"{count}&times; {_e(reason)}: {_e(example)}"
+                               for reason, count, example in cell.common_failures())
         rate = "&ndash;" if cell.pass_rate is None else f"{100 * cell.pass_rate:.0f}% of {cell.judged}"
         rows.append([_e(cell.grade_id), _num(cell.max_score), _e(cell.kind), rate, _num(cell.mean_score),
                      failures or '<span class="muted">&ndash;</span>'])

@@ -9,14 +9,15 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from ...data import catalogue
-from .. import assignments, cells, handins, notebook_repair, records, submission_guard
-from ..checks import fail
-from ..verdicts import judge_cell, notebook_dataset_name
+from .. import assignments, cells, handins, judgement, notebook_repair, records, submission_guard
+from ..verdict import Reason, Verdict, fail
 from .save_verdict_grades import VERDICTS_RESOURCE
 
 MAX_KEPT_TEXT = 4000
 REFUSED_FILES_NOTE = ("Some files of your submission were set aside and not used in grading (links, special "
                       "files, odd names, folders too deep or files too large); ask your instructor if you need them.")
+JUDGED_RESOURCE = "judged"  # resources["nbgrader"][JUDGED_RESOURCE]: a `judgement.judge_answers` made beforehand
+NOT_RUN = fail(Reason.NOT_RUN, "This notebook was not run by the grading sandbox.")
 
 
 def _kernel_text(cell) -> str:
@@ -34,15 +35,20 @@ class JudgeAnswers(NbGraderPreprocessor):
     """Replace each autograded cell's outputs with the trusted verdict on its answers.
 
     Which check judges a cell is read from the instructor's copy of the
-    notebook (`handins.graded_handins`); the answers come from the files
+    notebook (`handins.notebook_spec`, with the hidden-test delimiters of
+    nbgrader's `ClearHiddenTests`); the answers come from the files
     `SandboxedExecute` collected; the data set is the student's assigned
-    one. A passing cell keeps only its printed text plus a line saying it
-    passed; a failing one ends in an error whose message says what to fix.
-    The verdicts also go to `SaveVerdictGrades` (through the resources),
-    which scores the cells from them, never from the outputs, and to
-    ``verdicts.json`` for `regrade` and the class report, with any flag
-    for the hand grader. Run it after `RemoveGraderEchoes`, which cleans
-    the kernel's outputs that the verdict keeps.
+    one. All cells are judged by one `judgement.Judgement`, which loads
+    each answer once; when the parallel grader's judging pool has already
+    judged these very answers (``resources["nbgrader"]["judged"]``, same
+    inputs), its verdicts are taken instead. A passing cell keeps only its
+    printed text plus a line saying it passed; a failing one ends in an
+    error whose message says what to fix. The verdicts also go to
+    `SaveVerdictGrades` (through the resources), which scores the cells
+    from them, never from the outputs, and to ``verdicts.json`` for
+    `regrade` and the class report, with their reasons and any flag for
+    the hand grader. Run it after `RemoveGraderEchoes`, which cleans the
+    kernel's outputs that the verdict keeps.
     """
 
     assignments_file = Unicode("assignments.csv", help=(
@@ -53,51 +59,63 @@ class JudgeAnswers(NbGraderPreprocessor):
         "Data set used to judge students who have no assignment (they are told so).")
     ).tag(config=True)
 
+    def choose_dataset(self, course_root, student: str, answers_dir) -> assignments.DatasetChoice:
+        """The data set a student is judged on: the assigned one (`assignments_file`), else `default_dataset`."""
+        table = assignments.read_table(os.path.join(course_root, self.assignments_file))
+        notebook_name = judgement.notebook_dataset_name(answers_dir) if answers_dir else None
+        return assignments.choose(table, student, notebook_name, self.default_dataset)
+
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         course = CourseDirectory(config=self.config)
         source = os.path.join(course.root, course.source_directory, info["assignment"], f"{info['notebook']}.ipynb")
-        spec = handins.graded_handins(handins.read_notebook(source))
+        spec = handins.notebook_spec(source, handins.HiddenTestMarkers.from_config(self.config)).handins
         answers_dir = info.get("answers_dir")
-        record = info.get("run_record")
-        table = assignments.read_table(os.path.join(course.root, self.assignments_file))
-        notebook_name = notebook_dataset_name(answers_dir) if answers_dir else None
-        choice = assignments.choose(table, info["student"], notebook_name, self.default_dataset)
-        stop_note = f" ({record.stop.message})" if record and record.stop else ""
+        choice = self.choose_dataset(course.root, info["student"], answers_dir)
         submitted = course.format_path(course.submitted_directory, info["student"], info["assignment"])
         files_note = REFUSED_FILES_NOTE if submission_guard.refused_note_path(submitted).is_file() else ""
-        verdicts, first = {}, True
+        verdicts = self._verdicts(spec, answers_dir, choice.assigned, info.get("run_record"), info.get(JUDGED_RESOURCE))
+        recorded, first = {}, True
         for cell in nb.cells:
             if not cells.is_autograded_test(cell):
                 continue
-            grade_id = cells.grade_id(cell)
-            if answers_dir is None:
-                verdict = fail("This notebook was not run by the grading sandbox.")
-            else:
-                verdict = judge_cell(spec.get(grade_id, []), answers_dir, choice.assigned, stop_note)
+            verdict = verdicts(cells.grade_id(cell))
             note = " ".join(filter(None, [choice.note if (first or not verdict.passed) else "",
                                           files_note if first else ""]))
             first = False
-            cell.outputs = self._outputs(cell, verdict.passed, verdict.message, note)
-            verdicts[grade_id] = {"passed": verdict.passed, "message": verdict.message, "flag": verdict.flag}
-        info[VERDICTS_RESOURCE] = {grade_id: v["passed"] for grade_id, v in verdicts.items()}
+            cell.outputs = self._outputs(cell, verdict, note)
+            recorded[cells.grade_id(cell)] = verdict
+        info[VERDICTS_RESOURCE] = {grade_id: v.passed for grade_id, v in recorded.items()}
         if answers_dir:
-            records.write_verdicts(answers_dir, verdicts, choice.as_dict(), notebook_repair.repairs_of(nb))
+            records.write_verdicts(answers_dir, {g: v.as_dict() for g, v in recorded.items()}, choice.as_dict(),
+                                   notebook_repair.repairs_of(nb))
         return nb, resources
 
+    def _verdicts(self, spec: dict, answers_dir, dataset: str, record, judged):
+        """grade_id -> verdict: the judging pool's when it judged these very inputs, else judged here."""
+        if answers_dir is None:
+            return lambda grade_id: NOT_RUN
+        stop_note = judgement.stop_note(record)
+        judge = judgement.Judgement(answers_dir, dataset, stop_note)
+        stored = {}
+        if judged and judged["key"] == judgement.judging_key(spec, answers_dir, dataset, stop_note):
+            stored = {grade_id: Verdict.from_dict(v) for grade_id, v in judged["verdicts"].items()}
+            self.log.info("Verdicts of the judging pool, made from these very answers, are used")
+        return lambda grade_id: stored[grade_id] if grade_id in stored else judge.cell(spec.get(grade_id, []))
+
     @staticmethod
-    def _outputs(cell, passed: bool, message: str, note: str) -> list:
+    def _outputs(cell, verdict: Verdict, note: str) -> list:
         outputs = []
         text = _kernel_text(cell)
         if text:
             outputs.append(NotebookNode(output_type="stream", name="stdout", text=text))
         if note:
             outputs.append(NotebookNode(output_type="stream", name="stdout", text=f"Note: {note}\n"))
-        if passed:
-            extra = f" {message}" if message else ""
+        if verdict.passed:
+            extra = f" {verdict.message}" if verdict.message else ""
             outputs.append(NotebookNode(output_type="stream", name="stdout",
                                         text=f"Autograder: this test passed.{extra}\n"))
         else:
             outputs.append(NotebookNode(output_type="error", ename="AutograderVerdict",
-                                        evalue=message, traceback=[f"Autograder: {message}"]))
+                                        evalue=verdict.message, traceback=[f"Autograder: {verdict.message}"]))
         return outputs

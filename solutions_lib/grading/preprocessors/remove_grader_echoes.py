@@ -14,10 +14,10 @@ MIN_LINE_LENGTH = 12
 REPLACEMENT = "[output removed by the autograder: it repeated the grader's hidden code]\n"
 
 
-def hidden_lines(notebook) -> set[str]:
-    """The distinctive lines of every hidden test region."""
+def hidden_lines(hidden: dict) -> set[str]:
+    """The distinctive lines of every hidden test region (``hidden``: grade_id -> the text of its regions)."""
     lines = set()
-    for source in handins.hidden_sources(notebook).values():
+    for source in hidden.values():
         lines.update(line.strip() for line in source.splitlines() if len(line.strip()) >= MIN_LINE_LENGTH)
     return lines
 
@@ -35,7 +35,8 @@ class RemoveGraderEchoes(NbGraderPreprocessor):
         info = resources["nbgrader"]
         course = CourseDirectory(config=self.config)
         source = os.path.join(course.root, course.source_directory, info["assignment"], f"{info['notebook']}.ipynb")
-        self._lines = hidden_lines(handins.read_notebook(source))
+        markers = handins.HiddenTestMarkers.from_config(self.config)
+        self._lines = hidden_lines(handins.notebook_spec(source, markers).hidden)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
