@@ -48,7 +48,7 @@ def stein_excess(chains: np.ndarray, model: str, name: str, goodpix) -> dict:
     if model == "double":
         chains, _ = checks.order_components(chains)
     pixels = checks.fit_pixels(name, goodpix)
-    judged = stein.judged_parameters(reference_for(name, model), model, pixels.shape)
+    judged = stein.judged_parameters(reference_for(name, model), model)
     result = stein.stein_statistics(chains, model, pixels, judged)
     return {"judged": list(judged), "mean_excess": float(result.mean_excess().max(initial=-np.inf)),
             "spread_excess": float(result.spread_excess().max(initial=-np.inf)),

@@ -396,7 +396,7 @@ def _judge_draws(chains: np.ndarray, model: str, name: str, goodpix) -> Verdict:
     if problem:
         return fail(problem)
     pixels = fit_pixels(name, goodpix)
-    judged = judged_parameters(reference_for(name, model), model, pixels.shape)
+    judged = judged_parameters(reference_for(name, model), model)
     try:
         result = stein_statistics(chains, model, pixels, judged)
     except ZeroSpread as exc:
