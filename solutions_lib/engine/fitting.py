@@ -61,7 +61,7 @@ from .optimize import laplace_covariance, maximize
 from .priors import Prior, from_sampler, log_jacobian_z, to_sampler
 from .sampler import Ensemble, say
 from .selfcheck import FitChecks, FitCheckWarning, check_fit
-from .starts import nested_start, optimiser_starts, walker_starts
+from .starts import optimiser_starts, walker_starts
 
 MAXLAG = 750          # incredible's maxlag, as in the notebook's tests
 R_TARGET = 1.05
@@ -215,9 +215,9 @@ def fit(data, model: str, seed: int = 0, single_map=None, progress: bool = True,
     ``data``: the tutorial's data dict (``flatim``, ``flatex``, ``flatx``,
     ``flaty``, ``im``) or a `PixelData`, converted once here. The double
     model starts from the single model's maximum ``single_map`` (found here
-    if not given), among other starts always from that maximum with a
-    vanishing compact component (`starts.nested_start`), so that its maximum
-    is at least the single one's. The prior is set from the data
+    if not given), among other starts from that maximum with a vanishing
+    compact component (`starts.nested_start`), so that its maximum is at
+    least the single one's. The prior is set from the data
     (`priors.Prior.from_pixels`). The finished fit checks itself
     (`selfcheck.check_fit`): its ``checks`` say what failed, and a
     `selfcheck.FitCheckWarning` is issued. Keyword arguments ``n_walkers`` (chains), ``n_burn``,
@@ -236,15 +236,13 @@ def fit(data, model: str, seed: int = 0, single_map=None, progress: bool = True,
         say(model, f"{message} ({time.perf_counter() - started:.1f} s)", progress)
 
     guess = initial_guess(pixels)
-    required, extra = [], {}
+    extra = {}
     if model == "double":
         if single_map is None:
             single_map = _single_maximum(pixels, guess, prior)
         extra["single_loglike_max"] = loglike(single_map, pixels)
-        required = [prior.pull_inside(nested_start(single_map), model)]
     starts = [prior.pull_inside(start, model) for start in optimiser_starts(guess, model, single_map)]
-    theta_map, loglike_max = maximize(post.objective, starts, model, n_best=STARTS_TO_OPTIMISE[model],
-                                      required=required)
+    theta_map, loglike_max = maximize(post.objective, starts, model, n_best=STARTS_TO_OPTIMISE[model])
     z_map, cov = _laplace(post, theta_map, model)
     report(f"posterior maximum found, log-likelihood {loglike_max:.2f}; "
            f"sampling with {plan.n_walkers} walkers")

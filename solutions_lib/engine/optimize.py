@@ -49,17 +49,16 @@ def initial_guess(data) -> np.ndarray:
 
 
 def maximize(objective, starts, model: str, max_evals: int = 4000, n_best: int | None = None,
-             polish: bool = True, required=()):
+             polish: bool = True):
     """Maximum of ``objective(z)`` (sampler coordinates) from several starts.
 
     ``starts`` are natural parameter vectors; ``objective`` returns -inf
     outside the prior. Powell's method (no gradients needed, copes with
     the strongly correlated posterior) from the ``n_best`` starts with the
-    highest objective (all by default) and from every start in ``required``
-    whatever its objective, then, with ``polish``, a second pass from the
-    best point. Powell never ends below its start, so the maximum is at
-    least the objective of every required start. Returns (theta_best,
-    objective_max) in natural units.
+    highest objective (all by default), then, with ``polish``, a second
+    pass from the best point. Powell never ends below its start, so the
+    maximum is at least the objective of every start (the best start is
+    always run). Returns (theta_best, objective_max) in natural units.
     """
     def negative(z):
         value = objective(z)
@@ -69,17 +68,22 @@ def maximize(objective, starts, model: str, max_evals: int = 4000, n_best: int |
         return minimize(negative, z0, method="Powell",
                         options={"maxfev": evals, "xtol": 1e-5, "ftol": 1e-11})
 
-    def finite(points):
-        pairs = [(objective(z0), z0) for z0 in (to_sampler(point, model) for point in points)]
-        return [(value, z0) for value, z0 in pairs if np.isfinite(value)]
-
-    candidates = sorted(finite(starts), key=lambda pair: -pair[0])[:n_best] + finite(required)
+    candidates = []
+    for start in starts:
+        z0 = to_sampler(start, model)
+        value = objective(z0)
+        if np.isfinite(value):
+            candidates.append((value, z0))
+    candidates.sort(key=lambda pair: -pair[0])
+    if not candidates:
+        raise RuntimeError("No starting point of the optimiser has a finite posterior (inside the prior, "
+                           "with a finite likelihood): check the data (counts, exposure map, mask).")
     best = None
-    for _, z0 in candidates:
+    for _, z0 in candidates[:n_best]:
         result = run(z0, max_evals)
         if best is None or result.fun < best.fun:
             best = result
-    if best is None or best.fun >= 1e300:
+    if best.fun >= 1e300:
         raise RuntimeError("The posterior maximum could not be found from any starting point.")
     if polish:
         polished = run(best.x, max_evals)

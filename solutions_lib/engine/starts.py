@@ -46,11 +46,13 @@ def nested_start(single_map: np.ndarray) -> np.ndarray:
     """The single model's maximum as a double-model point: it is the extended component, and a
     compact one (a quarter of its core radius, steeper) carries `NESTED_SHARE` of the flux.
 
-    Its log-likelihood is the single maximum's to within that share, so a
-    double maximum found from it cannot fall below the single one. It is
-    also the right start where the data need no core (measured on cl_j0309
-    with a 1% share: the other starts led Powell to a point 100 in
-    log-likelihood below the one reached from here). (Where
+    Its log-likelihood is the single maximum's to within that share; the
+    optimiser (`optimize.maximize`) always runs from its best start and never
+    ends below it, so with this start among the others the double maximum
+    cannot fall below the single one. It is also the right start where the
+    data need no core (measured on cl_j0309 with a 1% share: the other starts
+    led Powell to a point 100 in log-likelihood below the one reached from
+    here). (Where
     the single core radius is below 2.1 pixels, `into_prior` must widen the
     extended component to make room for a compact one of at least 1 pixel,
     and the point is no longer the single maximum.)
@@ -84,8 +86,8 @@ def optimiser_starts(guess: np.ndarray, model: str, single_map=None) -> list:
         np.array([x0, y0, S0 * (1 - halo), rc_core, 0.9, background, S0 * halo, rc_halo, 0.65])
         for halo, rc_core, rc_halo in ((0.02, 3.0, 30.0), (0.1, 6.0, 40.0), (0.3, 8.0, 25.0))
     ]
-    # (The optimiser also always starts from `nested_start`.)
-    return [into_prior(start, 0.4) for start in scaled + typical]
+    # ... and the single maximum itself, with a vanishing compact component (`nested_start`).
+    return [into_prior(start, 0.4) for start in scaled + typical] + [nested_start(single_map)]
 
 
 def walker_starts(logpost_batch, z_map, cov, n_walkers: int, model: str, rng) -> np.ndarray:
