@@ -82,3 +82,21 @@ def test_reference_exits_non_zero_and_the_grader_refuses_a_failed_reference(tmp_
     del stored["datasets"]["cl_j0309"]["single"]["checks"]
     with pytest.raises(reference.ReferenceCheckError, match="no self-checks"):
         reference.reference_for("cl_j0309", "single")
+
+
+def test_every_stored_reference_fit_passed_its_self_checks_far_inside_its_prior():
+    """The committed reference answers: every course data set, both models, fitted with priors in the
+    data's own scale, no finding, and the single model's 99% intervals of S0 and B at least two
+    decades below the ceilings and above the floors of that prior."""
+    from solutions_lib.data import catalogue
+
+    stored = reference.read_reference()["datasets"]
+    assert set(stored) == set(catalogue.dataset_names())
+    for name, entry in stored.items():
+        for model in ("single", "double"):
+            assert entry[model]["checks"] == {"passed": True, "findings": []}, (name, model)
+        fit = entry["single"]
+        prior = priors.Prior.from_dict(fit["prior"])
+        for parameter in ("S0", "B"):
+            low, high = prior.range_of(parameter)
+            assert fit["q005"][parameter] > 100 * low and fit["q995"][parameter] < high / 100, (name, parameter)

@@ -2,9 +2,11 @@
 
 Each check is triggered by a fit built to fail it: a flux ceiling below the
 cluster (the prior wall of issue 22, which also leaves the double maximum
-below the single one), and a cluster whose "core" falls off more slowly than
-its halo (equal slopes pressed together). They stay silent on an observation
-in seconds with F ~ 3 counts/s, and on a course data set without a cool core.
+below the single one), two copies of one profile (degenerate components:
+equal slopes and radii as close as allowed), and a "core" brighter than half
+the cluster (its share at the ceiling). They stay silent on an observation in
+seconds with F ~ 3 counts/s, on one shape wall alone (as in the course's weak
+cores), and on a course data set without a cool core.
 Chains are short (fast tests); `make validate` runs the full schedule.
 """
 import warnings
@@ -84,15 +86,33 @@ def test_a_flux_ceiling_below_the_cluster_is_a_wall_and_a_failed_double_search(s
     assert not double.summary()["checks"]["passed"]
 
 
-def test_a_core_shallower_than_its_halo_presses_the_slopes_together():
-    """A core (rc = 3) that falls off more slowly than a halo ten times wider is outside the prior
-    (beta >= beta2; the halo cannot be relabelled as the core, being too wide): the best the model
-    can do is equal slopes, and the posterior presses beta onto beta2."""
-    truth = dict(x0=80.3, y0=78.6, S0=2.0e-6, rc=3.0, beta=0.6, B=0.05, S02=3e-7, rc2=30.0, beta2=1.5)
+def test_two_copies_of_one_profile_are_degenerate_components():
+    """Two components of the same slope with core radii a factor 2 apart (the closest the prior allows)
+    are one profile cut in two: the posterior presses both shape walls at once."""
+    truth = dict(x0=80.3, y0=78.6, S0=1.0e-6, rc=6.0, beta=0.7, B=0.05, S02=5e-7, rc2=12.0, beta2=0.7)
     _, double = fit_both(PixelData.from_data(synthetic_data(truth, seed=7)))
     degenerate = [f for f in double.checks.findings if f.check == "degenerate_components"]
-    assert "beta - beta2" in [f.parameter for f in degenerate], double.checks.lines()
-    assert all(f.amount > MASS_AT_WALL for f in degenerate)
+    assert [f.parameter for f in degenerate] == ["beta - beta2, rc2 / rc"], double.checks.lines()
+    assert degenerate[0].amount > MASS_AT_WALL and "copies of one profile" in degenerate[0].message
+
+
+def test_a_core_brighter_than_half_the_cluster_presses_the_share():
+    """A compact component with 72% of the flux inside 100 pixels: its share presses its ceiling of 1/2."""
+    truth = dict(x0=80.3, y0=78.6, S0=6.0e-5, rc=3.0, beta=0.9, B=0.05, S02=2.5e-7, rc2=20.0, beta2=0.65)
+    assert priors.fluxes(truth_vector(truth, "double"))[1] > 0.7
+    _, double = fit_both(PixelData.from_data(synthetic_data(truth, seed=7)))
+    shares = [f for f in double.checks.findings if f.parameter == "f"]
+    assert len(shares) == 1 and shares[0].bound == "upper" and shares[0].amount > 0.5, double.checks.lines()
+
+
+def test_one_shape_wall_alone_is_not_a_degeneracy():
+    """A core (rc = 3) falling off more slowly than a halo ten times wider: the best the prior allows is
+    equal slopes, with the radii far apart. The components still differ, as in the course's weak cores."""
+    truth = dict(x0=80.3, y0=78.6, S0=2.0e-6, rc=3.0, beta=0.6, B=0.05, S02=3e-7, rc2=30.0, beta2=1.5)
+    _, double = fit_both(PixelData.from_data(synthetic_data(truth, seed=7)))
+    assert double.map[4] - double.map[8] < MARGIN * (priors.BETA_BOUNDS[1] - priors.BETA_BOUNDS[0])
+    assert np.mean(double.samples[:, 4] - double.samples[:, 8] < 0.027) > MASS_AT_WALL   # the slopes pressed ...
+    assert double.checks.passed, double.checks.lines()                                     # ... and no finding
 
 
 def test_silent_on_a_course_data_set_without_a_cool_core():

@@ -7,7 +7,8 @@ Public API::
     fit2.chains      # (n_chains, n_samples, 9): paramnames2 order, natural units, burn-in removed
     fit2.map, fit2.median, fit2.R, fit2.neff, fit2.dic, fit2.seconds
 
-Recipe: (1) posterior maximum by Powell's method in sampler coordinates
+Recipe: (0) the prior's bounds from the data's own scale (`priors.Prior`);
+(1) posterior maximum by Powell's method in sampler coordinates
 (`priors`) from starts derived from the data (`starts`, `optimize`); reported as
 ``map`` it is the maximum of the likelihood inside the prior, i.e. of the
 posterior density with respect to the coordinates in which the prior is
@@ -15,7 +16,9 @@ uniform (`priors.to_flat`); (2) the Laplace covariance there; (3) emcee
 with differential-evolution and snooker moves (`sampler`), walkers started
 from the Laplace approximation (`starts`), burn-in
 discarded; each walker is one chain (12 single, 24 double); (4) production
-in blocks until the convergence targets hold.
+in blocks until the convergence targets hold; (5) the fit's self-checks
+(`selfcheck`: no posterior pressed against a prior bound, no degenerate
+components, the double maximum at least the single one), in ``checks``.
 
 Convergence is judged exactly as the notebook judges it, with
 ``incredible.GelmanRubinR(chains)`` and
@@ -220,8 +223,8 @@ def fit(data, model: str, seed: int = 0, single_map=None, progress: bool = True,
     least the single one's. The prior is set from the data
     (`priors.Prior.from_pixels`). The finished fit checks itself
     (`selfcheck.check_fit`): its ``checks`` say what failed, and a
-    `selfcheck.FitCheckWarning` is issued. Keyword arguments ``n_walkers`` (chains), ``n_burn``,
-    ``block``, ``max_steps`` (steps per walker) override `SCHEDULE`; with
+    `selfcheck.FitCheckWarning` is issued. Keyword arguments ``n_walkers``
+    (chains), ``n_burn``, ``block``, ``max_steps`` (steps per walker) override `SCHEDULE`; with
     ``require_convergence=False`` the fit returns after the first production
     block whatever the diagnostics say (for quick tests).
     """
@@ -259,7 +262,7 @@ def fit(data, model: str, seed: int = 0, single_map=None, progress: bool = True,
     result.checks = check_fit(result)
     if not result.checks.passed:
         warnings.warn(f"The {model} fit failed its self-checks:\n" + "\n".join(result.checks.lines()),
-                      FitCheckWarning, stacklevel=2)
+                      FitCheckWarning, stacklevel=3)      # the caller of fit_single / fit_double
     if failed:
         raise _convergence_error(result, plan)
     report(f"done; DIC = {dic:.2f}")
