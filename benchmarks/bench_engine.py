@@ -15,16 +15,18 @@ prints, against its target:
    included (target <= 45 s);
 3. both fits plus both DICs (target <= 90 s).
 
-The machine may be shared, so absolute times are noisy; the ratio to the
-baseline measured in the same process just before (the double fit in
-baseline evaluations) and the number of sampler evaluations are the stable
-numbers.
+The machine may be shared, so absolute times are noisy: each fit's line
+also gives its ratio to the baseline measured in the same process just
+before (the double fit in baseline evaluations), the CPU time it used and
+the load average at its end; the number of sampler evaluations does not
+depend on the load at all.
 Usage: python benchmarks/bench_engine.py [--datasets NAME ...] [--seed N] [--loglike-only]
 """
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -126,7 +128,9 @@ def bench_fits(pixels: PixelData, seed: int, baseline_ms: float) -> dict:
 
     started = time.perf_counter()
     single = fit_single(pixels, seed=seed, progress=False)
+    cpu_started = time.process_time()
     double = fit_double(pixels, seed=seed, single=single, progress=False)
+    cpu = time.process_time() - cpu_started
     total = time.perf_counter() - started
     for result in (single, double):
         print(f"{result.model}: {result.chains.shape[0]} chains x {result.chains.shape[1]} samples, "
@@ -137,9 +141,11 @@ def bench_fits(pixels: PixelData, seed: int, baseline_ms: float) -> dict:
     line("double fit (maximum + sampling to thresholds) + DIC2", double.seconds, "s", TARGETS["double_s"])
     line("both fits + both DICs", total, "s", TARGETS["total_s"])
     ratio = double.seconds / (baseline_ms / 1e3)
-    print(f"double fit = {ratio:.0f} baseline evaluations (plain loop on this observation, this run)")
-    return {"double_s": double.seconds, "total_s": total, "ratio": ratio,
-            "evaluations": double.extra["evaluations"], "delta_dic": single.dic - double.dic}
+    print(f"double fit = {ratio:.0f} baseline evaluations (plain loop on this observation, this run); "
+          f"{cpu:.1f} s of CPU time (both cores together), load average {os.getloadavg()[0]:.1f}")
+    return {"double_s": double.seconds, "total_s": total, "ratio": ratio, "cpu_s": cpu,
+            "evaluations": double.extra["evaluations"], "delta_dic": single.dic - double.dic,
+            "load": os.getloadavg()[0]}
 
 
 def main(argv=None):
@@ -156,13 +162,13 @@ def main(argv=None):
         if not args.loglike_only:
             rows[name] = bench_fits(pixels, args.seed, baseline)
     if rows:
-        print(f"\n{'observation':12s} {'double+DIC2 s':>13s} {'both s':>7s} {'in baselines':>12s} "
-              f"{'evaluations':>11s} {'DIC1-DIC2':>9s}")
+        print(f"\n{'observation':12s} {'double+DIC2 s':>13s} {'cpu s':>6s} {'both s':>7s} {'in baselines':>12s} "
+              f"{'evaluations':>11s} {'DIC1-DIC2':>9s} {'load':>5s}")
         for name, row in rows.items():
             verdict = "OK" if row["double_s"] <= TARGETS["double_s"] else "MISSED"
-            print(f"{name:12s} {row['double_s']:13.1f} {row['total_s']:7.1f} {row['ratio']:12.0f} "
-                  f"{row['evaluations']:11d} {row['delta_dic']:9.1f}  double target <= {TARGETS['double_s']:g} s: "
-                  f"{verdict}")
+            print(f"{name:12s} {row['double_s']:13.1f} {row['cpu_s']:6.1f} {row['total_s']:7.1f} {row['ratio']:12.0f} "
+                  f"{row['evaluations']:11d} {row['delta_dic']:9.1f} {row['load']:5.1f}  double target <= "
+                  f"{TARGETS['double_s']:g} s: {verdict}")
 
 
 if __name__ == "__main__":
