@@ -223,9 +223,10 @@ class Prior:
                    rc=(RC_MIN, float(max(shape))))
 
     def range_of(self, name: str) -> tuple:
-        """(lower, upper) of parameter ``name`` (paramnames2, or 'F' and 'f' of the double model)."""
+        """(lower, upper) of parameter ``name``: paramnames2 but S02 (the double model bounds S0 and S02
+        through F and f, which it also answers for)."""
         ny, nx = self.shape
-        ranges = {"x0": (0.0, float(nx - 1)), "y0": (0.0, float(ny - 1)), "S0": self.S0, "S02": self.S0,
+        ranges = {"x0": (0.0, float(nx - 1)), "y0": (0.0, float(ny - 1)), "S0": self.S0,
                   "rc": self.rc, "rc2": self.rc, "beta": BETA_BOUNDS, "beta2": BETA_BOUNDS, "B": self.B,
                   "F": self.F, "f": (0.0, F_SHARE_MAX)}
         if name not in ranges:
