@@ -16,10 +16,13 @@ import numpy as np
 import pytest
 
 from solutions_lib.data import catalogue
+from solutions_lib.data.mock import ObservationPlan, simulate
+from solutions_lib.data.mock.fitsio import write_observation
+from solutions_lib.data.observation import prepare
 from solutions_lib.engine import fitting, priors
 from solutions_lib.engine.likelihood import PixelData
 from solutions_lib.engine.selfcheck import (MARGIN, MASS_AT_WALL, FitChecks, FitCheckWarning, check_fit)
-from solutions_lib.engine.synthetic import STRONG_CORE, synthetic_data, truth_vector
+from solutions_lib.engine.synthetic import STRONG_CORE, redraw_counts, synthetic_data, truth_vector
 
 SHORT = dict(progress=False, require_convergence=False, n_burn=150, block=300)
 # The same counts with an exposure map in seconds instead of cm^2 s: 8000 cm^2 taken out of the map
@@ -122,6 +125,23 @@ def test_silent_on_a_course_data_set_without_a_cool_core():
     assert single.checks.passed, single.checks.lines()
     assert double.checks.passed, double.checks.lines()
     assert np.median(priors.fluxes(double.samples)[1]) < MARGIN * priors.F_SHARE_MAX
+
+
+def test_four_arcsec_pixels_on_a_512_image_fit_without_findings(tmp_path):
+    """Another pixel scale and image size (the whole ACIS-I array in 4" pixels), counts drawn exactly
+    from the model on that exposure map and mask: no finding, the double maximum above the single
+    one, and the truth inside its 99% intervals."""
+    simulated = simulate(ObservationPlan("", 2204, "acis-i", 60.0, "strong", pixel_arcsec=4.0, size=512))
+    paths = write_observation(simulated, tmp_path)
+    data = redraw_counts(prepare(tmp_path, paths["mask"].read_text()), simulated.truth["params"], seed=1)
+    truth = truth_vector(simulated.truth["params"], "double")
+    single, double = fit_both(PixelData.from_data(data))
+    assert single.checks.passed and double.checks.passed, single.checks.lines() + double.checks.lines()
+    assert double.extra["loglike_max"] >= single.extra["loglike_max"]
+    low, high = double.percentile(0.5), double.percentile(99.5)
+    assert np.all((low <= truth) & (truth <= high)), (low, truth, high)
+    flux = np.percentile(priors.fluxes(double.samples)[0], [0.5, 99.5])
+    assert flux[0] <= priors.fluxes(truth)[0] <= flux[1]
 
 
 def _result(samples, best, prior, model="single", extra=None):
