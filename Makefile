@@ -103,7 +103,9 @@ report: setup
 	$(PY) -m solutions_lib report
 
 # Convergence with margin on every data set and 3 seeds; coverage and Fisher widths on 36 exact-model
-# draws; the DIC verdicts with and without a cool core (about an hour on 2 cores).
+# draws; the DIC verdicts with and without a cool core; every fit's self-checks; five observations unlike
+# the course's (exposure map in seconds, 10x brighter and fainter, 4" pixels on 512x512, ~5000 counts);
+# first make validate-colab (about an hour and a half on 2 cores in all).
 validate: setup validate-colab
 	$(PY) benchmarks/validate_engine.py
 

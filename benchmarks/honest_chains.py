@@ -68,11 +68,11 @@ def _uniform_s0(name: str, seed: int = 2) -> dict:
     import incredible as cr
     from solutions_lib.data import catalogue
     from solutions_lib.engine.likelihood import PixelData, loglike_batch
-    from solutions_lib.engine.priors import bounds
+    from solutions_lib.engine.priors import Prior
 
     data = catalogue.reference_data(name)
     pixels = PixelData.from_data(data)
-    lower, upper = bounds("single", pixels.shape)
+    lower, upper = Prior.from_pixels(pixels).box("single")
     centre = np.array(list(_reference_single_median(name)))
 
     def log_post(rows):

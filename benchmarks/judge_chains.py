@@ -58,7 +58,7 @@ def stein_excess(chains: np.ndarray, model: str, name: str, goodpix) -> dict:
     if model == "double":
         chains, _ = order_components(chains)
     pixels = trusted_dataset(name).fit_pixels(goodpix)
-    judged = stein.judged_parameters(reference_for(name, model), model, pixels.shape)
+    judged = stein.judged_parameters(reference_for(name, model), model)
     result = stein.stein_statistics(chains, model, judged, stein.likelihood_at_draws(chains, pixels)[1])
     return {"judged": list(judged), "mean_excess": float(result.mean_excess().max(initial=-np.inf)),
             "spread_excess": float(result.spread_excess().max(initial=-np.inf)),

@@ -22,16 +22,29 @@
    ~10 counts stay unmasked).
 3. DIC: DIC2 < DIC1 on every data set with a strong cool core; on those
    without one, DIC1 - DIC2 < 10 (the data do not ask for the second component).
+4. Self-checks (`engine.selfcheck`): every fit above must pass them (no
+   posterior pressed against a prior bound, no degenerate components, the
+   double maximum at least the single one).
+5. Observations unlike the course's (`other_observations`: an exposure map in
+   seconds with F ~ 3 counts/s, ten times brighter, ten times fainter, 4"
+   pixels on 512 x 512, ~5 000 counts), with exact-model counts: both fits
+   pass their self-checks, the double maximum is at least the single one,
+   DIC2 < DIC1 where the core is bright enough to see (not in the fainter and
+   5 000-count cases, where it is printed), and the truths lie inside their
+   99% intervals as often as they should: with 45 intervals, 4 or more misses
+   have probability < 0.002 for calibrated posteriors and fail (each miss is
+   printed).
 
 Prints the tables and exits non-zero if any check fails.
 Usage: python benchmarks/validate_engine.py [--datasets A B ...] [--seeds N] [--draws N]
-       [--single-draws N] [--skip-seeds] [--only-calibration]
+       [--single-draws N] [--skip-seeds] [--only-calibration] [--only-other]
 """
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -39,17 +52,22 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from calibration import CoverageTable  # noqa: E402
+from calibration import CoverageTable, covered  # noqa: E402
+from other_observations import CASES, observation  # noqa: E402
 
 from solutions_lib.data import catalogue  # noqa: E402
 from solutions_lib.engine.fisher import fisher_sd  # noqa: E402
 from solutions_lib.engine.fitting import NEFF_TARGET, R_TARGET, converged, fit_double, fit_single  # noqa: E402
 from solutions_lib.engine.likelihood import PixelData  # noqa: E402
 from solutions_lib.engine.model import PARAMNAMES, PARAMNAMES2  # noqa: E402
+from solutions_lib.engine.priors import fluxes  # noqa: E402
+from solutions_lib.engine.selfcheck import FitCheckWarning  # noqa: E402
 from solutions_lib.engine.synthetic import draw_truth, redraw_counts, truth_vector  # noqa: E402
 
 NO_CORE_DDIC_MAX = 10.0
 NO_CORE_TIME_FACTOR = 2.0
+FAINT_CORES = ("fainter", "5000-counts")     # other observations whose core need not be seen
+MAX_MISSES_99 = 3                            # truths outside their 99% intervals allowed over the other observations
 
 
 def summarize(failures: list) -> int:
@@ -60,11 +78,15 @@ def summarize(failures: list) -> int:
 
 
 def fit_row(label: str, seed: int, result, failures: list, note: str = "") -> str:
-    """One table row for a fit; a fit short of the convergence targets is a failure."""
+    """One table row for a fit; a fit short of the convergence targets, or failing its
+    self-checks, is a failure."""
     ok = converged(result.R, result.neff, result.model)
     if not ok:
         failures.append(f"{label} seed {seed} {result.model}: R max {result.R.max():.3f}, "
                         f"n_eff min {result.neff.min():.0f}")
+    failures.extend(f"{label} seed {seed}: self-check: {line}" for line in result.checks.lines())
+    if not result.checks.passed:
+        note = f"{note} SELF-CHECK FAILED ({', '.join(f.parameter for f in result.checks.findings)})"
     return (f"{label:14s} {seed:4d} {result.model:6s} {result.chains.shape[0]:3d}x{result.chains.shape[1]:<5d} "
             f"{result.R.max():7.3f} {result.neff.min():7.0f} {result.seconds:7.1f} {result.dic:13.1f} "
             f"{'ok' if ok else 'NOT CONVERGED'} {note}")
@@ -141,6 +163,43 @@ def calibration(n_double: int, n_single: int, names: list, failures: list):
     return tables
 
 
+def other_observations(failures: list) -> None:
+    """Both models on each of `other_observations.CASES`, with exact-model counts (see the module doc)."""
+    print(f"\n{'observation':12s} {'counts':>7s} {'F truth':>9s} {'F/rate':>6s} {'lnL2-lnL1':>9s} {'DIC1-DIC2':>9s} "
+          f"{'R max':>6s} {'n_eff':>6s} {'sec':>5s}  outside 99% / self-checks", flush=True)
+    misses = []
+    for name in CASES:
+        case = observation(name)
+        try:
+            single = fit_single(case.pixels, seed=0, progress=False)
+            double = fit_double(case.pixels, seed=0, single=single, progress=False)
+        except Exception as exc:  # report and carry on with the other cases
+            failures.append(f"{name}: {type(exc).__name__}: {exc}")
+            print(f"{name:12s} FAILED: {exc}", flush=True)
+            continue
+        outside = [p for p, ok in zip(double.paramnames, covered(double.samples, case.truth)[-1]) if not ok]
+        misses += [f"{name}: {p}" for p in outside]
+        gain = double.extra["loglike_max"] - single.extra["loglike_max"]
+        delta = single.dic - double.dic
+        if name not in FAINT_CORES and not delta > 0:
+            failures.append(f"{name}: a strong cool core, but DIC1 - DIC2 = {delta:.1f}")
+        for result in (single, double):
+            if not converged(result.R, result.neff, result.model):
+                failures.append(f"{name} {result.model}: R max {result.R.max():.3f}, n_eff min {result.neff.min():.0f}")
+            failures.extend(f"{name}: self-check: {line}" for line in result.checks.lines())
+        flux = fluxes(case.truth)[0]
+        rate = case.pixels.counts.sum() / case.pixels.exposure.mean()
+        findings = [f"{r.model} {f.parameter}" for r in (single, double) for f in r.checks.findings]
+        print(f"{name:12s} {int(case.pixels.counts.sum()):7d} {flux:9.3g} {flux / rate:6.2f} {gain:9.1f} "
+              f"{delta:9.1f} {double.R.max():6.3f} {double.neff.min():6.0f} {double.seconds:5.0f}  "
+              f"{', '.join(outside) or '-'} / {', '.join(findings) or 'passed'}", flush=True)
+    print(f"truths outside their 99% intervals: {len(misses)} of {len(CASES) * 9}"
+          + (f" ({'; '.join(misses)})" if misses else ""))
+    if len(misses) > MAX_MISSES_99:
+        failures.append(f"other observations: {len(misses)} truths outside their 99% intervals "
+                        f"(at most {MAX_MISSES_99} expected): {'; '.join(misses)}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="*", default=None)
@@ -150,12 +209,18 @@ def main(argv=None) -> int:
                         help="exact-model draws without a cool core, fitted with the single model")
     parser.add_argument("--skip-seeds", action="store_true")
     parser.add_argument("--only-calibration", action="store_true")
+    parser.add_argument("--only-other", action="store_true",
+                        help="only the observations unlike the course's (other_observations)")
     args = parser.parse_args(argv)
+    warnings.simplefilter("ignore", FitCheckWarning)     # findings are failures, listed in the tables and at the end
     names = args.datasets or catalogue.dataset_names()
     started = time.perf_counter()
     failures, timings = [], {}
     mock_table = CoverageTable(list(PARAMNAMES2))
     header()
+    if args.only_other:
+        other_observations(failures)
+        return summarize(failures)
     if not args.only_calibration:
         for name in names:
             fit_catalogue(name, catalogue.reference_data(name), 0, catalogue.load_truth(name), failures,
@@ -167,6 +232,8 @@ def main(argv=None) -> int:
                 fit_catalogue(default, catalogue.reference_data(default), seed, catalogue.load_truth(default),
                               failures, {}, None)
     tables = calibration(args.draws, args.single_draws, names, failures)
+    if not args.only_calibration:
+        other_observations(failures)
     print(f"\n{time.perf_counter() - started:.0f} s in all; targets R < {R_TARGET}, n_eff >= {NEFF_TARGET}")
     print("(name~dK / ~sK: counts drawn exactly from a drawn truth on that data set's exposure map and mask)\n")
     for model, title in (("double", "Calibration, double model, cool-core truths"),

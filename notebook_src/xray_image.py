@@ -652,22 +652,27 @@ paramnames2 = paramnames + ["S02", "rc2", "beta2"]
 # data, and what stops the two beta components from trading places.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "generative_model", "locked": false, "points": 4, "schema_version": 3, "solution": true, "task": false}
-# **Priors** (independent, except for the ordering of the two components):
+# **Priors** (independent, except for the ordering of the two components). The bounds are set in
+# the data's own scale, not as absolute numbers, so that they move with the data if the units or
+# the instrument change: the image's count rate $R = \sum_i N_i / \bar E$ (all counts of the good
+# pixels over their mean exposure, counts s$^{-1}$ cm$^{-2}$ here) and its mean counts per good
+# pixel $\bar N$.
 #
 # * centre: $x_0 \sim \mathrm{Uniform}(0, n_x - 1)$ and $y_0 \sim \mathrm{Uniform}(0, n_y - 1)$ pixels;
 # * normalisations, through the total flux inside 100 pixels, $F = F_1 + F_2$ with
 #   $F_k = \pi S_{0k} r_{ck}^2 [(1 + 100^2/r_{ck}^2)^{3/2 - 3\beta_k} - 1] / (3/2 - 3\beta_k)$:
-#   $\ln F$ uniform between $\ln 10^{-8}$ and $\ln 1$ (counts s$^{-1}$ cm$^{-2}$; it is unknown by
-#   orders of magnitude), and the compact component's share $f = F_1/F \sim \mathrm{Uniform}(0, 1/2)$.
-#   Unlike independent log-uniform priors on $S_0$ and $S_{02}$, this stays well posed when the
-#   data need no second component: the unneeded share is then small, not sent into a funnel
-#   towards $S_0 \to 0$;
-# * core radii: $\ln r_c$, $\ln r_{c2}$ uniform between $\ln 1$ and $\ln 500$ (pixels; a core
-#   narrower than a pixel is not resolved), with $r_{c2} \ge 2 r_c$, so that component 1 is always
-#   the compact core (no label switching) and cannot be a near copy of the halo;
+#   $\ln F$ uniform between $\ln(10^{-6} R)$ and $\ln(100 R)$ (it is unknown by orders of
+#   magnitude, but a cluster cannot give many more counts than the image holds), and the compact
+#   component's share $f = F_1/F \sim \mathrm{Uniform}(0, 1/2)$. Unlike independent log-uniform
+#   priors on $S_0$ and $S_{02}$, this stays well posed when the data need no second component:
+#   the unneeded share is then small, not sent into a funnel towards $S_0 \to 0$;
+# * core radii: $\ln r_c$, $\ln r_{c2}$ uniform between $\ln 1$ and $\ln \max(n_x, n_y)$ (pixels; a
+#   core narrower than a pixel is not resolved, one wider than the image cannot be told from the
+#   background), with $r_{c2} \ge 2 r_c$, so that component 1 is always the compact core (no label
+#   switching) and cannot be a near copy of the halo;
 # * slopes: $\beta, \beta_2 \sim \mathrm{Uniform}(0.3, 3)$, with $\beta \ge \beta_2$: the core
 #   fades at least as fast as the extended halo, so it cannot masquerade as a second halo;
-# * background: $\ln B$ uniform between $\ln 10^{-5}$ and $\ln 10$ (counts per pixel).
+# * background: $\ln B$ uniform between $\ln(10^{-4} \bar N)$ and $\ln(100 \bar N)$ (counts per pixel).
 #
 # **Deterministic relations**, for each good pixel $i$ with position $(x_i, y_i)$ and exposure
 # $E_i$: $r_i = \sqrt{(x_i - x_0)^2 + (y_i - y_0)^2}$ and
@@ -873,6 +878,15 @@ plot_profile_with_model(guess_profile, guess, title="First guess");
 #   the same total flux. Sampling $\ln S_0$ (and $\ln r_c$) instead makes the posterior much
 #   rounder. Remember that a prior uniform in $S_0$ is *not* uniform in $\ln S_0$: decide which
 #   one you mean and include the Jacobian if needed.
+# * Set the bounds of your priors from the data, not as absolute numbers. The same cluster has
+#   $S_0$ of order $10^{-6}$ counts s$^{-1}$ cm$^{-2}$ per pixel with this course's exposure maps
+#   (cm$^2$ s) but of order $10^{-2}$ counts s$^{-1}$ per pixel with an exposure map in seconds (as
+#   XMM-Newton's are), and a longer exposure or bigger pixels move it again. Wide bounds written
+#   for one data set can sit right on the posterior of another, and a posterior pressed against a
+#   bound still converges: $R$ and $n_\mathrm{eff}$ look fine, and the answer is the bound. Take
+#   the scale from the data, for instance the count rate $R = \sum_i N_i / \bar E$ (the brightness
+#   at which one pixel would hold every count) and the mean counts per pixel, put the bounds
+#   several decades on either side, and check afterwards that no posterior piles up at a bound.
 # * Find the posterior maximum first and start the chains around it. The curvature there is a
 #   good guide to the size of Metropolis proposals, or of the small ball in which to start the
 #   walkers of an ensemble sampler. (With `emcee`, each walker counts as one chain; its
@@ -947,13 +961,18 @@ def loglike(theta):
 
 # --- Prior -----------------------------------------------------------------------------------
 # Uniform in x0 and y0 over the image and in beta (and beta2) on [0.3, 3]; uniform in the
-# logarithms of the scale parameters between these limits (core radii from 1 pixel):
-LOG_UNIFORM = {"S0": (1e-12, 1e-2), "rc": (1.0, 500.0), "B": (1e-5, 10.0), "rc2": (1.0, 500.0)}
+# logarithms of the scale parameters between limits set by the data, not by one instrument's units:
+# the count rate (the brightness at which one pixel at the mean exposure would hold every count of
+# the image) and the mean counts per good pixel. Core radii from 1 pixel to the size of the image.
+count_rate = data["flatim"].sum() / data["flatex"].mean()  # counts/s/cm^2 with an exposure map in cm^2 s
+counts_per_pixel = data["flatim"].mean()
+LOG_UNIFORM = {"S0": (1e-9 * count_rate, 1e2 * count_rate), "rc": (1.0, max(nx, ny)),
+               "B": (1e-4 * counts_per_pixel, 1e2 * counts_per_pixel), "rc2": (1.0, max(nx, ny))}
 BETA_LIMITS = (0.3, 3.0)
 # The two-component model has no separate priors on S0 and S02 (see section 7). Instead: the total
 # flux F inside APERTURE pixels, log-uniform, and the compact component's share f of it, uniform.
 APERTURE = 100.0
-FLUX_LIMITS = (1e-8, 1.0)
+FLUX_LIMITS = (1e-6 * count_rate, 1e2 * count_rate)
 MAX_SHARE = 0.5
 
 
@@ -1274,6 +1293,10 @@ plot_profile_with_model(fit_profile, fit, views=("per_pixel", "brightness", "rat
 #   the parameters of `paramnames2`.
 # * **Give the core radii a lower limit of 1 pixel.** The model is evaluated at pixel centres,
 #   and a narrower core can hide between them with an absurdly large $S_0$.
+# * **Bound the flux in the data's own scale**, as in section 6: a few decades around the image's
+#   count rate. If $F$ presses its ceiling, the double model cannot even reproduce the single
+#   one, its best fit is worse, and the DIC comparison comes out backwards while every
+#   convergence test passes.
 #
 # Expect slower mixing than before: a small, steep
 # core looks much like a wider, shallower one, so the compact component's $r_c$ and $\beta$ lie

@@ -113,3 +113,29 @@ def test_missing_exposure_keyword(tiny_obs_dir):
     hdu.writeto(path, overwrite=True)
     with pytest.raises(CourseDataError, match="EXPOSURE"):
         load_observation(tiny_obs_dir)
+
+
+@pytest.mark.parametrize("bunit, time_in_map", [("cm**2", False), ("cm2", False), ("s", True),
+                                                ("cm**2 s", True), ("cm2 s", True)])
+def test_exposure_map_units_are_read_from_bunit(tiny_obs_dir, bunit, time_in_map):
+    """A map that already holds the exposure time (seconds, as XMM-Newton's, or cm^2 s) is not
+    multiplied by EXPOSURE again; a map in cm^2 (the course's, also without BUNIT) is."""
+    counts, expmap = write_tiny_observation(tiny_obs_dir, exposure=2500.0)
+    path = tiny_obs_dir / EXPMAP_FILE
+    with fits.open(path) as hdul:
+        hdu = hdul[0].copy()
+    hdu.header["BUNIT"] = bunit
+    hdu.writeto(path, overwrite=True)
+    obs = load_observation(tiny_obs_dir)
+    np.testing.assert_allclose(obs.ex, expmap * (1.0 if time_in_map else 2500.0))
+
+
+@pytest.mark.parametrize("bunit", ["erg", "not a unit"])
+def test_exposure_map_in_other_units_is_refused(tiny_obs_dir, bunit):
+    path = tiny_obs_dir / EXPMAP_FILE
+    with fits.open(path) as hdul:
+        hdu = hdul[0].copy()
+    hdu.header["BUNIT"] = bunit
+    hdu.writeto(path, overwrite=True)
+    with pytest.raises(CourseDataError, match="BUNIT"):
+        load_observation(tiny_obs_dir)

@@ -113,30 +113,28 @@ def test_outside_domain_and_bad_shapes(pixels):
 # ---------------------------------------------------------------------------
 # Priors
 # ---------------------------------------------------------------------------
-SHAPE = (160, 160)
-
-
 def test_prior_support():
+    prior = priors.Prior.from_pixels(PixelData.from_data(synthetic_data(STRONG_CORE, shape=(160, 160))))
     single = truth_vector(STRONG_CORE, "single")
     double = truth_vector(STRONG_CORE, "double")
-    assert priors.log_prior(single, "single", SHAPE) == 0.0
-    assert priors.log_prior(double, "double", SHAPE) == 0.0
+    assert prior.log_prior(single, "single") == 0.0
+    assert prior.log_prior(double, "double") == 0.0
     for index, value in ((0, -1.0), (1, 200.0), (2, 1.0), (3, 0.01), (3, 1000.0),
                          (4, 0.1), (4, 5.0), (5, 100.0), (5, -1.0)):
         bad = single.copy()
         bad[index] = value
-        assert priors.log_prior(bad, "single", SHAPE) == -np.inf, (index, value)
+        assert prior.log_prior(bad, "single") == -np.inf, (index, value)
     swapped = double.copy()
     swapped[3], swapped[7] = double[7], double[3]          # rc > rc2
-    assert priors.log_prior(swapped, "double", SHAPE) == -np.inf
+    assert prior.log_prior(swapped, "double") == -np.inf
     equal = double.copy()
     equal[7] = equal[3]                                    # rc == rc2
-    assert priors.log_prior(equal, "double", SHAPE) == -np.inf
+    assert prior.log_prior(equal, "double") == -np.inf
     shallow_core = double.copy()
     shallow_core[4] = double[8] - 0.05                     # beta < beta2
-    assert priors.log_prior(shallow_core, "double", SHAPE) == -np.inf
+    assert prior.log_prior(shallow_core, "double") == -np.inf
     with pytest.raises(ValueError, match="9 parameters"):
-        priors.log_prior(single, "double", SHAPE)
+        prior.log_prior(single, "double")
 
 
 @pytest.mark.parametrize("model", ["single", "double"])

@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,7 +13,8 @@ from solutions_lib.data.masks import region_mask
 from solutions_lib.data.mock import ObservationPlan, simulate
 from solutions_lib.data.mock import instrument as inst
 from solutions_lib.data.mock.fitsio import reference_regions, write_observation
-from solutions_lib.data.observation import EXPMAP_FILE, IMAGE_FILE, load_observation
+from solutions_lib.data.observation import EXPMAP_FILE, IMAGE_FILE, data_dict, load_observation
+from solutions_lib.engine.model import expected_counts
 
 
 @pytest.fixture(scope="module")
@@ -172,3 +174,71 @@ def test_cli_writes_a_data_set(tmp_path):
     for name in (IMAGE_FILE, EXPMAP_FILE, "truth.json", "mask.reg"):
         assert (out / name).exists()
     assert json.loads((out / "truth.json").read_text())["n_components"] == 1
+
+
+def test_exposure_map_in_seconds_keeps_the_counts_and_gives_brightness_per_second(tmp_path):
+    """The same observation with its map in seconds (no effective area): same counts, the map is
+    the live time times the relative area, and brightness is in counts/s/pixel; read back, both
+    predict the same expected counts."""
+    plan = ObservationPlan("", 31, "acis-i", 30.0, "strong")
+    in_cm2, in_s = simulate(plan), simulate(replace(plan, exposure_units="s"))
+    np.testing.assert_array_equal(in_cm2.counts, in_s.counts)
+    area = float(in_cm2.expmap.max())
+    np.testing.assert_allclose(in_s.expmap, in_cm2.expmap / area * in_s.exposure_s, rtol=1e-6)
+    for key in ("S0", "S02"):
+        assert in_s.truth["params"][key] == pytest.approx(in_cm2.truth["params"][key] * area, rel=1e-6)
+    assert in_s.truth["params"]["B"] == in_cm2.truth["params"]["B"] and in_s.truth["exposure_units"] == "s"
+    predicted = []
+    for obs, folder in ((in_cm2, tmp_path / "cm2"), (in_s, tmp_path / "s")):
+        paths = write_observation(obs, folder)
+        with fits.open(paths["expmap"]) as hdul:
+            assert hdul[0].header["BUNIT"] == ("s" if obs is in_s else "cm**2")
+        data = data_dict(load_observation(folder))
+        predicted.append(expected_counts(obs.truth["params"], data["imx"], data["imy"], data["ex"]))
+    np.testing.assert_allclose(predicted[1], predicted[0], rtol=1e-5)
+
+
+def test_another_pixel_size_and_image_size_show_the_same_sky():
+    """4" pixels on a 512 x 512 image: chips, dither, core radii shrink in pixels by 1.968/4, the
+    particle background per pixel grows with the pixel's area, the whole ACIS-I array is in view,
+    and the reference mask still covers the visible sources and not the core."""
+    plan = ObservationPlan("", 32, "acis-i", 60.0, "strong")
+    course, binned = simulate(plan), simulate(replace(plan, pixel_arcsec=4.0, size=512))
+    scale = inst.PIXEL_ARCSEC / 4.0
+    assert binned.counts.shape == binned.expmap.shape == (512, 512)
+    np.testing.assert_allclose(np.abs(binned.wcs.wcs.cdelt), 4.0 / 3600)
+    assert all(chip.side == pytest.approx(inst.CHIP * scale) for chip in binned.chips)
+    p = binned.truth["params"]
+    assert 3 * scale <= p["rc"] <= 7 * scale and 22 * scale <= p["rc2"] <= 45 * scale
+    assert p["B"] == pytest.approx(course.truth["params"]["B"] / scale**2, rel=1e-12)
+    u, v = inst.detector_coords(binned.counts.shape, binned.aimpoint, binned.roll)
+    for chip in binned.chips:
+        assert inst.chip_coverage(chip, u, v).sum() == pytest.approx(chip.side**2, rel=0.05), chip.name
+    assert binned.truth["pixel_arcsec"] == 4.0
+    mask = region_mask(reference_regions(binned), binned.wcs, binned.counts.shape)
+    assert not mask[int(round(p["y0"])), int(round(p["x0"]))]
+    visible = [s for s in binned.truth["point_sources"] if s["counts"] >= 10]
+    assert visible and all(mask[int(round(s["y"])), int(round(s["x"]))] for s in visible)
+
+
+def test_bad_plans_of_another_instrument_are_explained():
+    for field, value, match in (("exposure_units", "ks", "exposure_units"), ("pixel_arcsec", 0.0, "pixel_arcsec"),
+                                ("size", 10, "size"), ("cluster_counts", -1.0, "cluster_counts")):
+        with pytest.raises(ValueError, match=match):
+            ObservationPlan("", 1, **{field: value})
+
+
+def test_cli_writes_an_observation_of_another_instrument(tmp_path):
+    out = tmp_path / "xmm_like"
+    subprocess.run(
+        [sys.executable, "-m", "solutions_lib", "mock", "--seed", "6", "--out", str(out), "--exposure", "10",
+         "--exposure-units", "s", "--pixel-arcsec", "4", "--size", "512", "--brightness", "10"],
+        capture_output=True, text=True, check=True,
+    )
+    truth = json.loads((out / "truth.json").read_text())
+    assert truth["exposure_units"] == "s" and truth["pixel_arcsec"] == 4.0
+    obs = load_observation(out)
+    assert obs.im.shape == (512, 512)
+    assert 0.9 * truth["exposure_s"] < obs.ex.max() <= truth["exposure_s"] * (1 + 1e-6)   # seconds, not cm^2 s
+    # Ten times the course's cluster counts per 60 ks, over 10 ks: about 42 000 (0.8-1.25 of it).
+    assert 0.8 * 250000 / 6 < obs.im.sum() < 1.25 * 250000 / 6 + 20000

@@ -1,4 +1,7 @@
-"""The double model's flux-share prior, aperture fluxes and the Fisher information."""
+"""The priors (bounds in the data's own scale, the double model's flux-share prior), aperture fluxes
+and the Fisher information."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from scipy.integrate import quad
@@ -25,24 +28,67 @@ def test_aperture_flux_is_the_integral_of_the_profile(S0, rc, beta):
     assert aperture_flux(S0, rc, beta) == pytest.approx(numeric, rel=1e-7)
 
 
-def test_share_and_core_ratio_bound_the_double_model():
+@pytest.fixture(scope="module")
+def core_pixels():
+    return PixelData.from_data(synthetic_data(STRONG_CORE, shape=SHAPE, seed=3))
+
+
+def test_share_and_core_ratio_bound_the_double_model(core_pixels):
+    prior = priors.Prior.from_pixels(core_pixels)
     double = truth_vector(STRONG_CORE, "double")
     total, share = priors.fluxes(double)
     assert 0 < share < priors.F_SHARE_MAX
-    assert priors.log_prior(double, "double", SHAPE) == 0.0
+    assert prior.log_prior(double, "double") == 0.0
     # Raise the compact component until it carries 60% of the flux: outside the prior.
     heavy = double.copy()
     heavy[2] *= 0.6 / 0.4 * (1 - share) / share
     assert priors.fluxes(heavy)[1] == pytest.approx(0.6)
-    assert priors.log_prior(heavy, "double", SHAPE) == -np.inf
+    assert prior.log_prior(heavy, "double") == -np.inf
     similar = double.copy()
     similar[7] = 1.5 * similar[3]                   # rc2 only 1.5 rc
-    assert priors.log_prior(similar, "double", SHAPE) == -np.inf
+    assert prior.log_prior(similar, "double") == -np.inf
     faint = double.copy()
     faint[2] = 1e-6 * double[2]                     # a negligible compact component is allowed
-    assert priors.log_prior(faint, "double", SHAPE) == 0.0
+    assert prior.log_prior(faint, "double") == 0.0
     z = priors.to_sampler(faint, "double")
     np.testing.assert_allclose(priors.from_sampler(z, "double"), faint, rtol=1e-9)
+
+
+def test_bounds_are_the_data_scales_times_fixed_factors(core_pixels):
+    prior = priors.Prior.from_pixels(core_pixels)
+    counts, exposure = core_pixels.counts.sum(), core_pixels.exposure.mean()
+    rate, per_pixel = counts / exposure, counts / core_pixels.size
+    np.testing.assert_allclose(prior.S0, np.multiply(priors.S0_RANGE, rate), rtol=1e-12)
+    np.testing.assert_allclose(prior.F, np.multiply(priors.FLUX_RANGE, rate), rtol=1e-12)
+    np.testing.assert_allclose(prior.B, np.multiply(priors.B_RANGE, per_pixel), rtol=1e-12)
+    assert prior.rc == (priors.RC_MIN, float(max(SHAPE))) and prior.shape == SHAPE
+    assert priors.Prior.from_dict(prior.as_dict()) == prior
+
+
+def test_bounds_move_with_the_units_and_the_brightness_of_the_data(core_pixels):
+    """A map in seconds (no effective area), a brighter cluster and another image size move the
+    bounds as they move the parameters, so the truth stays as deep inside the prior."""
+    prior = priors.Prior.from_pixels(core_pixels)
+    area = 420.0     # cm^2: the same counts with an exposure map in seconds
+    seconds = priors.Prior.from_pixels(replace(core_pixels, exposure=core_pixels.exposure / area))
+    np.testing.assert_allclose(np.divide(seconds.F, prior.F), area, rtol=1e-12)
+    np.testing.assert_allclose(np.divide(seconds.S0, prior.S0), area, rtol=1e-12)
+    assert seconds.B == prior.B and seconds.rc == prior.rc
+    brighter = priors.Prior.from_pixels(replace(core_pixels, counts=10 * core_pixels.counts))
+    np.testing.assert_allclose(np.divide(brighter.F, prior.F), 10, rtol=1e-12)
+    np.testing.assert_allclose(np.divide(brighter.B, prior.B), 10, rtol=1e-12)
+    wider = priors.Prior.from_pixels(replace(core_pixels, shape=(512, 512)))
+    assert wider.rc[1] == 512 and wider.range_of("x0") == (0.0, 511.0)
+    # The cluster of the synthetic data, in the units of each: its flux sits as deep inside each prior.
+    total = priors.fluxes(truth_vector(STRONG_CORE, "double"))[0]
+    depth = np.log(total / prior.F[0]), np.log(prior.F[1] / total)
+    np.testing.assert_allclose((np.log(area * total / seconds.F[0]), np.log(seconds.F[1] / (area * total))), depth)
+    assert min(depth) > np.log(100)
+
+
+def test_no_counts_no_prior(core_pixels):
+    with pytest.raises(ValueError, match="no counts"):
+        priors.Prior.from_pixels(replace(core_pixels, counts=0 * core_pixels.counts))
 
 
 def test_flat_coordinates_are_total_flux_and_share():

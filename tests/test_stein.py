@@ -22,7 +22,7 @@ def honest():
     pixels = PixelData.from_data(synthetic_data(TRUTH, seed=11))
     result = fitting.fit_single(pixels, seed=1, progress=False)
     summary = _stats(result)
-    return pixels, result.chains, summary, stein.judged_parameters(summary, "single", pixels.shape)
+    return pixels, result.chains, summary, stein.judged_parameters(summary, "single")
 
 
 def _statistics(chains, pixels, judged):
@@ -82,7 +82,7 @@ def test_parameters_pressed_against_a_bound_or_poorly_known_are_not_judged(hones
     pressed = {key: dict(values) for key, values in summary.items() if isinstance(values, dict)}
     pressed["q005"]["beta"] = 0.0  # the lower bound of beta's prior: the prior shapes this posterior
     pressed["sd"]["rc"] = 0.5 * pressed["median"]["rc"]  # known to 50%: the prior's pull matters
-    judged = stein.judged_parameters(pressed, "single", pixels.shape)
+    judged = stein.judged_parameters(pressed, "single")
     assert "beta" not in judged and "rc" not in judged and "B" in judged
 
 

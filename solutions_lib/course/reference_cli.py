@@ -4,21 +4,29 @@
 [--seed N] [--out chains.npz]`` fits one model to one observation (masked
 with the region file, if any, and the low-exposure mask) and prints one JSON
 object as the last line of stdout: model, paramnames, map, median, R, neff,
-dic, seconds. ``--out`` saves ``chains`` and ``paramnames`` to an npz file.
+dic, seconds, the maximum log-likelihood, the prior's bounds and the fit's
+self-checks (`engine.selfcheck`). A failed self-check is also printed as a
+warning on stderr. ``--out`` saves ``chains`` and ``paramnames`` to an npz
+file. Exit status 2 when the chains did not converge, else 0.
 
 ``python -m solutions_lib reference`` fits both models to every course data
 set (with its reference mask) and writes the stored reference answers,
 ``solutions_lib/reference/reference.json``: per data set and model the
 posterior mean, standard deviation, median, central 99% interval (q005, q995),
-MAP, DIC and the convergence diagnostics (and for the double model the
-compact component's share of the flux inside 100 pixels), plus the data set's
-``log_factorial_sum`` (DICs here leave out 2 sum(log N!)).
+MAP, DIC, the convergence diagnostics, the maximum log-likelihood, the
+prior's bounds and the self-checks (and for the double model the compact
+component's share of the flux inside 100 pixels), plus the data set's
+``log_factorial_sum`` (DICs here leave out 2 sum(log N!)). It exits with
+status 1, after writing, when any data set failed its self-checks or was
+kept from an older file without them (the grader refuses to use such a
+reference, `grading.reference.reference_for`).
 """
 from __future__ import annotations
 
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -40,18 +48,12 @@ def add_fit_parser(subparsers):
 
 def run_fit(args) -> int:
     from ..data.observation import prepare
-    from ..engine.fitting import ConvergenceError, fit_double, fit_single
+    from ..engine.fitting import fit_double, fit_single
 
     region_string = Path(args.regions).read_text() if args.regions else None
     data = prepare(args.datadir, region_string)
-    progress = not args.quiet
     fit_fn = fit_single if args.model == "single" else fit_double
-    status = 0
-    try:
-        result = fit_fn(data, seed=args.seed, progress=progress)
-    except ConvergenceError as error:
-        print(f"error: {error}", file=sys.stderr)
-        result, status = error.result, 2
+    result, status = _fit_and_warn(fit_fn, data, args.seed, not args.quiet, "fit")
     if args.out:
         np.savez(args.out, chains=result.chains, paramnames=np.array(result.paramnames))
     print(json.dumps(result.summary()))
@@ -85,6 +87,9 @@ def _stats(result) -> dict:
         "n_chains": int(result.chains.shape[0]),
         "n_samples": int(result.chains.shape[1]),
         "converged": bool(result.extra.get("converged", True)),
+        "loglike_max": float(result.extra["loglike_max"]),
+        "prior": result.prior.as_dict(),
+        "checks": result.checks.as_dict(),
     }
     if result.model == "double":
         # The compact component's share of the flux inside 100 pixels (the prior's coordinate):
@@ -95,15 +100,24 @@ def _stats(result) -> dict:
     return stats
 
 
-def _fit_or_flag(fit_fn, pixels, seed, progress, name, **options):
-    """Fit; if the convergence targets are not met, keep the result but flag it."""
+def _fit_and_warn(fit_fn, data, seed, progress, label, **options):
+    """Fit, print a failed convergence or failed self-check as a warning on stderr, and return
+    (result, status): status 2 if the convergence targets were not met (the unconverged result
+    is kept), else 0."""
     from ..engine.fitting import ConvergenceError
+    from ..engine.selfcheck import FitCheckWarning
 
-    try:
-        return fit_fn(pixels, seed=seed, progress=progress, **options)
-    except ConvergenceError as error:
-        print(f"[reference] WARNING {name}: {error}", file=sys.stderr, flush=True)
-        return error.result
+    status = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitCheckWarning)     # printed below, once, in the CLI's words
+        try:
+            result = fit_fn(data, seed=seed, progress=progress, **options)
+        except ConvergenceError as error:
+            print(f"[{label}] WARNING: {error}", file=sys.stderr, flush=True)
+            result, status = error.result, 2
+    for line in result.checks.lines():
+        print(f"[{label}] WARNING, self-check failed: {line}", file=sys.stderr, flush=True)
+    return result, status
 
 
 def reference_answers(names=None, seed: int = 0, progress: bool = True) -> dict:
@@ -117,8 +131,8 @@ def reference_answers(names=None, seed: int = 0, progress: bool = True) -> dict:
     for name in names:
         started = time.perf_counter()
         pixels = PixelData.from_data(catalogue.reference_data(name))
-        single = _fit_or_flag(fit_single, pixels, seed, progress, name)
-        double = _fit_or_flag(fit_double, pixels, seed, progress, name, single=single)
+        single = _fit_and_warn(fit_single, pixels, seed, progress, f"reference {name}")[0]
+        double = _fit_and_warn(fit_double, pixels, seed, progress, f"reference {name}", single=single)[0]
         out[name] = {
             "single": _stats(single),
             "double": _stats(double),
@@ -140,5 +154,10 @@ def run_reference(args) -> int:
     results = dict(existing.get("datasets", {}))
     results.update(reference_answers(args.datasets, seed=args.seed, progress=not args.quiet))
     write_reference(results, args.seed, output)
-    print(json.dumps({"written": str(output), "datasets": sorted(results)}))
-    return 0
+    failed = sorted(name for name, entry in results.items()
+                    if not all(entry[model].get("checks", {}).get("passed", False) for model in ("single", "double")))
+    print(json.dumps({"written": str(output), "datasets": sorted(results), "failed_self_checks": failed}))
+    if failed:
+        print(f"[reference] {len(failed)} data set(s) failed their self-checks: {', '.join(failed)}; the grader "
+              "will refuse them until they are fitted again without failures.", file=sys.stderr)
+    return 1 if failed else 0

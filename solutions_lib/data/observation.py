@@ -4,7 +4,10 @@ The tutorial works with two FITS images of the same sky area:
 
 * ``image_0.6-2.0keV.fits.gz``: counts per 4x4-binned ACIS pixel (int16);
 * ``expmap_1.25kev.fits.gz``: exposure map in cm^2, *without* the exposure
-  time, which lives in the image header as ``EXPOSURE`` (seconds).
+  time, which lives in the image header as ``EXPOSURE`` (seconds). Other
+  observations come with maps that already hold the time: in seconds (no
+  effective area, as XMM-Newton's) or in cm^2 s. The map's ``BUNIT`` says
+  which (`exposure_in_map`); without one, cm^2 is assumed.
 
 Arrays are indexed ``[y, x]`` (row, column) as FITS stores them, with row 0 at
 the bottom of the displayed image. Pixel index arrays ``imx`` and ``imy`` give
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from astropy import units as u
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyWarning
 from astropy.wcs import WCS, FITSFixedWarning
@@ -39,7 +43,9 @@ class Observation:
     im : ndarray, shape (ny, nx), int64
         Counts per pixel.
     ex : ndarray, shape (ny, nx), float64
-        Exposure map times exposure time, in cm^2 s.
+        Exposure map times exposure time: cm^2 s for a map in cm^2 (the
+        course's), s for a map in seconds (then surface brightness is in
+        counts/s/pixel rather than counts/s/cm^2/pixel).
     wcs : astropy.wcs.WCS
         Celestial WCS of the image.
     header : astropy.io.fits.Header
@@ -100,12 +106,37 @@ def celestial_wcs(header: fits.Header, path="image") -> WCS:
     return wcs.celestial
 
 
+def exposure_in_map(header: fits.Header, path="exposure map") -> bool:
+    """Does the exposure map already include the exposure time? Decided by its ``BUNIT``.
+
+    cm^2 (or no ``BUNIT``, the course's files): no, the time is still to be
+    multiplied in. Seconds or cm^2 s: yes. Anything else is refused with a
+    `CourseDataError`, since the counts could not be related to the map.
+    """
+    text = str(header.get("BUNIT", "cm**2")).strip()
+    try:
+        unit = u.Unit(text, format="fits", parse_strict="raise")
+    except ValueError:
+        try:
+            unit = u.Unit(text, parse_strict="raise")
+        except ValueError as exc:
+            raise CourseDataError(f"{path} has BUNIT = {text!r}, which is not a unit ({exc}). "
+                                  "Set it to 'cm**2' (area only), 's' or 'cm**2 s'.") from exc
+    if unit.is_equivalent(u.cm**2):
+        return False
+    if unit.is_equivalent(u.s) or unit.is_equivalent(u.cm**2 * u.s):
+        return True
+    raise CourseDataError(f"{path} has BUNIT = {text!r}: an exposure map holds an effective area "
+                          "(cm**2), an exposure time (s) or both (cm**2 s).")
+
+
 def load_observation(datadir) -> Observation:
     """Read the counts image and exposure map in ``datadir``.
 
-    The exposure map is multiplied by the ``EXPOSURE`` keyword of the image
-    header, so that a model in counts/s/cm^2/pixel times ``ex`` gives
-    expected counts per pixel.
+    An exposure map in cm^2 is multiplied by the ``EXPOSURE`` keyword of
+    the image header, so that a model in counts/s/cm^2/pixel times ``ex``
+    gives expected counts per pixel; a map that already holds the time
+    (``BUNIT`` s or cm^2 s, `exposure_in_map`) is taken as it is.
     """
     datadir = Path(datadir)
     if not datadir.is_dir():
@@ -138,9 +169,10 @@ def load_observation(datadir) -> Observation:
         )
     if not np.all(np.isfinite(ex)):
         raise CourseDataError(f"{ex_path} contains NaN or infinite values.")
+    time_factor = 1.0 if exposure_in_map(ex_header, ex_path) else exposure
     return Observation(
         im=im.astype(np.int64),
-        ex=ex.astype(np.float64) * exposure,
+        ex=ex.astype(np.float64) * time_factor,
         wcs=wcs,
         header=header,
         exposure=exposure,

@@ -7,7 +7,8 @@ Public API::
     fit2.chains      # (n_chains, n_samples, 9): paramnames2 order, natural units, burn-in removed
     fit2.map, fit2.median, fit2.R, fit2.neff, fit2.dic, fit2.seconds
 
-Recipe: (1) posterior maximum by Powell's method in sampler coordinates
+Recipe: (0) the prior's bounds from the data's own scale (`priors.Prior`);
+(1) posterior maximum by Powell's method in sampler coordinates
 (`priors`) from starts derived from the data (`starts`, `optimize`); reported as
 ``map`` it is the maximum of the likelihood inside the prior, i.e. of the
 posterior density with respect to the coordinates in which the prior is
@@ -15,7 +16,9 @@ uniform (`priors.to_flat`); (2) the Laplace covariance there; (3) emcee
 with differential-evolution and snooker moves (`sampler`), walkers started
 from the Laplace approximation (`starts`), burn-in
 discarded; each walker is one chain (12 single, 24 double); (4) production
-in blocks until the convergence targets hold.
+in blocks until the convergence targets hold; (5) the fit's self-checks
+(`selfcheck`: no posterior pressed against a prior bound, no degenerate
+components, the double maximum at least the single one), in ``checks``.
 
 Convergence is judged exactly as the notebook judges it, with
 ``incredible.GelmanRubinR(chains)`` and
@@ -47,6 +50,7 @@ data set is not in the catalogue.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field, replace
 
 from . import convergence
@@ -57,8 +61,9 @@ from .likelihood import PixelData, loglike, loglike_batch
 from .model import names_for
 from .optimize import initial_guess
 from .optimize import laplace_covariance, maximize
-from .priors import bounds, from_sampler, in_support, log_jacobian_z, to_sampler
+from .priors import Prior, from_sampler, log_jacobian_z, to_sampler
 from .sampler import Ensemble, say
+from .selfcheck import FitChecks, FitCheckWarning, check_fit
 from .starts import optimiser_starts, walker_starts
 
 MAXLAG = 750          # incredible's maxlag, as in the notebook's tests
@@ -117,7 +122,9 @@ class FitResult:
     dic: float                   # DIC without the sum(log N!) constant (nan if not computed)
     seconds: float               # wall time of the whole fit (including DIC)
     acceptance: float
+    prior: Prior                 # the bounds the fit used (set from the data, see `priors`)
     extra: dict = field(default_factory=dict)
+    checks: FitChecks = FitChecks()   # the fit's self-checks (`selfcheck`); passed when empty
 
     @property
     def samples(self) -> np.ndarray:
@@ -150,6 +157,9 @@ class FitResult:
             "R": self.as_dict(self.R), "neff": self.as_dict(self.neff),
             "dic": self.dic, "seconds": round(self.seconds, 2),
             "converged": bool(self.extra.get("converged", True)),
+            "loglike_max": float(self.extra["loglike_max"]),
+            "prior": self.prior.as_dict(),
+            "checks": self.checks.as_dict(),
         }
 
 
@@ -172,11 +182,10 @@ def converged(R, neff, model: str) -> bool:
 
 
 class Posterior:
-    """Log-posterior of one model and data set in sampler coordinates (see `priors`)."""
+    """Log-posterior of one model and data set in sampler coordinates, with the `priors.Prior` ``prior``."""
 
-    def __init__(self, pixels: PixelData, model: str):
-        self.pixels, self.model = pixels, model
-        self.lower, self.upper = bounds(model, pixels.shape)
+    def __init__(self, pixels: PixelData, model: str, prior: Prior):
+        self.pixels, self.model, self.prior = pixels, model, prior
         self.names = names_for(model)
 
     def batch(self, z) -> np.ndarray:
@@ -184,7 +193,7 @@ class Posterior:
         z = np.atleast_2d(np.asarray(z, dtype=float))
         theta = from_sampler(z, self.model)
         out = np.full(z.shape[0], -np.inf)
-        ok = in_support(theta, self.model, self.lower, self.upper)
+        ok = self.prior.in_support(theta, self.model)
         if ok.any():
             values = loglike_batch(theta[ok], self.pixels) + log_jacobian_z(z[ok], self.model)
             out[ok] = np.where(np.isfinite(values), values, -np.inf)
@@ -194,7 +203,7 @@ class Posterior:
         """Log-likelihood inside the prior, -inf outside: the posterior density with
         respect to the prior's own flat coordinates, whose maximum is reported as MAP."""
         theta = from_sampler(np.asarray(z, dtype=float), self.model)
-        if not in_support(theta, self.model, self.lower, self.upper)[0]:
+        if not self.prior.in_support(theta, self.model)[0]:
             return -np.inf
         value = loglike(theta, self.pixels)
         return value if np.isfinite(value) else -np.inf
@@ -207,25 +216,34 @@ def fit(data, model: str, seed: int = 0, single_map=None, progress: bool = True,
     ``data``: the tutorial's data dict (``flatim``, ``flatex``, ``flatx``,
     ``flaty``, ``im``) or a `PixelData`, converted once here. The double
     model starts from the single model's maximum ``single_map`` (found here
-    if not given). Keyword arguments ``n_walkers`` (chains), ``n_burn``,
-    ``block``, ``max_steps`` (steps per walker) override `SCHEDULE`; with
+    if not given), among other starts from that maximum with a vanishing
+    compact component (`starts.nested_start`), so that its maximum is at
+    least the single one's. The prior is set from the data
+    (`priors.Prior.from_pixels`). The finished fit checks itself
+    (`selfcheck.check_fit`): its ``checks`` say what failed, and a
+    `selfcheck.FitCheckWarning` is issued. Keyword arguments ``n_walkers``
+    (chains), ``n_burn``, ``block``, ``max_steps`` (steps per walker) override `SCHEDULE`; with
     ``require_convergence=False`` the fit returns after the first production
     block whatever the diagnostics say (for quick tests).
     """
     started = time.perf_counter()
     plan = _schedule(model, schedule)
     pixels = PixelData.from_data(data)
-    post = Posterior(pixels, model)
+    prior = Prior.from_pixels(pixels)
+    post = Posterior(pixels, model, prior)
     rng = np.random.default_rng(seed)
 
     def report(message):
         say(model, f"{message} ({time.perf_counter() - started:.1f} s)", progress)
 
     guess = initial_guess(pixels)
-    if model == "double" and single_map is None:
-        single_map = _single_maximum(pixels, guess)
-    theta_map, loglike_max = maximize(post.objective, optimiser_starts(guess, model, single_map), model,
-                                      n_best=STARTS_TO_OPTIMISE[model])
+    extra = {}
+    if model == "double":
+        if single_map is None:
+            single_map = _single_maximum(pixels, guess, prior)
+        extra["single_loglike_max"] = loglike(single_map, pixels)
+    starts = [prior.pull_inside(start, model) for start in optimiser_starts(guess, model, single_map)]
+    theta_map, loglike_max = maximize(post.objective, starts, model, n_best=STARTS_TO_OPTIMISE[model])
     z_map, cov = _laplace(post, theta_map, model)
     report(f"posterior maximum found, log-likelihood {loglike_max:.2f}; "
            f"sampling with {plan.n_walkers} walkers")
@@ -235,10 +253,14 @@ def fit(data, model: str, seed: int = 0, single_map=None, progress: bool = True,
     chains, R, neff, discard, failed = _sample_until_converged(sampler, model, plan, require_convergence, report)
     theta_map, loglike_max = _polish_maximum(post, sampler, discard, theta_map, loglike_max)
     dic = compute_dic(chains, pixels, model) if with_dic else float("nan")
+    extra.update(loglike_max=loglike_max, evaluations=sampler.evaluations,
+                 log_factorial_sum=pixels.log_factorial_sum, converged=not failed)
     result = FitResult(model, post.names, chains, theta_map, R, neff, dic, time.perf_counter() - started,
-                       sampler.acceptance,
-                       extra={"loglike_max": loglike_max, "evaluations": sampler.evaluations,
-                              "log_factorial_sum": pixels.log_factorial_sum, "converged": not failed})
+                       sampler.acceptance, prior, extra)
+    result.checks = check_fit(result)
+    if not result.checks.passed:
+        warnings.warn(f"The {model} fit failed its self-checks:\n" + "\n".join(result.checks.lines()),
+                      FitCheckWarning, stacklevel=3)      # the caller of fit_single / fit_double
     if failed:
         raise _convergence_error(result, plan)
     report(f"done; DIC = {dic:.2f}")
@@ -340,9 +362,9 @@ def _assess(z_chain: np.ndarray, model: str):
     return best
 
 
-def _single_maximum(pixels: PixelData, guess: np.ndarray) -> np.ndarray:
+def _single_maximum(pixels: PixelData, guess: np.ndarray, prior: Prior) -> np.ndarray:
     """The single model's posterior maximum, from the starts around ``guess`` (`optimize.initial_guess`)."""
-    post = Posterior(pixels, "single")
+    post = Posterior(pixels, "single", prior)
     return maximize(post.objective, optimiser_starts(guess, "single", None), "single")[0]
 
 

@@ -56,8 +56,9 @@ def maximize(objective, starts, model: str, max_evals: int = 4000, n_best: int |
     outside the prior. Powell's method (no gradients needed, copes with
     the strongly correlated posterior) from the ``n_best`` starts with the
     highest objective (all by default), then, with ``polish``, a second
-    pass from the best point. Returns (theta_best, objective_max)
-    in natural units.
+    pass from the best point. Powell never ends below its start, so the
+    maximum is at least the objective of every start (the best start is
+    always run). Returns (theta_best, objective_max) in natural units.
     """
     def negative(z):
         value = objective(z)
@@ -74,12 +75,15 @@ def maximize(objective, starts, model: str, max_evals: int = 4000, n_best: int |
         if np.isfinite(value):
             candidates.append((value, z0))
     candidates.sort(key=lambda pair: -pair[0])
+    if not candidates:
+        raise RuntimeError("No starting point of the optimiser has a finite posterior (inside the prior, "
+                           "with a finite likelihood): check the data (counts, exposure map, mask).")
     best = None
     for _, z0 in candidates[:n_best]:
         result = run(z0, max_evals)
         if best is None or result.fun < best.fun:
             best = result
-    if best is None or best.fun >= 1e300:
+    if best.fun >= 1e300:
         raise RuntimeError("The posterior maximum could not be found from any starting point.")
     if polish:
         polished = run(best.x, max_evals)

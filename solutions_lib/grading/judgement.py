@@ -78,8 +78,8 @@ class ChainsAnalysis:
 
     @cached_property
     def draws(self) -> Verdict:
-        pixels, deviance, score = self._likelihood
-        judged = stein.judged_parameters(self.data.reference[self.model], self.model, pixels.shape)
+        _, deviance, score = self._likelihood
+        judged = stein.judged_parameters(self.data.reference[self.model], self.model)
         return chain_checks.draws_verdict(self.chains, self.model, deviance, score, judged)
 
     @cached_property

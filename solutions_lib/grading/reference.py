@@ -3,7 +3,10 @@
 ``python -m solutions_lib reference`` (`course.reference_cli`) refits every
 course data set and writes the file with `write_reference`; the hidden
 checks, the assignment of data sets and the class report read it here. The
-file never ships to students.
+file never ships to students. Every stored fit carries its self-checks
+(`engine.selfcheck`); `reference_for` refuses a fit that failed them, or
+that was stored without them, so that students are never graded against a
+wrong reference.
 """
 from __future__ import annotations
 
@@ -12,14 +15,19 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..data.catalogue import PACKAGE_DIR
+from ..engine.selfcheck import FitChecks
 
 REFERENCE_FILE = PACKAGE_DIR / "reference" / "reference.json"
 DESCRIPTION = (
     "Reference posteriors of the X-ray image tutorial (python -m solutions_lib reference). "
     "Per data set and model: posterior mean, sd, median, MAP (natural units, paramnames "
-    "order as keys) and DIC. DICs leave out the constant 2*sum(log N!) "
-    "(log_factorial_sum), the same for both models."
+    "order as keys) and DIC, the prior's bounds and the fit's self-checks. DICs leave out the "
+    "constant 2*sum(log N!) (log_factorial_sum), the same for both models."
 )
+
+
+class ReferenceCheckError(RuntimeError):
+    """A stored reference fit failed its self-checks (or has none): it must not be used to grade."""
 
 
 def read_reference(path=REFERENCE_FILE) -> dict:
@@ -34,8 +42,23 @@ def reference_answers() -> dict:
 
 
 def reference_for(name: str, model: str) -> dict:
-    """Posterior summary and DIC of ``model`` ('single' or 'double') on data set ``name``."""
-    return reference_answers()["datasets"][name][model]
+    """Posterior summary and DIC of ``model`` ('single' or 'double') on data set ``name``.
+
+    Raises `ReferenceCheckError` when that fit failed its self-checks or was
+    stored without them.
+    """
+    entry = reference_answers()["datasets"][name][model]
+    if "checks" not in entry:
+        raise ReferenceCheckError(
+            f"The stored reference {model} fit of {name} has no self-checks (it was written by an older "
+            f"engine), so it cannot be trusted to grade: run `python -m solutions_lib reference --datasets {name}`.")
+    checks = FitChecks.from_dict(entry["checks"])
+    if not checks.passed:
+        raise ReferenceCheckError(
+            f"The stored reference {model} fit of {name} failed its self-checks, so it cannot be used to grade: "
+            + " ".join(checks.lines())
+            + f" Fix the cause, then run `python -m solutions_lib reference --datasets {name}`.")
+    return entry
 
 
 def write_reference(results: dict, seed: int, path=REFERENCE_FILE) -> Path:

@@ -110,15 +110,14 @@ class SteinResult:
         return bool(np.all(self.tau < 1.5))
 
 
-def judged_parameters(reference: dict, model: str, shape) -> tuple:
+def judged_parameters(reference: dict, model: str) -> tuple:
     """Names of the parameters the data determine, from the reference posterior of ``model``.
 
     ``reference`` is `reference.reference_for`'s summary (median, sd, q005,
-    q995, for the double model compact_share); ``shape`` the image's
-    (ny, nx), which sets the bounds on the centre.
+    q995, the prior it was sampled under, for the double model compact_share).
     """
     names = names_for(model)
-    lower, upper = priors.bounds(model, shape)
+    lower, upper = priors.Prior.from_dict(reference["prior"]).box(model)
     median, sd = reference["median"], reference["sd"]
     low_q, high_q = reference["q005"], reference["q995"]
     judged = []

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from .fitsio import write_observation
-from .instrument import LAYOUTS
-from .simulate import ObservationPlan, simulate
+from .instrument import LAYOUTS, PIXEL_ARCSEC
+from .simulate import CLUSTER_COUNTS, EXPOSURE_UNITS, SIZE, ObservationPlan, simulate
 
 
 def add_parser(subparsers):
@@ -23,15 +23,28 @@ def add_parser(subparsers):
     parser.add_argument("--ellipticity", type=float, default=0.0)
     parser.add_argument("--extra-s-chips", type=int, default=0, choices=(0, 1, 2),
                         help="ACIS-I only: ACIS-S chips also on")
+    parser.add_argument("--brightness", type=float, default=1.0,
+                        help=f"cluster counts in units of the course's ({CLUSTER_COUNTS:g} per 60 ks)")
+    parser.add_argument("--pixel-arcsec", type=float, default=PIXEL_ARCSEC,
+                        help=f"image pixel size in arcsec (default {PIXEL_ARCSEC}, 4x4 ACIS pixels)")
+    parser.add_argument("--size", type=int, default=SIZE, help=f"image pixels per side (default {SIZE})")
+    parser.add_argument("--exposure-units", choices=EXPOSURE_UNITS, default="cm2",
+                        help="exposure map in cm^2 without the time (the course's files, default) "
+                             "or in seconds without the effective area (as XMM-Newton's)")
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
     plan = ObservationPlan(name="", seed=args.seed, layout=args.layout, exposure_ks=args.exposure,
                            cool_core=args.cool_core, ellipticity=args.ellipticity,
-                           streak=args.streak, extra_s_chips=args.extra_s_chips)
+                           streak=args.streak, extra_s_chips=args.extra_s_chips,
+                           cluster_counts=CLUSTER_COUNTS * args.brightness,
+                           pixel_arcsec=args.pixel_arcsec, size=args.size,
+                           exposure_units=args.exposure_units)
     obs = simulate(plan)
     paths = write_observation(obs, args.out)
     print(f"wrote {paths['image'].parent}: {args.layout}, {obs.exposure_s / 1000:.1f} ks, "
-          f"{int(obs.counts.sum())} counts, {len(obs.truth['point_sources'])} point sources")
+          f"{args.size}x{args.size} pixels of {args.pixel_arcsec:g}\", exposure map in "
+          f"{'seconds' if args.exposure_units == 's' else 'cm^2'}, {int(obs.counts.sum())} counts, "
+          f"{len(obs.truth['point_sources'])} point sources")
     return 0

@@ -1,6 +1,7 @@
 """Writing a simulated observation as the course's files.
 
-Public files: ``image_0.6-2.0keV.fits.gz`` and ``expmap_1.25kev.fits.gz``.
+Public files: ``image_0.6-2.0keV.fits.gz`` and ``expmap_1.25kev.fits.gz`` (in cm^2,
+or in seconds with ``exposure_units`` 's'; its ``BUNIT`` says which).
 Hidden files: ``truth.json`` and the instructor's reference mask
 ``mask.reg``. The gzip streams carry no timestamp, so the same seed always
 gives byte-identical files.
@@ -22,6 +23,9 @@ from .simulate import VISIBLE_SOURCE_COUNTS, SimulatedObservation
 
 MJDREF = 50814.0
 REGION_HEADER = "# Region file format: DS9 version 4.1\nglobal color=green width=1\nfk5\n"
+# The exposure map's BUNIT and CONTENT for each of `simulate.EXPOSURE_UNITS` (the reader goes by BUNIT).
+EXPMAP_UNITS = {"cm2": ("cm**2", "EXPMAP 1.25 keV (no exposure time)"),
+                "s": ("s", "EXPMAP 1.25 keV (exposure time, no effective area)")}
 
 
 def _observation_header(obs: SimulatedObservation) -> fits.Header:
@@ -67,7 +71,8 @@ def reference_regions(obs: SimulatedObservation) -> str:
     ``VISIBLE_SOURCE_COUNTS`` counts (radius three PSF widths plus a margin),
     boxes over unused chips (with their dithered edges) and over the streak.
     """
-    arcsec = inst.PIXEL_ARCSEC
+    arcsec = obs.pixel_arcsec
+    scale = inst.PIXEL_ARCSEC / arcsec
     lines = []
     for source in obs.truth["point_sources"]:
         if source["counts"] >= VISIBLE_SOURCE_COUNTS:
@@ -79,7 +84,7 @@ def reference_regions(obs: SimulatedObservation) -> str:
             continue
         x, y = _detector_to_image(obs, *chip.centre)
         ra, dec = _sky(obs, x, y)
-        side = (inst.CHIP + inst.DITHER + 6) * arcsec
+        side = (chip.side + chip.dither + 6 * scale) * arcsec
         lines.append(f'box({ra:.6f},{dec:+.6f},{side:.1f}",{side:.1f}",{angle:.3f})')
     if obs.truth["streak"]:
         lines += _streak_boxes(obs, angle)
@@ -89,25 +94,27 @@ def reference_regions(obs: SimulatedObservation) -> str:
 def _streak_boxes(obs: SimulatedObservation, angle: float, core_gap: float = 30.0) -> list[str]:
     """Boxes along the core's chip column, on both sides of the core.
 
-    The core itself (within ``core_gap`` pixels) stays unmasked: it is what
-    we fit; only the smeared out-of-time events further out are removed.
+    The core itself (within ``core_gap`` course pixels) stays unmasked: it is
+    what we fit; only the smeared out-of-time events further out are removed.
     """
-    arcsec = inst.PIXEL_ARCSEC
+    arcsec = obs.pixel_arcsec
+    scale = inst.PIXEL_ARCSEC / arcsec
+    core_gap = scale * core_gap
     p = obs.truth["params"]
     cos, sin = np.cos(obs.roll), np.sin(obs.roll)
     du, dv = p["x0"] - obs.aimpoint[0], p["y0"] - obs.aimpoint[1]
     u_core, v_core = cos * du + sin * dv, -sin * du + cos * dv
     boxes = []
     for chip in obs.chips:
-        on_chip = chip.u0 <= u_core <= chip.u0 + inst.CHIP and chip.v0 <= v_core <= chip.v0 + inst.CHIP
+        on_chip = chip.u0 <= u_core <= chip.u0 + chip.side and chip.v0 <= v_core <= chip.v0 + chip.side
         if not (chip.used and on_chip):
             continue
-        for lo, hi in ((chip.v0, v_core - core_gap), (v_core + core_gap, chip.v0 + inst.CHIP)):
-            if hi - lo < 5:
+        for lo, hi in ((chip.v0, v_core - core_gap), (v_core + core_gap, chip.v0 + chip.side)):
+            if hi - lo < 5 * scale:
                 continue
             ra, dec = _sky(obs, *_detector_to_image(obs, u_core, (lo + hi) / 2))
             boxes.append(
-                f'box({ra:.6f},{dec:+.6f},{8 * arcsec:.1f}",{(hi - lo) * arcsec:.1f}",{angle:.3f})'
+                f'box({ra:.6f},{dec:+.6f},{8 * scale * arcsec:.1f}",{(hi - lo) * arcsec:.1f}",{angle:.3f})'
             )
     return boxes
 
@@ -124,10 +131,10 @@ def write_observation(obs: SimulatedObservation, outdir, hidden_dir=None) -> dic
     header = _observation_header(obs)
     image = fits.PrimaryHDU(obs.counts.astype(">i2"), header=header.copy())
     image.header["BUNIT"] = "count"
-    image.header["CONTENT"] = "IMAGE 0.6-2.0 keV, 4x4 binned"
+    binning = "4x4 binned" if obs.pixel_arcsec == inst.PIXEL_ARCSEC else f'{obs.pixel_arcsec:g}" pixels'
+    image.header["CONTENT"] = f"IMAGE 0.6-2.0 keV, {binning}"
     expmap = fits.PrimaryHDU(obs.expmap.astype(">f4"), header=header.copy())
-    expmap.header["BUNIT"] = "cm**2"
-    expmap.header["CONTENT"] = "EXPMAP 1.25 keV (no exposure time)"
+    expmap.header["BUNIT"], expmap.header["CONTENT"] = EXPMAP_UNITS[obs.exposure_units]
     paths = {"image": outdir / IMAGE_FILE, "expmap": outdir / EXPMAP_FILE,
              "truth": hidden_dir / "truth.json", "mask": hidden_dir / "mask.reg"}
     _write_gzipped(image, paths["image"])

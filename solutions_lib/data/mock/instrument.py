@@ -1,9 +1,12 @@
 """ACIS chip layouts, dither, bad columns, vignetting and the exposure map.
 
-Detector coordinates (u, v) are in binned image pixels (4 native ACIS
-pixels, 1.968 arcsec) relative to the aimpoint, with v along the chip
-columns (the readout direction). The detector is rolled by ``roll`` radians
-relative to the image axes.
+Detector coordinates (u, v) are in image pixels relative to the aimpoint,
+with v along the chip columns (the readout direction). The detector is
+rolled by ``roll`` radians relative to the image axes. The lengths below
+(``CHIP``, ``GAP``, ``DITHER``) are in the course's pixels (4 native ACIS
+pixels, ``PIXEL_ARCSEC``); an image binned otherwise passes ``scale``, its
+pixels per course pixel (``PIXEL_ARCSEC / its pixel size``), and every
+length is multiplied by it.
 """
 from __future__ import annotations
 
@@ -31,14 +34,16 @@ class Chip:
     v0: float
     used: bool
     bad_columns: list = field(default_factory=list)  # (u centre, width) pairs
+    side: float = CHIP     # image pixels per chip side
+    dither: float = DITHER  # width of the dither ramp at its edges, image pixels
 
     @property
     def centre(self):
-        return self.u0 + CHIP / 2, self.v0 + CHIP / 2
+        return self.u0 + self.side / 2, self.v0 + self.side / 2
 
 
-def chip_layout(layout: str, rng, extra_s_chips: int = 0) -> list[Chip]:
-    """The chips that are on, in detector coordinates.
+def chip_layout(layout: str, rng, extra_s_chips: int = 0, scale: float = 1.0) -> list[Chip]:
+    """The chips that are on, in detector coordinates (image pixels, ``scale`` per course pixel).
 
     ``acis-i``: the 2x2 I array with the aimpoint near its centre, plus
     ``extra_s_chips`` (0-2) chips of the S array, which are not used.
@@ -50,39 +55,37 @@ def chip_layout(layout: str, rng, extra_s_chips: int = 0) -> list[Chip]:
     if layout == "acis-i":
         # The aimpoint sits on I3, ~40 pixels (80") from both gaps.
         lo, hi = -CHIP - GAP / 2 - 40.0, GAP / 2 - 40.0
-        chips = [
-            Chip("I0", False, lo, hi, True), Chip("I1", False, hi, hi, True),
-            Chip("I2", False, lo, lo, True), Chip("I3", False, hi, lo, True),
-        ]
+        placed = [("I0", False, lo, hi, True), ("I1", False, hi, hi, True),
+                  ("I2", False, lo, lo, True), ("I3", False, hi, lo, True)]
         s_row_v = lo - CHIP - 40.0
         for k in range(extra_s_chips):
-            chips.append(Chip(f"S{2 + k}", k == 1, -CHIP + k * (CHIP + GAP), s_row_v, False))
+            placed.append((f"S{2 + k}", k == 1, -CHIP + k * (CHIP + GAP), s_row_v, False))
     else:
         names = [("S1", True), ("S2", False), ("S3", True), ("S4", False)]
         u_s3 = -CHIP / 2 + 30.0
-        chips = [
-            Chip(name, bi, u_s3 + (i - 2) * (CHIP + GAP), -CHIP / 2 - 20.0, bi)
-            for i, (name, bi) in enumerate(names)
-        ]
+        placed = [(name, bi, u_s3 + (i - 2) * (CHIP + GAP), -CHIP / 2 - 20.0, bi)
+                  for i, (name, bi) in enumerate(names)]
+    chips = [Chip(name, bi, scale * u0, scale * v0, used, side=scale * CHIP, dither=scale * DITHER)
+             for name, bi, u0, v0, used in placed]
     for chip in chips:
         n_bad = rng.integers(0, 3)
         chip.bad_columns = [
-            (chip.u0 + rng.uniform(20, CHIP - 20), rng.uniform(0.5, 2.5)) for _ in range(n_bad)
+            (chip.u0 + scale * rng.uniform(20, CHIP - 20), scale * rng.uniform(0.5, 2.5)) for _ in range(n_bad)
         ]
     return chips
 
 
-def _ramp_overlap(coord, lo, hi, width=DITHER):
+def _ramp_overlap(coord, lo, hi, width):
     """Fraction of a uniform dither of ``width`` that keeps ``coord`` in [lo, hi]."""
     return np.clip((np.minimum(coord + width / 2, hi) - np.maximum(coord - width / 2, lo)) / width, 0, 1)
 
 
 def chip_coverage(chip: Chip, u, v) -> np.ndarray:
     """Fraction of the exposure that a live pixel of ``chip`` covered (u, v)."""
-    along_u = _ramp_overlap(u, chip.u0, chip.u0 + CHIP)
+    along_u = _ramp_overlap(u, chip.u0, chip.u0 + chip.side, chip.dither)
     for centre, width in chip.bad_columns:
-        along_u = along_u - _ramp_overlap(u, centre - width / 2, centre + width / 2)
-    return np.clip(along_u, 0, 1) * _ramp_overlap(v, chip.v0, chip.v0 + CHIP)
+        along_u = along_u - _ramp_overlap(u, centre - width / 2, centre + width / 2, chip.dither)
+    return np.clip(along_u, 0, 1) * _ramp_overlap(v, chip.v0, chip.v0 + chip.side, chip.dither)
 
 
 def detector_coords(shape, aimpoint, roll):
@@ -94,10 +97,11 @@ def detector_coords(shape, aimpoint, roll):
     return cos * dx + sin * dy, -sin * dx + cos * dy
 
 
-def off_axis_arcmin(shape, aimpoint) -> np.ndarray:
+def off_axis_arcmin(shape, aimpoint, pixel_arcsec: float = PIXEL_ARCSEC) -> np.ndarray:
+    """Off-axis angle of every pixel, in arcmin, for pixels of ``pixel_arcsec``."""
     ny, nx = shape
     y, x = np.mgrid[0:ny, 0:nx].astype(float)
-    return np.hypot(x - aimpoint[0], y - aimpoint[1]) * PIXEL_ARCSEC / 60.0
+    return np.hypot(x - aimpoint[0], y - aimpoint[1]) * pixel_arcsec / 60.0
 
 
 def vignetting(theta_arcmin):
@@ -121,7 +125,7 @@ def detector_response(chips, u, v, theta, rng, background_fi, background_bi):
         cover = chip_coverage(chip, u, v)
         on = cover > 0
         qe = (AREA_BI if chip.back_illuminated else AREA_FI) * rng.uniform(0.97, 1.03)
-        gradient = 1.0 - 0.03 * (v[on] - chip.v0) / CHIP
+        gradient = 1.0 - 0.03 * (v[on] - chip.v0) / chip.side
         area[on] += qe * gradient * cover[on]
         background[on] += (background_bi if chip.back_illuminated else background_fi) * cover[on]
         chip_index[on & (cover > 0.5)] = index
