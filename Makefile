@@ -105,9 +105,11 @@ report: setup
 # Convergence with margin on every data set and 3 seeds; coverage and Fisher widths on 36 exact-model
 # draws; the DIC verdicts with and without a cool core; every fit's self-checks; five observations unlike
 # the course's (exposure map in seconds, 10x brighter and fainter, 4" pixels on 512x512, ~5000 counts);
-# first make validate-colab (about an hour and a half on 2 cores in all).
+# the notebook's own solution graded in the sandbox on every data set (full automatic marks, about
+# an hour); first make validate-colab (about two and a half hours on 2 cores in all).
 validate: setup validate-colab
 	$(PY) benchmarks/validate_engine.py
+	$(PY) benchmarks/grade_solution_per_dataset.py
 
 # What a Colab student may run on: the instructor's notebook autograded to full marks with
 # .venv-newest as the student's environment, and the notebook's Colab branch run on .venv-newest

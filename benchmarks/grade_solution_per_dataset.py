@@ -10,7 +10,7 @@ automatic points per graded cell and the notebook's run time, kernel start
 to end, per data set.
 
 Usage: python benchmarks/grade_solution_per_dataset.py [--datasets A B ...] [--keep DIR]
-(default: one data set of each kind and layout: cl_j0309, cl_j0933, cl_j1504, cl_j1029).
+(default: every data set of the catalogue). Exits 1 if any notebook misses an automatic point.
 """
 from __future__ import annotations
 
@@ -27,12 +27,9 @@ from bench_grading import build_course, gradebook_cells, notebook_times, scratch
 from solutions_lib.course import release  # noqa: E402
 from solutions_lib.data import catalogue  # noqa: E402
 
-DEFAULT = ("cl_j0309", "cl_j0933", "cl_j1504", "cl_j1029")
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", nargs="*", default=list(DEFAULT))
+    parser.add_argument("--datasets", nargs="*", default=catalogue.dataset_names())
     parser.add_argument("--keep", default=None, help="keep the course in this folder")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.datasets) - set(catalogue.dataset_names()))
