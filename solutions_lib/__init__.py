@@ -1,7 +1,12 @@
-"""Hidden reference library of the X-ray image tutorial (instructors only).
+"""Hidden reference engine and instructor tools of the X-ray image tutorial.
 
-Solution cells and hidden autograder tests import this package; it never
-ships to students. Four layers, each importing only the ones before it
+Students never receive this package, and their code must never reach it:
+the solution cells use only the student environment
+(``tests/test_notebook_source.py`` keeps ``solutions_lib`` out of every
+cell), and the notebook runs in a grading sandbox that hides it. Only the
+small hand-in module in `grading.kernel_side` is mounted into the sandbox.
+
+Four layers, each importing only the ones before it
 (``tests/test_layers.py`` holds them to it):
 
 1. `data`: observations, masks, the beta profile, the catalogue of course
@@ -12,34 +17,5 @@ ships to students. Four layers, each importing only the ones before it
 4. `course`: the instructor's tools (release, assign, class autograde,
    report, command-line front ends), dispatched by ``python -m solutions_lib``.
 
-The names below are the data layer's public API, kept at the top for the
-solution cells.
+Import what you need from its module (e.g. `solutions_lib.data.observation`).
 """
-from .data.observation import (
-    Observation,
-    add_good_pixels,
-    data_dict,
-    load_observation,
-    pixel_indices,
-    prepare,
-    rebuild_image,
-)
-from .data.errors import CourseDataError, MaskError, RegionError
-from .data.masks import combined_mask, exposure_mask, parse_regions, region_mask
-
-__all__ = [
-    "Observation",
-    "add_good_pixels",
-    "data_dict",
-    "load_observation",
-    "pixel_indices",
-    "prepare",
-    "rebuild_image",
-    "CourseDataError",
-    "MaskError",
-    "RegionError",
-    "combined_mask",
-    "exposure_mask",
-    "parse_regions",
-    "region_mask",
-]

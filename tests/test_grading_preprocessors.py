@@ -144,3 +144,65 @@ def test_outputs_are_limited_in_bytes_per_cell_and_per_notebook():
     assert len(notebook.cells[1].outputs) == 4 and "truncated" in notebook.cells[1].outputs[-1]["text"]
     assert notebook.cells[2].outputs[0]["text"] == "small"
     assert "more than 0.0209808 MB" in notebook.cells[3].outputs[-1]["text"]  # the notebook's budget spent
+
+
+def _graded_course(tmp_path, monkeypatch):
+    """A gradebook with notebook "nb": an autograded test cell (2 points, passed) and a written answer
+    (3 points, not yet hand-graded); returns the submitted notebook and its resources."""
+    import os
+    import sys
+
+    from nbgrader.api import Gradebook
+    from nbgrader.preprocessors import SaveAutoGrades, SaveCells
+
+    monkeypatch.setenv("PATH", f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")  # alembic
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    test = _cell("assert True")
+    test.metadata["nbgrader"].update(grade_id="test_auto", points=2)
+    written = nbformat.v4.new_markdown_cell("YOUR ANSWER HERE")
+    written.metadata["nbgrader"] = {"grade": True, "solution": True, "locked": False, "grade_id": "written",
+                                    "points": 3, "schema_version": 3}
+    source = nbformat.v4.new_notebook(cells=[test, written])
+    with Gradebook(url) as gradebook:
+        gradebook.add_assignment("a")
+        gradebook.add_student("ada")
+    resources = {"nbgrader": {"db_url": url, "assignment": "a", "notebook": "nb", "student": "ada"}}
+    SaveCells().preprocess(source, resources)
+    with Gradebook(url) as gradebook:
+        gradebook.add_submission("a", "ada")
+    submitted = nbformat.from_dict(nbformat.v4.new_notebook(cells=[dict(cell) for cell in source.cells]))
+    SaveAutoGrades().preprocess(submitted, resources)
+    return submitted, resources, url
+
+
+def test_feedback_scores_the_automatic_part_and_notes_the_pending_points(tmp_path, monkeypatch):
+    from solutions_lib.grading.preprocessors import ReportScoresByPart
+    from solutions_lib.grading.preprocessors.report_scores_by_part import NOTE_METADATA
+
+    submitted, resources, _ = _graded_course(tmp_path, monkeypatch)
+    cells = len(submitted.cells)
+    notebook, resources = ReportScoresByPart().preprocess(submitted, resources)
+    info = resources["nbgrader"]
+    assert info["notebook"] == "nb"  # the id stays the id: nbgrader's title and heading print it
+    assert (info["score"], info["max_score"]) == (2.0, 2.0)
+    note = notebook.cells[0]
+    assert len(notebook.cells) == cells + 1 and note.cell_type == "markdown" and note.metadata[NOTE_METADATA]
+    assert "3 points for written answers are still to be graded" in note.source
+    nbformat.validate(notebook)
+
+
+def test_feedback_without_pending_hand_grading_is_nbgrader_s_own(tmp_path, monkeypatch):
+    from nbgrader.api import Gradebook
+
+    from solutions_lib.grading.preprocessors import ReportScoresByPart
+
+    submitted, resources, url = _graded_course(tmp_path, monkeypatch)
+    with Gradebook(url) as gradebook:
+        grade = gradebook.find_grade("written", "nb", "a", "ada")
+        grade.manual_score, grade.needs_manual_grade = 1.0, False
+        gradebook.db.commit()
+    cells = len(submitted.cells)
+    notebook, resources = ReportScoresByPart().preprocess(submitted, resources)
+    info = resources["nbgrader"]
+    assert info["notebook"] == "nb" and (info["score"], info["max_score"]) == (3.0, 5.0)
+    assert len(notebook.cells) == cells

@@ -50,11 +50,7 @@ BANANA_VAR = np.array([BANANA_SD**2, 1.0 + 2.0 * BANANA_B**2 * BANANA_SD**4, 1.0
 def sample(log_density, starts, steps, seed, moves=None):
     """Samples (burn-in of a fifth removed) from an engine `Ensemble`; other ``moves`` replace
     the engine's own."""
-    ensemble = Ensemble(log_density, starts, seed=seed, progress=False)
-    if moves is not None:
-        ensemble.sampler._moves = [move for move, _ in moves]
-        weights = np.array([weight for _, weight in moves], dtype=float)
-        ensemble.sampler._weights = weights / weights.sum()
+    ensemble = Ensemble(log_density, starts, seed=seed, progress=False, moves=moves)
     ensemble.run(steps)
     return ensemble.chain(discard=steps // 5).reshape(-1, starts.shape[1])
 

@@ -136,8 +136,6 @@ def reference_answers(names=None, seed: int = 0, progress: bool = True) -> dict:
         out[name] = {
             "single": _stats(single),
             "double": _stats(double),
-            "DIC1": float(single.dic),
-            "DIC2": float(double.dic),
             "log_factorial_sum": float(pixels.log_factorial_sum),
             "n_good_pixels": int(pixels.size),
             "seconds": round(time.perf_counter() - started, 1),

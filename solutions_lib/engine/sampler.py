@@ -72,13 +72,16 @@ def start_points(logpost_batch, z_map, cov, n_walkers, rng, spread=1.0, tries=20
 
 
 class Ensemble:
-    """emcee.EnsembleSampler with DE moves, seeded, run in chunks with progress on stderr."""
+    """emcee.EnsembleSampler with DE moves, seeded, run in chunks with progress on stderr.
 
-    def __init__(self, logpost_batch, starts, seed, label="mcmc", progress=True):
+    ``moves``, a list of (emcee move, weight) pairs, replaces the default `de_moves`.
+    """
+
+    def __init__(self, logpost_batch, starts, seed, label="mcmc", progress=True, moves=None):
         self.starts = np.array(starts, dtype=float)
         n_walkers, ndim = self.starts.shape
         self.sampler = emcee.EnsembleSampler(n_walkers, ndim, logpost_batch, vectorize=True,
-                                             moves=de_moves())
+                                             moves=de_moves() if moves is None else moves)
         self.sampler.random_state = np.random.RandomState(seed % (2**32)).get_state()
         self.state = None
         self.label, self.progress = label, progress

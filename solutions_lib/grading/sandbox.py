@@ -250,6 +250,10 @@ def sandbox_command(kernel_cmd: list, mounts: Mounts, limits: Limits, uid: int |
 
 
 def default_student_python() -> str:
-    """The student environment beside the instructor one, if any, else this interpreter's name."""
+    """The path ``.venv-student/bin/python`` beside this interpreter's environment (in ``sys.prefix``'s parent).
+
+    The path is returned whether or not it exists; `student_environment`
+    refuses one that is not a virtual environment.
+    """
     candidate = Path(sys.prefix).parent / ".venv-student" / "bin" / "python"
     return str(candidate)

@@ -1,7 +1,8 @@
 """Grade every submission of an assignment: sandboxed runs on Dask workers, judging in a pool, then nbgrader.
 
-`grade_class` is what ``python -m solutions_lib autograde`` runs. For each
-student in ``submitted/`` it
+``python -m solutions_lib autograde`` (`cli.run`) builds a `ClassGrader`
+and calls its `ClassGrader.run`, then prints `progress.summary_table`.
+For each student in ``submitted/`` the run
 
 * skips the student if the same submission was graded before (unless
   ``force``);
@@ -42,7 +43,7 @@ from ...grading import judgement, records, submission_guard, workspace
 from ...grading.preprocessors.sandboxed_execute import SandboxedExecute
 from ..config import Course, load_course
 from . import jobs, prepare, stage
-from .progress import Display, Outcome, summary_table
+from .progress import Display, Outcome
 from .replay_execution import ReplayExecution
 
 
@@ -408,11 +409,4 @@ class ClassGrader:
 REFRESH_WAIT_S = 0.5
 
 
-def grade_class(course_root=".", assignment: str = "xray_image", **options) -> tuple[list[Outcome], float]:
-    """Grade the class; return the outcomes and the wall time (see `ClassGrader`)."""
-    started = time.monotonic()
-    outcomes = ClassGrader(course_root, assignment, **options).run()
-    return outcomes, time.monotonic() - started
-
-
-__all__ = ["ClassGrader", "GradingSetupError", "grade_class", "summary_table"]
+__all__ = ["ClassGrader", "GradingSetupError"]

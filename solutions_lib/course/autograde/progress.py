@@ -94,9 +94,6 @@ class Display:
         if not self.live:
             self._line(self._bar())
 
-    def note(self, text: str) -> None:
-        self._line(text)
-
     # --- drawing ----------------------------------------------------------------
     def _counts(self) -> dict:
         counts = {"graded": 0, "skipped": 0, "failed": 0, "interrupted": 0}
