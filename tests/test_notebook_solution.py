@@ -130,3 +130,14 @@ def test_only_walkers_far_below_the_rest_are_regrouped(solution):
     for i in (2, 9):
         nearest = np.min(np.linalg.norm(positions[unchanged] - regrouped[i], axis=1))
         assert nearest < 1e-2 * np.linalg.norm(positions.std(axis=0)), "a stranded walker should land on a good one"
+
+
+def test_the_graded_runs_dic_difference_is_printed_by_a_locked_cell_before_the_written_answer():
+    """A hand grader reads the student's quoted DIC1 - DIC2 beside the graded run's own number."""
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    printed = find_cell(notebook, lambda cell: grade_id(cell) == "dic_difference")
+    answer = find_cell(notebook, lambda cell: grade_id(cell) == "reflect_dic")
+    meta = notebook.cells[printed].metadata["nbgrader"]
+    assert meta["locked"] and not meta["solution"] and not meta["grade"]
+    assert "DIC1 - DIC2" in notebook.cells[printed].source and printed < answer
+    assert all(notebook.cells[i].cell_type == "markdown" for i in range(printed + 1, answer))
