@@ -66,22 +66,17 @@ def test_feedback_folder_keeps_only_pages(tmp_path):
     assert [p.name for p in folder.iterdir()] == ["xray_image.html"]
 
 
-def test_test_cells_are_scored_from_their_verdicts_not_their_outputs(tmp_path, monkeypatch):
-    """An error-free output with a failed verdict scores 0; an error with a passed verdict, full points."""
+def _submitted_to_gradebook(source, tmp_path, monkeypatch) -> dict:
+    """A new gradebook in ``tmp_path`` with ``source`` as notebook "nb" of assignment "a" and a
+    submission of it by student "ada"; returns nbgrader's resources for that submission."""
     import os
     import sys
 
     from nbgrader.api import Gradebook
     from nbgrader.preprocessors import SaveCells
 
-    from solutions_lib.grading.preprocessors import SaveVerdictGrades
-
     monkeypatch.setenv("PATH", f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")  # alembic
     url = f"sqlite:///{tmp_path / 'gradebook.db'}"
-    names = ["test_faked", "test_fixed", "test_unjudged"]
-    source = nbformat.v4.new_notebook(cells=[_cell("assert True") for _ in names])
-    for cell, name in zip(source.cells, names):
-        cell.metadata["nbgrader"]["grade_id"] = name
     with Gradebook(url) as gradebook:
         gradebook.add_assignment("a")
         gradebook.add_student("ada")
@@ -89,6 +84,21 @@ def test_test_cells_are_scored_from_their_verdicts_not_their_outputs(tmp_path, m
     SaveCells().preprocess(source, resources)
     with Gradebook(url) as gradebook:
         gradebook.add_submission("a", "ada")
+    return resources
+
+
+def test_test_cells_are_scored_from_their_verdicts_not_their_outputs(tmp_path, monkeypatch):
+    """An error-free output with a failed verdict scores 0; an error with a passed verdict, full points."""
+    from nbgrader.api import Gradebook
+
+    from solutions_lib.grading.preprocessors import SaveVerdictGrades
+
+    names = ["test_faked", "test_fixed", "test_unjudged"]
+    source = nbformat.v4.new_notebook(cells=[_cell("assert True") for _ in names])
+    for cell, name in zip(source.cells, names):
+        cell.metadata["nbgrader"]["grade_id"] = name
+    resources = _submitted_to_gradebook(source, tmp_path, monkeypatch)
+    url = resources["nbgrader"]["db_url"]
 
     faked = nbformat.v4.new_output("stream", name="stdout", text="Autograder: this test passed.")
     error = nbformat.v4.new_output("error", ename="AssertionError", evalue="", traceback=[])
@@ -149,30 +159,18 @@ def test_outputs_are_limited_in_bytes_per_cell_and_per_notebook():
 def _graded_course(tmp_path, monkeypatch):
     """A gradebook with notebook "nb": an autograded test cell (2 points, passed) and a written answer
     (3 points, not yet hand-graded); returns the submitted notebook and its resources."""
-    import os
-    import sys
+    from nbgrader.preprocessors import SaveAutoGrades
 
-    from nbgrader.api import Gradebook
-    from nbgrader.preprocessors import SaveAutoGrades, SaveCells
-
-    monkeypatch.setenv("PATH", f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")  # alembic
-    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
     test = _cell("assert True")
     test.metadata["nbgrader"].update(grade_id="test_auto", points=2)
     written = nbformat.v4.new_markdown_cell("YOUR ANSWER HERE")
     written.metadata["nbgrader"] = {"grade": True, "solution": True, "locked": False, "grade_id": "written",
                                     "points": 3, "schema_version": 3}
     source = nbformat.v4.new_notebook(cells=[test, written])
-    with Gradebook(url) as gradebook:
-        gradebook.add_assignment("a")
-        gradebook.add_student("ada")
-    resources = {"nbgrader": {"db_url": url, "assignment": "a", "notebook": "nb", "student": "ada"}}
-    SaveCells().preprocess(source, resources)
-    with Gradebook(url) as gradebook:
-        gradebook.add_submission("a", "ada")
+    resources = _submitted_to_gradebook(source, tmp_path, monkeypatch)
     submitted = nbformat.from_dict(nbformat.v4.new_notebook(cells=[dict(cell) for cell in source.cells]))
     SaveAutoGrades().preprocess(submitted, resources)
-    return submitted, resources, url
+    return submitted, resources, resources["nbgrader"]["db_url"]
 
 
 def test_feedback_scores_the_automatic_part_and_notes_the_pending_points(tmp_path, monkeypatch):
