@@ -36,8 +36,8 @@
 # 5. decide, with the DIC, which model your data prefer, and share the answer with the class.
 #
 # **Time.** About three hours of reading, coding and thinking. Most cells run in seconds; the
-# two sampling cells take a few minutes each. A solution that follows the hints ran top to bottom
-# in 5 to 7 minutes on two cores (measured on four of the course's data sets); with a slower
+# two sampling cells take half a minute to a few minutes each. Solutions that follow the hints
+# ran top to bottom in 1 to 6 minutes on two cores on the course's data sets; with a slower
 # sampler, or chains run longer than they need, expect two or three times that.
 #
 # **How this notebook is graded.** Cells that need your work say **Your turn**. Each graded
