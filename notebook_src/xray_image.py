@@ -1157,8 +1157,8 @@ def regroup_stranded(positions, log_p, rng, drop=20.0):
     region. Each one restarts at a randomly chosen good walker, nudged by a thousandth of the
     ensemble's spread. Returns the new positions and how many walkers moved.
     """
-    stranded = np.flatnonzero(log_p < np.median(log_p) - drop)
-    good = np.flatnonzero(log_p >= np.median(log_p) - drop)
+    is_stranded = log_p < np.median(log_p) - drop
+    stranded, good = np.flatnonzero(is_stranded), np.flatnonzero(~is_stranded)
     positions = positions.copy()
     nudge = 1e-3 * positions[good].std(axis=0)
     for i in stranded:
