@@ -9,7 +9,7 @@ STUDENT_VENV := .venv-student
 STUDENT_STAMP := $(STUDENT_VENV)/.setup-done
 STUDENT_REQUIREMENTS := source/xray_image/requirements.txt
 # Google Colab's widget manager, built from its public source beside the repository (unchanged,
-# in ../shared) for tests/test_browser_colab.py; skipped with a note when the source is not there.
+# in ../shared) for tests/browser/test_browser_colab.py; skipped with a note when the source is not there.
 COLAB_SHARED ?= ../shared
 COLAB_MANAGER := .build/colab-manager
 COLAB_STAMP := $(COLAB_MANAGER)/.setup-done
@@ -116,8 +116,8 @@ validate: setup validate-colab
 # and on .venv-lowest (about 12 minutes on 2 cores).
 validate-colab: setup newest lowest
 	$(PY) benchmarks/validate_newest.py --python $(NEWEST_VENV)/bin/python
-	COLAB_TEST_PYTHON=$(NEWEST_VENV)/bin/python $(PY) -m pytest tests/test_colab_notebook.py
-	COLAB_TEST_PYTHON=$(LOWEST_VENV)/bin/python $(PY) -m pytest tests/test_colab_notebook.py
+	COLAB_TEST_PYTHON=$(NEWEST_VENV)/bin/python $(PY) -m pytest tests/notebook/test_colab_notebook.py
+	COLAB_TEST_PYTHON=$(LOWEST_VENV)/bin/python $(PY) -m pytest tests/notebook/test_colab_notebook.py
 
 # Chains judged as posterior draws: honest chains of the engine, a uniform-S0 prior and the student-style
 # script pass on every data set, issue 19's attacks fail, Laplace draws' power (makes missing honest chains

@@ -32,7 +32,7 @@ from pathlib import Path
 import nbformat
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))  # the notebook edits the tests use
+sys.path.insert(0, str(REPO / "tests" / "support"))  # the notebook edits the tests use
 
 from solutions_lib.course import release  # noqa: E402
 from solutions_lib.data import catalogue  # noqa: E402

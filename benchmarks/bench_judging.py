@@ -32,7 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-sys.path[:0] = [str(HERE), str(REPO / "tests")]
+sys.path[:0] = [str(HERE), str(REPO / "tests" / "support")]
 
 OLD_REV = "9ccb30c"  # main before issue 23
 NBGRADER_S = 0.8  # nbgrader in the coordinator per student: the parallel grader's summary (README)

@@ -6,7 +6,7 @@ table. For each data set:
 * honest chains (`honest_chains`: the reference engine, both models; the
   single model with a prior uniform in S0; the student-style double fit),
   judged by the chain check, with Stein's largest excesses (< 0 passes);
-* the attacks of `tests/chain_attacks.py`, judged by the cells they fake
+* the attacks of `tests/support/chain_attacks.py`, judged by the cells they fake
   (chains, posterior, DIC);
 * Laplace draws, N(MAP, Fisher^-1), over several seeds: the share that
   fails (the test's power) and the share that passes flagged for the hand
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
+sys.path[:0] = [str(HERE), str(HERE.parent / "tests" / "support")]
 
 import chain_attacks  # noqa: E402
 import honest_chains  # noqa: E402

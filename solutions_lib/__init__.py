@@ -2,7 +2,7 @@
 
 Students never receive this package, and their code must never reach it:
 the solution cells use only the student environment
-(``tests/test_notebook_source.py`` keeps ``solutions_lib`` out of every
+(``tests/notebook/test_notebook_source.py`` keeps ``solutions_lib`` out of every
 cell), and the notebook runs in a grading sandbox that hides it. Only the
 small hand-in module in `grading.kernel_side` is mounted into the sandbox.
 

@@ -47,3 +47,10 @@ def tiny_obs_dir(tmp_path):
     folder = tmp_path / "tiny"
     write_tiny_observation(folder)
     return folder
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests start a JupyterLab or Colab host and Chromium: they count as slow too."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)

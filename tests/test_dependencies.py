@@ -1,14 +1,13 @@
 """One set of pins: pyproject.toml, requirements.txt, source/xray_image/requirements.txt and environment.yml agree."""
 import re
-from pathlib import Path
 
 import pytest
+from repo_paths import REPO
 
 tomllib = pytest.importorskip("tomllib")
 
-ROOT = Path(__file__).resolve().parents[1]
-STUDENT = ROOT / "source" / "xray_image" / "requirements.txt"
-INSTRUCTOR = ROOT / "requirements.txt"
+STUDENT = REPO / "source" / "xray_image" / "requirements.txt"
+INSTRUCTOR = REPO / "requirements.txt"
 REQUIREMENT = re.compile(r"^([A-Za-z0-9_.\-]+)==(\S+)$")
 
 
@@ -28,7 +27,7 @@ def pins(lines) -> dict[str, str]:
 
 
 def pyproject() -> dict:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
 
 
 def test_runtime_dependencies_include_the_student_list():
@@ -49,7 +48,7 @@ def test_instructor_list_is_the_student_list_plus_the_rest_of_pyproject():
 
 
 def test_conda_environment_installs_the_instructor_list():
-    text = (ROOT / "environment.yml").read_text()
+    text = (REPO / "environment.yml").read_text()
     assert "- -r requirements.txt" in text and "- -e ." in text
     python = re.search(r"- python=(\d+)\.(\d+)", text)
     low = re.search(r">=(\d+)\.(\d+)", pyproject()["requires-python"])

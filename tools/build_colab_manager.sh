@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds Google Colab's custom widget manager for tests/test_browser_colab.py (idempotent).
+# Builds Google Colab's custom widget manager for tests/browser/test_browser_colab.py (idempotent).
 #
 # Copies the unmodified sources of colab-cdn-widget-manager (Apache-2.0; ../shared, read only)
 # into a git-ignored build folder, installs from the npm registry only esbuild and the
@@ -15,7 +15,7 @@ SRC="${1:-../shared/colab-cdn-widget-manager}"
 OUT="${2:-.build/colab-manager}"
 
 if ! [ -f "$SRC/src/manager.ts" ]; then
-    echo "Colab's widget manager sources are not at $SRC: tests/test_browser_colab.py will skip." >&2
+    echo "Colab's widget manager sources are not at $SRC: tests/browser/test_browser_colab.py will skip." >&2
     exit 0
 fi
 command -v npm >/dev/null || { echo "npm (Node 18 or later) is needed to build Colab's widget manager." >&2; exit 1; }

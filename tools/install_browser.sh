@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Idempotent setup for the browser test (tests/test_browser_viewer.py):
+# Idempotent setup for the browser test (tests/browser/test_browser_viewer.py):
 # Debian's chromium (apt); the playwright Python package comes pinned from requirements.txt.
 # Never runs `playwright install`: the test drives /usr/bin/chromium directly.
 # Usage: tools/install_browser.sh [path/to/python]   (default: .venv/bin/python)

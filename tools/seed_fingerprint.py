@@ -1,6 +1,6 @@
 """Fingerprint the original course notebook (the seed) so tests can check for copied text without it.
 
-``python tools/seed_fingerprint.py [SEED]`` writes ``tests/data/seed_shingles.txt``: one short
+``python tools/seed_fingerprint.py [SEED]`` writes ``tests/fixtures/seed_shingles.txt``: one short
 hash per run of 9 words of the seed, never the text itself. Rerun it if the seed changes.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SEED = ROOT.parent / "shared" / "seed" / "xray_image_tutorial.txt"
-FINGERPRINT = ROOT / "tests" / "data" / "seed_shingles.txt"
+FINGERPRINT = ROOT / "tests" / "fixtures" / "seed_shingles.txt"
 SHINGLE = 9
 WORD = re.compile(r"[a-z0-9']+")
 

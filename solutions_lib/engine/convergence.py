@@ -11,7 +11,7 @@ seconds for the engine's own blocks of chains. Here the same variogram
 comes from one FFT autocorrelation per parameter, after subtracting each
 chain's mean (the differences are unchanged, and no precision is lost to
 a large mean): sum (x[i+t] - x[i])^2 = sum_{i>=t} x_i^2 + sum_{i<n-t} x_i^2
-- 2 sum x[i] x[i+t]. `tests/test_convergence.py` holds it to incredible's
+- 2 sum x[i] x[i+t]. `tests/engine/test_convergence.py` holds it to incredible's
 numbers.
 """
 from __future__ import annotations

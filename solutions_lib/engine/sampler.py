@@ -18,7 +18,7 @@ Why this sampler, by measurement on the default data set (double-beta model,
   (``vectorize=True`` + `likelihood.loglike_batch`), so both cores work.
 
 The snooker move is `moves.SnookerMove`, not emcee 3.1.6's DESnookerMove,
-which does not sample its target (tests/test_sampler.py). Measured on
+which does not sample its target (tests/engine/test_sampler.py). Measured on
 counts drawn exactly from the model on cl_j0142's layout (posterior sd over
 Fisher sd at the truth for x0, y0, S0, rc, beta, B, S02, rc2, beta2): with
 emcee's move in the mix, 900 steps gave 0.83 0.84 0.76 1.10 1.43 0.89 0.64

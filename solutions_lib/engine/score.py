@@ -16,7 +16,7 @@ pixels and this gradient. `loglike_and_score` gives the log-likelihood in
 the same pass (it needs the same mu_i), so the grader's deviances of those
 draws cost nothing more. Written out in numba rather than through
 automatic differentiation because no such library is a dependency and the
-loop is short; `tests/test_score.py` holds it to central differences of
+loop is short; `tests/engine/test_score.py` holds it to central differences of
 `likelihood.loglike`.
 """
 from __future__ import annotations

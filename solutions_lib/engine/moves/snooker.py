@@ -17,7 +17,7 @@ accepted with probability
 emcee 3.1.6's ``DESnookerMove`` divides by sqrt(|x - z|) instead of
 |x - z| (its direction is not a unit vector) and uses the exponent
 (d - 1) / 2; both break detailed balance (emcee pull request 531 fixes it
-upstream, not released). `tests/test_sampler.py` checks this move on
+upstream, not released). `tests/engine/test_sampler.py` checks this move on
 targets with known variances.
 """
 from __future__ import annotations
