@@ -43,10 +43,27 @@ DEFAULT_DATASET = "cl_j0142"
 
 
 def dataset_names() -> list[str]:
+    """The names of the catalogue's data sets, in catalogue order."""
     return [spec.name for spec in CATALOGUE]
 
 
 def spec(name: str) -> ObservationPlan:
+    """The simulator's plan of a catalogue data set.
+
+    Parameters
+    ----------
+    name : str
+        A catalogue data set, e.g. ``'cl_j0142'``.
+
+    Returns
+    -------
+    ObservationPlan
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not in the catalogue.
+    """
     for entry in CATALOGUE:
         if entry.name == name:
             return entry
@@ -54,54 +71,217 @@ def spec(name: str) -> ObservationPlan:
 
 
 def course_data_dir(name: str) -> Path:
+    """The folder of a data set's public files (they ship to students).
+
+    Parameters
+    ----------
+    name : str
+        A catalogue data set, e.g. ``'cl_j0142'``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``source/xray_image/data/<name>``; it may not exist yet.
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not in the catalogue.
+    """
     spec(name)
     return COURSE_DATA / name
 
 
 def hidden_dir(name: str) -> Path:
+    """The folder of a data set's truth and reference mask (never shipped).
+
+    Parameters
+    ----------
+    name : str
+        A catalogue data set, e.g. ``'cl_j0142'``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``solutions_lib/data/clusters/<name>``; it may not exist yet.
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not in the catalogue.
+    """
     spec(name)
     return HIDDEN_DATA / name
 
 
 def truth_path(name: str) -> Path:
+    """The path of a data set's ``truth.json``.
+
+    Parameters
+    ----------
+    name : str
+        A catalogue data set, e.g. ``'cl_j0142'``.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not in the catalogue.
+    """
     return hidden_dir(name) / "truth.json"
 
 
 def load_truth(name: str) -> dict:
+    """Read a data set's ``truth.json``: the simulator's plan, parameters and sources.
+
+    Parameters
+    ----------
+    name : str
+        A catalogue data set, e.g. ``'cl_j0142'``.
+
+    Returns
+    -------
+    dict
+        See `mock.simulate.truth_record`.
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not in the catalogue.
+    FileNotFoundError
+        If the data set has not been built.
+    """
     return json.loads(truth_path(name).read_text())
 
 
 def reference_region_path(name: str) -> Path:
+    """The path of a data set's reference DS9 regions (``mask.reg``).
+
+    Parameters
+    ----------
+    name : str
+        A catalogue data set, e.g. ``'cl_j0142'``.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not in the catalogue.
+    """
     return hidden_dir(name) / "mask.reg"
 
 
 def reference_region_string(name: str) -> str:
+    """The text of a data set's reference DS9 regions.
+
+    Parameters
+    ----------
+    name : str
+        A catalogue data set, e.g. ``'cl_j0142'``.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not in the catalogue.
+    FileNotFoundError
+        If the data set has not been built.
+    """
     return reference_region_path(name).read_text()
 
 
 def reference_data(name: str) -> dict:
     """The tutorial's ``data`` dict of a course data set, masked with its reference
-    regions and the low-exposure mask: what the reference solution fits."""
+    regions and the low-exposure mask: what the reference solution fits.
+
+    Parameters
+    ----------
+    name : str
+        A catalogue data set, e.g. ``'cl_j0142'``.
+
+    Returns
+    -------
+    dict
+        As returned by `observation.prepare`.
+    """
     from .observation import prepare
 
     return prepare(course_data_dir(name), reference_region_string(name))
 
 
 def simulate_dataset(name: str):
-    """Simulate a catalogue entry in memory (no files written)."""
+    """Simulate a catalogue entry in memory (no files written).
+
+    Parameters
+    ----------
+    name : str
+        A catalogue data set, e.g. ``'cl_j0142'``.
+
+    Returns
+    -------
+    SimulatedObservation
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not in the catalogue.
+    """
     from .mock import simulate
 
     return simulate(spec(name))
 
 
 def is_built(name: str) -> bool:
+    """Whether a data set's two images, truth and reference regions all exist.
+
+    Parameters
+    ----------
+    name : str
+        A catalogue data set, e.g. ``'cl_j0142'``.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not in the catalogue.
+    """
     files = [course_data_dir(name) / IMAGE_FILE, course_data_dir(name) / EXPMAP_FILE,
              truth_path(name), reference_region_path(name)]
     return all(path.exists() for path in files)
 
 
 def build_dataset(name: str, force: bool = False) -> bool:
-    """Write one data set's files; return True if it was (re)built."""
+    """Write one data set's files; return True if it was (re)built.
+
+    Parameters
+    ----------
+    name : str
+        A catalogue data set, e.g. ``'cl_j0142'``.
+    force : bool, optional
+        Rebuild even when every file is already there.
+
+    Returns
+    -------
+    bool
+        False when the data set was already built and ``force`` is False.
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not in the catalogue.
+    """
     from .mock.fitsio import write_observation
 
     if is_built(name) and not force:
@@ -111,5 +291,16 @@ def build_dataset(name: str, force: bool = False) -> bool:
 
 
 def build_all(force: bool = False) -> list[str]:
-    """Build every missing data set (all of them with ``force``); return those built."""
+    """Build every missing data set (all of them with ``force``); return those built.
+
+    Parameters
+    ----------
+    force : bool, optional
+        Rebuild the data sets that are already there too.
+
+    Returns
+    -------
+    list of str
+        The names of the data sets written.
+    """
     return [name for name in dataset_names() if build_dataset(name, force)]

@@ -64,8 +64,23 @@ class Observation:
 def read_fits_image(path) -> tuple[np.ndarray, fits.Header]:
     """Return the primary image array and header of a (gzipped) FITS file.
 
-    Raises `CourseDataError` naming the file and the fix when it is missing,
-    truncated, not FITS, or has no image in its primary HDU.
+    Parameters
+    ----------
+    path : str or path-like
+        The FITS file, gzipped or not.
+
+    Returns
+    -------
+    data : ndarray, shape (ny, nx)
+        The primary HDU's image, with the file's dtype.
+    header : astropy.io.fits.Header
+        A copy of the primary header.
+
+    Raises
+    ------
+    CourseDataError
+        Naming the file and the fix when it is missing, truncated, not FITS,
+        or has no 2-D image in its primary HDU.
     """
     path = Path(path)
     if not path.is_file():
@@ -96,7 +111,25 @@ def read_fits_image(path) -> tuple[np.ndarray, fits.Header]:
 
 
 def celestial_wcs(header: fits.Header, path="image") -> WCS:
-    """Build the celestial WCS of an image header, without the usual chatter."""
+    """Build the celestial WCS of an image header, without the usual chatter.
+
+    Parameters
+    ----------
+    header : astropy.io.fits.Header
+        The image header.
+    path : str or path-like, optional
+        What to call the file in the error message.
+
+    Returns
+    -------
+    astropy.wcs.WCS
+        The celestial (RA/Dec) part of the header's WCS.
+
+    Raises
+    ------
+    CourseDataError
+        If the header has no celestial WCS.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FITSFixedWarning)
         warnings.simplefilter("ignore", AstropyWarning)
@@ -110,8 +143,25 @@ def exposure_in_map(header: fits.Header, path="exposure map") -> bool:
     """Does the exposure map already include the exposure time? Decided by its ``BUNIT``.
 
     cm^2 (or no ``BUNIT``, the course's files): no, the time is still to be
-    multiplied in. Seconds or cm^2 s: yes. Anything else is refused with a
-    `CourseDataError`, since the counts could not be related to the map.
+    multiplied in. Seconds or cm^2 s: yes.
+
+    Parameters
+    ----------
+    header : astropy.io.fits.Header
+        Header of the exposure map.
+    path : str or path-like, optional
+        What to call the file in the error message.
+
+    Returns
+    -------
+    bool
+        True when the map already holds the exposure time.
+
+    Raises
+    ------
+    CourseDataError
+        If ``BUNIT`` is not a unit, or is neither an area, a time nor both:
+        the counts could not be related to the map.
     """
     text = str(header.get("BUNIT", "cm**2")).strip()
     try:
@@ -137,6 +187,23 @@ def load_observation(datadir) -> Observation:
     the image header, so that a model in counts/s/cm^2/pixel times ``ex``
     gives expected counts per pixel; a map that already holds the time
     (``BUNIT`` s or cm^2 s, `exposure_in_map`) is taken as it is.
+
+    Parameters
+    ----------
+    datadir : str or path-like
+        Folder holding ``IMAGE_FILE`` and ``EXPMAP_FILE``.
+
+    Returns
+    -------
+    Observation
+        Counts, exposure (times the exposure time), WCS and header.
+
+    Raises
+    ------
+    CourseDataError
+        If the folder or a file is missing or unreadable, the two images
+        differ in shape or WCS, ``EXPOSURE`` is missing or not positive, or
+        the map holds NaN or infinite values.
     """
     datadir = Path(datadir)
     if not datadir.is_dir():
@@ -192,15 +259,34 @@ def _same_wcs(a: WCS, b: WCS, tol=1e-6) -> bool:
 def pixel_indices(shape) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(imx, imy)``: the column and row index of every pixel.
 
-    Both have the given ``shape`` (ny, nx); ``imx[y, x] == x`` and
-    ``imy[y, x] == y``.
+    Parameters
+    ----------
+    shape : tuple of int
+        Image shape ``(ny, nx)``.
+
+    Returns
+    -------
+    imx, imy : ndarray of int, shape (ny, nx)
+        ``imx[y, x] == x`` and ``imy[y, x] == y``.
     """
     ny, nx = shape
     return np.meshgrid(np.arange(nx), np.arange(ny))
 
 
 def data_dict(obs: Observation) -> dict:
-    """The tutorial's ``data`` dictionary: ``im``, ``ex``, ``imx``, ``imy``."""
+    """The tutorial's ``data`` dictionary: ``im``, ``ex``, ``imx``, ``imy``.
+
+    Parameters
+    ----------
+    obs : Observation
+        The loaded observation.
+
+    Returns
+    -------
+    dict
+        ``im`` and ``ex`` from ``obs`` and the pixel indices ``imx``,
+        ``imy`` (all shape ``(ny, nx)``).
+    """
     imx, imy = pixel_indices(obs.im.shape)
     return {"im": obs.im, "ex": obs.ex, "imx": imx, "imy": imy}
 
@@ -215,8 +301,17 @@ def add_good_pixels(data: dict, mask: np.ndarray) -> dict:
     mask : ndarray of bool, shape (ny, nx)
         True where a pixel is to be ignored.
 
-    Adds ``goodpix`` (flat indices of unmasked pixels), ``flatim`` (int64),
-    ``flatex`` (float64), ``flatx`` and ``flaty`` (1-D, same length).
+    Returns
+    -------
+    dict
+        ``data`` itself, with ``goodpix`` (flat indices of unmasked pixels),
+        ``flatim`` (int64), ``flatex`` (float64), ``flatx`` and ``flaty``
+        added (all shape ``(ngood,)``).
+
+    Raises
+    ------
+    MaskError
+        If the mask has the wrong shape, is not boolean, or masks every pixel.
     """
     mask = np.asarray(mask)
     if mask.shape != data["im"].shape:
@@ -243,7 +338,20 @@ def rebuild_image(data: dict, shape=None) -> np.ndarray:
     """Put the good-pixel counts back into an image, NaN everywhere else.
 
     Uses only the flattened arrays (``flatim`` and ``goodpix``) and the image
-    shape, which defaults to ``data['im'].shape``.
+    shape.
+
+    Parameters
+    ----------
+    data : dict
+        Holds ``flatim`` and ``goodpix`` (see `add_good_pixels`), and ``im``
+        when ``shape`` is not given.
+    shape : tuple of int, optional
+        Image shape ``(ny, nx)``; defaults to ``data['im'].shape``.
+
+    Returns
+    -------
+    ndarray of float, shape (ny, nx)
+        The counts at the good pixels, NaN elsewhere.
     """
     shape = data["im"].shape if shape is None else shape
     image = np.full(shape, np.nan)
@@ -256,8 +364,29 @@ def prepare(datadir, region_string: str | None = None, exposure_fraction=0.5) ->
 
     Masks the union of the DS9 regions in ``region_string`` (if given) and the
     pixels whose exposure is below ``exposure_fraction`` of the maximum.
-    Returns the tutorial's ``data`` dict with the flattened good pixels, plus
-    ``wcs`` and ``mask``.
+
+    Parameters
+    ----------
+    datadir : str or path-like
+        Folder of the observation (see `load_observation`).
+    region_string : str, optional
+        DS9 regions to mask.
+    exposure_fraction : float, optional
+        Pixels with exposure below this fraction of the maximum are masked.
+
+    Returns
+    -------
+    dict
+        The tutorial's ``data`` dict with the flattened good pixels (see
+        `add_good_pixels`), plus ``wcs`` and ``mask`` (bool, shape
+        ``(ny, nx)``, True = ignored).
+
+    Raises
+    ------
+    CourseDataError
+        If the observation cannot be read.
+    RegionError, MaskError
+        If the regions cannot be parsed or the mask removes every pixel.
     """
     from .masks import combined_mask
 

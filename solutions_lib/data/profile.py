@@ -13,5 +13,19 @@ def beta_profile(x2, S0, beta):
 
     Taking the scaled squared radius lets each caller form it the way it
     has r (a radius or a squared radius), and works under `numba.njit`.
+
+    Parameters
+    ----------
+    x2 : float or ndarray
+        Squared radius over squared core radius, ``(r / rc)^2``.
+    S0 : float or ndarray
+        Central surface brightness.
+    beta : float or ndarray
+        Slope parameter.
+
+    Returns
+    -------
+    float or ndarray
+        The surface brightness, broadcast over the arguments.
     """
     return S0 * (1.0 + x2) ** (-3.0 * beta + 0.5)

@@ -7,6 +7,14 @@ from .simulate import CLUSTER_COUNTS, EXPOSURE_UNITS, SIZE, ObservationPlan, sim
 
 
 def add_parser(subparsers):
+    """Add the ``mock`` subcommand and its options.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        What `argparse.ArgumentParser.add_subparsers` returned; the new
+        parser's ``func`` default is `run`.
+    """
     parser = subparsers.add_parser("mock", help="simulate one Chandra observation of a cluster")
     parser.add_argument("--seed", type=int, required=True, help="random seed (same seed, same files)")
     parser.add_argument("--layout", choices=LAYOUTS, default="acis-i")
@@ -35,6 +43,24 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
+    """Simulate the observation the options describe, write it, and print a summary.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``mock`` options; truth and mask are written next to the
+        FITS files in ``args.out``.
+
+    Returns
+    -------
+    int
+        The exit status, 0.
+
+    Raises
+    ------
+    ValueError
+        If the options make an invalid `ObservationPlan`.
+    """
     plan = ObservationPlan(name="", seed=args.seed, layout=args.layout, exposure_ks=args.exposure,
                            cool_core=args.cool_core, ellipticity=args.ellipticity,
                            streak=args.streak, extra_s_chips=args.extra_s_chips,

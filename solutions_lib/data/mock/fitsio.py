@@ -70,6 +70,16 @@ def reference_regions(obs: SimulatedObservation) -> str:
     Circles over every point source expected to give at least
     ``VISIBLE_SOURCE_COUNTS`` counts (radius three PSF widths plus a margin),
     boxes over unused chips (with their dithered edges) and over the streak.
+
+    Parameters
+    ----------
+    obs : SimulatedObservation
+        The observation, with its truth.
+
+    Returns
+    -------
+    str
+        A DS9 region file in fk5 coordinates.
     """
     arcsec = obs.pixel_arcsec
     scale = inst.PIXEL_ARCSEC / arcsec
@@ -122,7 +132,22 @@ def _streak_boxes(obs: SimulatedObservation, angle: float, core_gap: float = 30.
 def write_observation(obs: SimulatedObservation, outdir, hidden_dir=None) -> dict:
     """Write the FITS pair to ``outdir`` and truth + mask to ``hidden_dir``.
 
-    ``hidden_dir`` defaults to ``outdir``. Returns the paths written.
+    Both folders are created if needed.
+
+    Parameters
+    ----------
+    obs : SimulatedObservation
+        The observation to write.
+    outdir : str or path-like
+        Folder for the public files (image and exposure map).
+    hidden_dir : str or path-like, optional
+        Folder for ``truth.json`` and ``mask.reg``; defaults to ``outdir``.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        The paths written, under the keys ``image``, ``expmap``, ``truth``
+        and ``mask``.
     """
     outdir = Path(outdir)
     hidden_dir = outdir if hidden_dir is None else Path(hidden_dir)

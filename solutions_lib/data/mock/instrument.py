@@ -39,6 +39,7 @@ class Chip:
 
     @property
     def centre(self):
+        """(u, v) of the chip's centre."""
         return self.u0 + self.side / 2, self.v0 + self.side / 2
 
 
@@ -49,6 +50,26 @@ def chip_layout(layout: str, rng, extra_s_chips: int = 0, scale: float = 1.0) ->
     ``extra_s_chips`` (0-2) chips of the S array, which are not used.
     ``acis-s``: S1-S4 in a row with the aimpoint on S3; only the two
     back-illuminated chips (S1, S3) are used.
+
+    Parameters
+    ----------
+    layout : {'acis-i', 'acis-s'}
+        Which array is at the aimpoint.
+    rng : numpy.random.Generator
+        Draws each chip's bad columns (0-2 of them).
+    extra_s_chips : int, optional
+        ``acis-i`` only: how many S chips (0-2) are also on.
+    scale : float, optional
+        Image pixels per course pixel.
+
+    Returns
+    -------
+    list of Chip
+
+    Raises
+    ------
+    ValueError
+        If ``layout`` is not one of `LAYOUTS`.
     """
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, not {layout!r}")
@@ -81,7 +102,22 @@ def _ramp_overlap(coord, lo, hi, width):
 
 
 def chip_coverage(chip: Chip, u, v) -> np.ndarray:
-    """Fraction of the exposure that a live pixel of ``chip`` covered (u, v)."""
+    """Fraction of the exposure that a live pixel of ``chip`` covered (u, v).
+
+    The dither ramps at the chip's edges and its bad columns lower it.
+
+    Parameters
+    ----------
+    chip : Chip
+        The chip.
+    u, v : ndarray, shape (ny, nx)
+        Detector coordinates of the pixels (see `detector_coords`).
+
+    Returns
+    -------
+    ndarray, shape (ny, nx)
+        Fractions in [0, 1].
+    """
     along_u = _ramp_overlap(u, chip.u0, chip.u0 + chip.side, chip.dither)
     for centre, width in chip.bad_columns:
         along_u = along_u - _ramp_overlap(u, centre - width / 2, centre + width / 2, chip.dither)
@@ -89,7 +125,22 @@ def chip_coverage(chip: Chip, u, v) -> np.ndarray:
 
 
 def detector_coords(shape, aimpoint, roll):
-    """(u, v) of every image pixel, for an aimpoint (x, y) and roll angle."""
+    """(u, v) of every image pixel, for an aimpoint (x, y) and roll angle.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Image shape ``(ny, nx)``.
+    aimpoint : tuple of float
+        Image position ``(x, y)`` of the aimpoint.
+    roll : float
+        Roll of the detector relative to the image axes, radians.
+
+    Returns
+    -------
+    u, v : ndarray, shape (ny, nx)
+        Detector coordinates in image pixels, relative to the aimpoint.
+    """
     ny, nx = shape
     y, x = np.mgrid[0:ny, 0:nx].astype(float)
     dx, dy = x - aimpoint[0], y - aimpoint[1]
@@ -98,14 +149,40 @@ def detector_coords(shape, aimpoint, roll):
 
 
 def off_axis_arcmin(shape, aimpoint, pixel_arcsec: float = PIXEL_ARCSEC) -> np.ndarray:
-    """Off-axis angle of every pixel, in arcmin, for pixels of ``pixel_arcsec``."""
+    """Off-axis angle of every pixel, in arcmin, for pixels of ``pixel_arcsec``.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Image shape ``(ny, nx)``.
+    aimpoint : tuple of float
+        Image position ``(x, y)`` of the aimpoint.
+    pixel_arcsec : float, optional
+        Image pixel size in arcsec.
+
+    Returns
+    -------
+    ndarray, shape (ny, nx)
+    """
     ny, nx = shape
     y, x = np.mgrid[0:ny, 0:nx].astype(float)
     return np.hypot(x - aimpoint[0], y - aimpoint[1]) * pixel_arcsec / 60.0
 
 
 def vignetting(theta_arcmin):
-    """Relative effective area at off-axis angle theta (1 on axis)."""
+    """Relative effective area at off-axis angle theta (1 on axis).
+
+    Parameters
+    ----------
+    theta_arcmin : float or array_like
+        Off-axis angle in arcmin.
+
+    Returns
+    -------
+    float or ndarray
+        Same shape as ``theta_arcmin``; it falls quadratically with the
+        angle and never below 0.4.
+    """
     return np.clip(1.0 - VIGNETTING_PER_ARCMIN2 * np.asarray(theta_arcmin) ** 2, 0.4, 1.0)
 
 
@@ -115,8 +192,31 @@ def detector_response(chips, u, v, theta, rng, background_fi, background_bi):
     Both maps follow the dithered coverage of each chip; only the exposure
     map carries the vignetting, because particles are not focused by the
     mirrors. Each chip has its own quantum efficiency (a few per cent
-    scatter) and a slight gradient along its columns. The chip index is -1
-    off the detector.
+    scatter) and a slight gradient along its columns.
+
+    Parameters
+    ----------
+    chips : list of Chip
+        The chips that are on (see `chip_layout`).
+    u, v : ndarray, shape (ny, nx)
+        Detector coordinates of the pixels (see `detector_coords`).
+    theta : ndarray, shape (ny, nx)
+        Off-axis angle of the pixels in arcmin (see `off_axis_arcmin`).
+    rng : numpy.random.Generator
+        Draws each chip's quantum efficiency.
+    background_fi, background_bi : float
+        Particle counts per fully covered pixel of a front- and of a
+        back-illuminated chip.
+
+    Returns
+    -------
+    area : ndarray, shape (ny, nx)
+        Effective area in cm^2, vignetted.
+    background : ndarray, shape (ny, nx)
+        Expected particle counts per pixel.
+    chip_index : ndarray of int, shape (ny, nx)
+        Index into ``chips`` of the chip covering more than half of the
+        exposure of each pixel; -1 off the detector.
     """
     area = np.zeros(u.shape)
     background = np.zeros(u.shape)

@@ -32,6 +32,8 @@ EXPOSURE_UNITS = ("cm2", "s")
 class ObservationPlan:
     """What to simulate: one course data set, or any other observation.
 
+    Parameters
+    ----------
     name : str
         Recorded in the truth ('' outside the catalogue).
     seed : int
@@ -139,17 +141,29 @@ class Pointing:
 class SimulatedObservation:
     """A simulated observation.
 
-    counts : (size, size) int16 counts image.
-    expmap : (size, size) float32 exposure map: in cm^2 (no exposure time) or,
-        with ``exposure_units`` 's', in seconds (no effective area).
-    wcs : celestial TAN WCS of both images.
-    exposure_s : exposure time in seconds.
-    truth : dict, the parameters and sources used (see `truth.json`); its
-        surface brightnesses are in counts/s/cm^2/pixel, or counts/s/pixel
-        with an exposure map in seconds.
-    chips : list of `instrument.Chip`.
-    roll, aimpoint : detector orientation (radians) and aimpoint (x, y).
-    pixel_arcsec : image pixel size (arcsec); exposure_units : 'cm2' or 's'.
+    Attributes
+    ----------
+    counts : ndarray of int16, shape (size, size)
+        Counts image.
+    expmap : ndarray of float32, shape (size, size)
+        Exposure map: in cm^2 (no exposure time) or, with ``exposure_units``
+        's', in seconds (no effective area).
+    wcs : astropy.wcs.WCS
+        Celestial TAN WCS of both images.
+    exposure_s : float
+        Exposure time in seconds.
+    truth : dict
+        The parameters and sources used (see `truth.json`); its surface
+        brightnesses are in counts/s/cm^2/pixel, or counts/s/pixel with an
+        exposure map in seconds.
+    chips : list of instrument.Chip
+    roll : float
+        Detector orientation, radians.
+    aimpoint : tuple of float
+        Image position ``(x, y)`` of the aimpoint.
+    pixel_arcsec : float
+        Image pixel size in arcsec.
+    exposure_units : {'cm2', 's'}
     """
 
     counts: np.ndarray
@@ -165,7 +179,21 @@ class SimulatedObservation:
 
 
 def make_wcs(rng, shape=SHAPE, pixel_arcsec: float = inst.PIXEL_ARCSEC) -> WCS:
-    """A north-up TAN WCS at a random high-latitude-ish pointing, pixels of ``pixel_arcsec``."""
+    """A north-up TAN WCS at a random high-latitude-ish pointing, pixels of ``pixel_arcsec``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Draws the pointing.
+    shape : tuple of int, optional
+        Image shape ``(ny, nx)``; the reference pixel is its centre.
+    pixel_arcsec : float, optional
+        Pixel size in arcsec.
+
+    Returns
+    -------
+    astropy.wcs.WCS
+    """
     wcs = WCS(naxis=2)
     wcs.wcs.ctype = ["RA---TAN", "DEC--TAN"]
     wcs.wcs.crpix = [shape[1] / 2 + 0.5, shape[0] / 2 + 0.5]
@@ -184,6 +212,28 @@ def cluster_parameters(rng, cool_core: str, centre, scale: float = 1.0) -> dict:
     'none' (a single component). Component 1 is always the compact one.
     Core radii are drawn in course pixels and multiplied by ``scale``
     (image pixels per course pixel), so that the cluster has the same size on the sky.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Draws the parameters.
+    cool_core : {'strong', 'weak', 'none'}
+        Strength of the compact component.
+    centre : tuple of float
+        Image position ``(x, y)`` of the cluster centre.
+    scale : float, optional
+        Image pixels per course pixel.
+
+    Returns
+    -------
+    dict
+        ``x0``, ``y0``, ``S0``, ``rc``, ``beta``, ``S02``, ``rc2``, ``beta2``
+        (``S02`` 0 and ``rc2``, ``beta2`` None with no cool core).
+
+    Raises
+    ------
+    ValueError
+        If ``cool_core`` is not one of `COOL_CORES`.
     """
     params = {"x0": float(centre[0]), "y0": float(centre[1])}
     if cool_core == "none":
@@ -206,6 +256,15 @@ def simulate(plan: ObservationPlan) -> SimulatedObservation:
 
     The random draws come in a fixed order (detector, cluster, counts, point
     sources), so a plan always gives the same observation.
+
+    Parameters
+    ----------
+    plan : ObservationPlan
+        What to simulate.
+
+    Returns
+    -------
+    SimulatedObservation
     """
     rng = np.random.default_rng(plan.seed)
     pointing = point_detector(rng, plan)
@@ -240,6 +299,21 @@ def exposure_map(plan: ObservationPlan, pointing: Pointing) -> tuple[np.ndarray,
     's': exposure time per pixel, the effective area over its maximum times
     the live time, so that a brightness in counts/s/pixel (the course's
     brightness times the maximum area) times the map gives the same counts.
+
+    Parameters
+    ----------
+    plan : ObservationPlan
+        What to simulate.
+        Its ``exposure_units`` picks the map.
+    pointing : Pointing
+        The detector drawn by `point_detector`.
+
+    Returns
+    -------
+    expmap : ndarray of float32, shape (ny, nx)
+        The map to write.
+    unit_area : float
+        Area (cm^2) to multiply the surface brightnesses by.
     """
     if plan.exposure_units == "cm2":
         return pointing.area.astype(np.float32), 1.0
@@ -248,7 +322,19 @@ def exposure_map(plan: ObservationPlan, pointing: Pointing) -> tuple[np.ndarray,
 
 
 def point_detector(rng, plan: ObservationPlan) -> Pointing:
-    """Live time, sky pointing, aimpoint, roll, chips and the per-pixel response."""
+    """Live time, sky pointing, aimpoint, roll, chips and the per-pixel response.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Draws the pointing and the detector.
+    plan : ObservationPlan
+        What to simulate.
+
+    Returns
+    -------
+    Pointing
+    """
     exposure_s = plan.exposure_ks * 1000.0 * rng.uniform(0.97, 0.995)  # live time
     shape, scale = plan.shape, plan.scale
     wcs = make_wcs(rng, shape, plan.pixel_arcsec)
@@ -274,7 +360,24 @@ def point_detector(rng, plan: ObservationPlan) -> Pointing:
 
 def cluster_centre(rng, pointing: Pointing, scale: float = 1.0) -> tuple:
     """A centre within ~40" of the aimpoint (20 course pixels, ``scale`` image pixels each),
-    on a used chip at near-full exposure."""
+    on a used chip at near-full exposure.
+
+    After 100 unlucky draws the last one is kept.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Draws the centre.
+    pointing : Pointing
+        The detector drawn by `point_detector`.
+    scale : float, optional
+        Image pixels per course pixel.
+
+    Returns
+    -------
+    tuple of float
+        Image position ``(x, y)``.
+    """
     area, chips = pointing.area, pointing.chips
     for _ in range(100):
         centre = (pointing.aimpoint[0] + scale * rng.uniform(-20, 20),
@@ -290,6 +393,26 @@ def cluster_expected_counts(rng, plan: ObservationPlan, pointing: Pointing, cent
 
     S0 and S02 are scaled so that the cluster gives ``plan.cluster_counts``
     per 60 ks (times 0.8-1.25); a streak plan boosts the core tenfold.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Draws the parameters, angle and normalisation.
+    plan : ObservationPlan
+        What to simulate.
+    pointing : Pointing
+        The detector drawn by `point_detector`.
+    centre : tuple of float
+        Image position ``(x, y)`` of the cluster centre.
+
+    Returns
+    -------
+    params : dict
+        See `cluster_parameters`, with ``S0`` and ``S02`` normalised.
+    angle : float
+        Position angle of the isophotes, radians.
+    expected : ndarray, shape (ny, nx)
+        Expected cluster counts per pixel.
     """
     params = cluster_parameters(rng, plan.cool_core, centre, plan.scale)
     angle = rng.uniform(0, np.pi)
@@ -307,6 +430,23 @@ def diffuse_counts(plan: ObservationPlan, pointing: Pointing, params: dict, expe
     """Expected counts of cluster, particle background and readout streak; sets ``params['B']``.
 
     ``B`` is the background per pixel of the first used chip's kind (BI or FI).
+
+    Parameters
+    ----------
+    plan : ObservationPlan
+        What to simulate.
+        A streak plan adds the readout streak.
+    pointing : Pointing
+        The detector drawn by `point_detector`.
+    params : dict
+        The cluster's parameters; ``B`` is added to it.
+    expected : ndarray, shape (ny, nx)
+        Expected cluster counts per pixel.
+
+    Returns
+    -------
+    ndarray, shape (ny, nx)
+        Expected counts per pixel.
     """
     first_used_bi = next(chip.back_illuminated for chip in pointing.chips if chip.used)
     params["B"] = float(pointing.background_fi * (BI_BACKGROUND_FACTOR if first_used_bi else 1.0))
@@ -319,7 +459,24 @@ def diffuse_counts(plan: ObservationPlan, pointing: Pointing, params: dict, expe
 
 
 def add_point_sources(rng, pointing: Pointing, sources: list, scale: float = 1.0) -> np.ndarray:
-    """Counts image of the AGN; each source's counts become what reaches the detector, with its sky position."""
+    """Counts image of the AGN; each source's counts become what reaches the detector, with its sky position.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Draws the photons.
+    pointing : Pointing
+        The detector drawn by `point_detector`.
+    sources : list of dict
+        As `sky.draw_point_sources` returns them; updated in place with the
+        vignetted ``counts``, ``ra``, ``dec`` and ``psf_sigma_pix``.
+    scale : float, optional
+        Image pixels per course pixel.
+
+    Returns
+    -------
+    ndarray of int64, shape (ny, nx)
+    """
     relative_area = pointing.area / pointing.area.max()
     image = scatter_point_sources(rng, pointing.area.shape, sources, relative_area, scale)
     for source in sources:
@@ -330,7 +487,26 @@ def add_point_sources(rng, pointing: Pointing, sources: list, scale: float = 1.0
 
 
 def truth_record(plan: ObservationPlan, pointing: Pointing, params: dict, angle: float, sources: list) -> dict:
-    """What `truth.json` keeps: the plan, the parameters drawn and every source."""
+    """What `truth.json` keeps: the plan, the parameters drawn and every source.
+
+    Parameters
+    ----------
+    plan : ObservationPlan
+        What to simulate.
+    pointing : Pointing
+        The detector drawn by `point_detector`.
+    params : dict
+        The cluster's parameters, as normalised and written.
+    angle : float
+        Position angle of the isophotes, radians.
+    sources : list of dict
+        The point sources, with ``ra``, ``dec`` and ``psf_sigma_pix``.
+
+    Returns
+    -------
+    dict
+        JSON-serialisable record.
+    """
     return {
         "name": plan.name,
         "seed": int(plan.seed),

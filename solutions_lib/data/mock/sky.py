@@ -16,6 +16,24 @@ def cluster_brightness(shape, params, ellipticity=0.0, angle=0.0) -> np.ndarray:
     With ``ellipticity`` e > 0 the isophotes are ellipses of axis ratio 1 - e
     at position angle ``angle`` (radians), keeping the area inside each
     isophote equal to the circular model's.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Image shape ``(ny, nx)``.
+    params : dict
+        Centre ``x0``, ``y0`` (pixels) and the first component's ``S0``,
+        ``rc`` (pixels), ``beta``; a non-zero ``S02`` adds a second
+        component with ``rc2`` and ``beta2``.
+    ellipticity : float, optional
+        1 minus the axis ratio of the isophotes; 0 for circles.
+    angle : float, optional
+        Position angle of the major axis, radians.
+
+    Returns
+    -------
+    ndarray, shape (ny, nx)
+        Surface brightness, in the units of ``S0``.
     """
     ny, nx = shape
     y, x = np.mgrid[0:ny, 0:nx].astype(float)
@@ -34,7 +52,18 @@ def cluster_brightness(shape, params, ellipticity=0.0, angle=0.0) -> np.ndarray:
 
 
 def psf_sigma_pixels(theta_arcmin):
-    """Gaussian width of the PSF in binned pixels: ~0.3 on axis, ~2 at 8 arcmin."""
+    """Gaussian width of the PSF in binned pixels: ~0.3 on axis, ~2 at 8 arcmin.
+
+    Parameters
+    ----------
+    theta_arcmin : float or array_like
+        Off-axis angle in arcmin.
+
+    Returns
+    -------
+    float or ndarray
+        Width in course pixels, same shape as ``theta_arcmin``.
+    """
     return 0.3 + 0.028 * np.asarray(theta_arcmin) ** 2
 
 
@@ -44,9 +73,30 @@ def draw_point_sources(rng, shape, aimpoint, exposure_ks, avoid, avoid_radius, p
     Counts above 8 follow N(>c) ~ c^-1.1 (a Euclidean-like logN-logS), with
     the number of sources growing with exposure and with the image's area
     on the sky (pixels of ``pixel_arcsec``). Sources within
-    ``avoid_radius`` pixels of ``avoid`` (the cluster centre) are moved out.
-    Returns a list of dicts with x, y, counts (before vignetting) and the
-    off-axis angle in arcmin.
+    ``avoid_radius`` pixels of ``avoid`` (the cluster centre) are dropped.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Draws the number, positions and counts.
+    shape : tuple of int
+        Image shape ``(ny, nx)``.
+    aimpoint : tuple of float
+        Image position ``(x, y)`` of the aimpoint.
+    exposure_ks : float
+        Exposure time in kiloseconds.
+    avoid : tuple of float
+        Image position ``(x, y)`` to keep clear (the cluster centre).
+    avoid_radius : float
+        Radius of the clear zone, in image pixels.
+    pixel_arcsec : float, optional
+        Image pixel size in arcsec.
+
+    Returns
+    -------
+    list of dict
+        One dict per source: ``x``, ``y`` (image pixels), ``counts``
+        (expected, before vignetting) and ``theta`` (off-axis angle, arcmin).
     """
     ny, nx = shape
     field = nx * ny * pixel_arcsec**2 / COURSE_FIELD_ARCSEC2
@@ -67,8 +117,26 @@ def scatter_point_sources(rng, shape, sources, relative_area, scale: float = 1.0
 
     Each source's expected counts are scaled by ``relative_area`` (exposure
     over its on-axis value) at its position, so sources fade on bad columns
-    and vanish off the chips. ``scale``: image pixels per course pixel (the
-    PSF's width is the same on the sky).
+    and vanish off the chips.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Draws the photons.
+    shape : tuple of int
+        Image shape ``(ny, nx)``.
+    sources : list of dict
+        As `draw_point_sources` returns them; each gets its PSF width in
+        image pixels as ``psf_sigma_pix``.
+    relative_area : ndarray, shape (ny, nx)
+        Exposure over its on-axis value.
+    scale : float, optional
+        Image pixels per course pixel (the PSF's width is the same on the sky).
+
+    Returns
+    -------
+    ndarray of int64, shape (ny, nx)
+        Counts of all sources; photons falling off the image are lost.
     """
     image = np.zeros(shape, dtype=np.int64)
     ny, nx = shape
@@ -90,6 +158,25 @@ def readout_streak(expected_counts, chip_index, u, chip_u_bounds, column_length=
     During the frame transfer, a fraction of every column's events land at
     random rows of the same column (``column_length`` pixels long). Columns
     are taken as bins of width 1 in ``u`` on each chip.
+
+    Parameters
+    ----------
+    expected_counts : ndarray, shape (ny, nx)
+        Expected counts of the source of the streak (the cluster).
+    chip_index : ndarray of int, shape (ny, nx)
+        Chip of each pixel, -1 off the detector (see
+        `instrument.detector_response`).
+    u : ndarray, shape (ny, nx)
+        Detector coordinate across the columns.
+    chip_u_bounds : sequence of (float, float)
+        ``(u_lo, u_hi)`` of each chip, in the order of ``chip_index``.
+    column_length : float, optional
+        Pixels per chip column.
+
+    Returns
+    -------
+    ndarray, shape (ny, nx)
+        Expected out-of-time counts per pixel.
     """
     streak = np.zeros_like(expected_counts)
     for index, (u_lo, u_hi) in enumerate(chip_u_bounds):
