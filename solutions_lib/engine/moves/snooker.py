@@ -29,9 +29,15 @@ from emcee.moves import RedBlueMove
 class SnookerMove(RedBlueMove):
     """Snooker update with a unit direction and the (d - 1) Jacobian exponent.
 
-    Args:
-        gamma (float): scale of the projected difference; 1.7 as recommended
-            by ter Braak & Vrugt (2008).
+    Parameters
+    ----------
+    gamma : float, optional
+        Scale of the projected difference; 1.7 as recommended by ter Braak &
+        Vrugt (2008).
+    **kwargs
+        Passed to `emcee.moves.RedBlueMove` (``randomize_split``,
+        ``live_dangerously``); ``nsplits`` is always 4, the walker's group
+        and the three that z, z1 and z2 come from.
     """
 
     def __init__(self, gamma: float = 1.7, **kwargs):
@@ -40,6 +46,26 @@ class SnookerMove(RedBlueMove):
         super().__init__(**kwargs)
 
     def get_proposal(self, s, c, random):
+        """Propose new positions for one group of walkers.
+
+        Parameters
+        ----------
+        s : ndarray, shape (nwalkers_group, ndim)
+            The walkers to move.
+        c : list of ndarray
+            The three other groups, each of shape ``(n, ndim)``; each walker
+            draws one of z, z1, z2 from each.
+        random : numpy.random.RandomState
+            The sampler's random state.
+
+        Returns
+        -------
+        q : ndarray, shape (nwalkers_group, ndim)
+            The proposed positions; a walker that sits on its z stays put.
+        factors : ndarray, shape (nwalkers_group,)
+            Log of the Metropolis-Hastings factor
+            ``(|x' - z| / |x - z|)^(d - 1)`` of each proposal.
+        """
         n, ndim = s.shape
         # One walker from each of the three other groups, assigned to the roles z, z1, z2 at random.
         picks = np.stack([group[random.randint(len(group), size=n)] for group in c], axis=1)
