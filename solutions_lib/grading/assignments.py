@@ -13,7 +13,24 @@ COLUMNS = ("student_id", "dataset")
 
 
 def read_table(path) -> dict[str, str]:
-    """student_id -> data set; an empty table if the file does not exist."""
+    """student_id -> data set; an empty table if the file does not exist.
+
+    Rows without a student id are skipped; values are stripped of spaces.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``assignments.csv`` file.
+
+    Returns
+    -------
+    dict of str to str
+
+    Raises
+    ------
+    ValueError
+        If the file lacks the ``student_id`` or ``dataset`` column.
+    """
     path = Path(path)
     if not path.exists():
         return {}
@@ -25,6 +42,15 @@ def read_table(path) -> dict[str, str]:
 
 
 def write_table(path, table: dict[str, str]) -> None:
+    """Write the table as ``assignments.csv``, sorted by student id.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to (over)write.
+    table : dict of str to str
+        student_id -> data set.
+    """
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
@@ -51,10 +77,28 @@ class DatasetChoice:
         return ""
 
     def as_dict(self) -> dict:
+        """The three fields as a dict."""
         return {"assigned": self.assigned, "notebook": self.notebook, "fallback": self.fallback}
 
 
 def choose(table: dict[str, str], student: str, notebook_name: str | None, default: str) -> DatasetChoice:
+    """The data set to judge ``student``'s submission on: the table's, else ``default``.
+
+    Parameters
+    ----------
+    table : dict of str to str
+        student_id -> data set (see `read_table`).
+    student : str
+        The student's id.
+    notebook_name : str or None
+        The data set the notebook said it used, if any; kept for the note.
+    default : str
+        The data set of a student missing from the table.
+
+    Returns
+    -------
+    DatasetChoice
+    """
     if student in table:
         return DatasetChoice(table[student], notebook_name, False)
     return DatasetChoice(default, notebook_name, True)

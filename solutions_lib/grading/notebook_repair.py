@@ -52,6 +52,7 @@ class Repair:
 
     @property
     def repaired(self) -> bool:
+        """Whether anything was changed."""
         return bool(self.notes)
 
 
@@ -182,7 +183,25 @@ def _rebuild(cells, anchors, claimed: dict) -> list:
 
 
 def repair(submission, release) -> Repair:
-    """The gradable form of ``submission`` (a notebook node) given the ``release`` notebook it came from."""
+    """The gradable form of ``submission`` (a notebook node) given the ``release`` notebook it came from.
+
+    Notes a previous repair inserted are dropped first; the rebuild itself is
+    described in the module docstring.
+
+    Parameters
+    ----------
+    submission : nbformat.NotebookNode
+        The notebook as handed in; it is not changed.
+    release : nbformat.NotebookNode
+        The released notebook (student version).
+
+    Returns
+    -------
+    Repair
+        A copy of the submission, rebuilt and opened by a `repair_note` when
+        something needed repairing; its metadata lists the notes under
+        ``METADATA_KEY``.
+    """
     cells = [cell for cell in submission.cells if NOTE_MARKER not in cell.metadata]
     anchors = _anchors(release)
     claimed, notes = _claims(cells, {grade_id(a): a for a in anchors})
@@ -205,7 +224,19 @@ def repair(submission, release) -> Repair:
 
 
 def repairs_of(notebook) -> list[str]:
-    """What `repair` noted in ``notebook``'s metadata (at most 50 short lines of text)."""
+    """What `repair` noted in ``notebook``'s metadata (at most 50 short lines of text).
+
+    Parameters
+    ----------
+    notebook : nbformat.NotebookNode
+        A notebook that went through `repair`, or any other.
+
+    Returns
+    -------
+    list of str
+        The notes, each made `printable`; empty when there are none or the
+        metadata is malformed.
+    """
     notes = notebook.metadata.get(METADATA_KEY, {}).get("repairs", [])
     if not isinstance(notes, list):
         return []
@@ -213,7 +244,18 @@ def repairs_of(notebook) -> list[str]:
 
 
 def repair_note(notes: list[str]):
-    """The markdown cell at the top of a repaired notebook, for the student and the hand grader."""
+    """The markdown cell at the top of a repaired notebook, for the student and the hand grader.
+
+    Parameters
+    ----------
+    notes : list of str
+        What was repaired; one bullet each.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        A markdown cell, marked with ``NOTE_MARKER`` in its metadata.
+    """
     text = ("**Autograder: this notebook was repaired before grading.** nbgrader could not grade it as "
             "handed in, so it was rebuilt on the released notebook: every test and instruction cell in "
             "its released place, your answers carried over (found by their cell id, otherwise by "

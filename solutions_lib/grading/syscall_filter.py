@@ -31,7 +31,19 @@ REFUSED_CALLS = ("setns", "mount", "umount2", "pivot_root", "keyctl", "add_key",
 
 
 def write_filter(path) -> Path:
-    """Write the compiled filter (see the module docstring) to ``path``, readable by its owner only."""
+    """Write the compiled filter (see the module docstring) to ``path``, readable by its owner only.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Where to write the BPF program (for ``bwrap --seccomp FD``); a new
+        file gets mode 0600.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     rules = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
     new_user = pyseccomp.Arg(0, pyseccomp.MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER)
     for call in ("unshare", "clone"):
