@@ -18,6 +18,23 @@ from .data.mock import cli as mock_cli
 
 
 def main(argv=None) -> int:
+    """Parse the command line and run the chosen command.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after the program name; defaults to ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The command's exit status (0 when it returns nothing).
+
+    Raises
+    ------
+    SystemExit
+        From `argparse`, for ``--help`` or arguments it cannot parse.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m solutions_lib",
         description="Instructor tools of the X-ray image tutorial.",

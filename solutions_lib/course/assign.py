@@ -22,7 +22,24 @@ from ..grading.reference import reference_answers
 
 
 def read_roster(path) -> list[str]:
-    """Student ids from a CSV file with a ``student_id`` column, in file order, without repeats."""
+    """Student ids from a CSV file with a ``student_id`` column, in file order, without repeats.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The roster.
+
+    Returns
+    -------
+    list of str
+        The ids, stripped of spaces.
+
+    Raises
+    ------
+    ValueError
+        If there is no ``student_id`` column, or an id is empty, holds a
+        ``/`` or starts with ``.`` (ids become folder names).
+    """
     with open(path, newline="") as handle:
         reader = csv.DictReader(handle)
         if not reader.fieldnames or "student_id" not in reader.fieldnames:
@@ -39,7 +56,25 @@ def _draw(seed: int, *words: str) -> str:
 
 
 def deal(students: list[str], names: list[str], existing: dict[str, str], seed: int = 0) -> dict[str, str]:
-    """student -> data set, keeping ``existing`` and balancing the rest over ``names``."""
+    """student -> data set, keeping ``existing`` and balancing the rest over ``names``.
+
+    Parameters
+    ----------
+    students : list of str
+        The roster.
+    names : list of str
+        The data sets to deal.
+    existing : dict of str to str
+        Earlier table; an entry whose data set is not in ``names`` is dealt
+        again.
+    seed : int, optional
+        Changes the order and the ties of the dealing.
+
+    Returns
+    -------
+    dict of str to str
+        One entry per student of ``students``, in roster order.
+    """
     table = {s: d for s, d in existing.items() if d in names}
     load = Counter({name: 0 for name in names})
     load.update(table[s] for s in students if s in table)
@@ -51,6 +86,13 @@ def deal(students: list[str], names: list[str], existing: dict[str, str], seed: 
 
 
 def add_parser(subparsers):
+    """Add the ``assign`` subcommand and its options.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        What `argparse.ArgumentParser.add_subparsers` returned.
+    """
     parser = subparsers.add_parser("assign", help="give each student on a roster a data set")
     parser.add_argument("roster", help="CSV file with a student_id column")
     parser.add_argument("--out", default="assignments.csv", help="table to write (default: assignments.csv)")
@@ -66,6 +108,23 @@ def gradable_datasets() -> tuple[list[str], list[str]]:
 
 
 def run(args) -> int:
+    """Deal the gradable data sets to the roster, write the table and print the counts.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``assign`` options (``roster``, ``out``, ``seed``).
+
+    Returns
+    -------
+    int
+        The exit status, 0.
+
+    Raises
+    ------
+    ValueError
+        If the roster or the existing table is malformed.
+    """
     students = read_roster(args.roster)
     existing = read_table(args.out)
     names, missing = gradable_datasets()

@@ -9,6 +9,17 @@ def summarize(name: str) -> dict:
 
     Good pixels are those left by the instructor's reference mask together
     with the low-exposure mask, i.e. what the reference solution fits.
+
+    Parameters
+    ----------
+    name : str
+        A built catalogue data set.
+
+    Returns
+    -------
+    dict
+        ``name``, ``layout``, ``exposure_ks``, ``total_counts``,
+        ``good_pixels``, ``cool_core`` (its strength) and ``streak``.
     """
     truth = catalogue.load_truth(name)
     data = catalogue.reference_data(name)
@@ -24,7 +35,17 @@ def summarize(name: str) -> dict:
 
 
 def format_table(rows: list[dict]) -> str:
-    """Render summaries as a fixed-width text table."""
+    """Render summaries as a fixed-width text table.
+
+    Parameters
+    ----------
+    rows : list of dict
+        As `summarize` returns them.
+
+    Returns
+    -------
+    str
+    """
     header = f"{'data set':<22} {'layout':<7} {'exposure':>9} {'counts':>9} {'good pix':>9}  notes"
     lines = [header, "-" * len(header)]
     for row in rows:
@@ -44,7 +65,13 @@ def format_table(rows: list[dict]) -> str:
 
 
 def add_parser(subparsers):
-    """Register ``datasets``: build missing course data sets and summarise them."""
+    """Register ``datasets``: build missing course data sets and summarise them.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        What `argparse.ArgumentParser.add_subparsers` returned.
+    """
     parser = subparsers.add_parser(
         "datasets", help="build any missing course data sets and print a summary of each"
     )
@@ -53,6 +80,18 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
+    """Build the missing data sets (all with ``--force``) and print the summary table.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``datasets`` options.
+
+    Returns
+    -------
+    int
+        The exit status, 0.
+    """
     catalogue.build_all(force=args.force)
     print(format_table([summarize(name) for name in catalogue.dataset_names()]))
     return 0

@@ -29,7 +29,24 @@ COPY_IGNORE = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", ".grad
 def nbgrader(course_root, *args: str, on_line: Callable[[str], None] | None = None) -> str:
     """Run one nbgrader command in ``course_root``; return its log, or raise with it if it fails.
 
-    ``on_line`` is called with each line of the log as nbgrader writes it.
+    Parameters
+    ----------
+    course_root : str or path-like
+        The course folder (holding ``nbgrader_config.py``).
+    *args : str
+        The command and its options, e.g. ``"autograde", "xray_image"``.
+    on_line : callable, optional
+        Called with each line of nbgrader's log as it is written.
+
+    Returns
+    -------
+    str
+        nbgrader's output (stdout and stderr together).
+
+    Raises
+    ------
+    RuntimeError
+        If nbgrader fails; the message ends with its log.
     """
     command = [sys.executable, "-m", "nbgrader", *args]
     lines = []
@@ -46,7 +63,18 @@ def nbgrader(course_root, *args: str, on_line: Callable[[str], None] | None = No
 
 
 def copy_course(destination) -> Path:
-    """Copy this repository's source folder and nbgrader config into an empty course root."""
+    """Copy this repository's source folder and nbgrader config into an empty course root.
+
+    Parameters
+    ----------
+    destination : str or path-like
+        The new course root; its ``source`` folder must not exist yet.
+
+    Returns
+    -------
+    pathlib.Path
+        ``destination``.
+    """
     destination = Path(destination)
     source = load_course(REPO_ROOT, ASSIGNMENT).coursedir.source_directory
     shutil.copytree(REPO_ROOT / source, destination / source, ignore=COPY_IGNORE)
@@ -55,13 +83,50 @@ def copy_course(destination) -> Path:
 
 
 def generate_release(course_root, with_db=True) -> Path:
-    """Make ``release/xray_image`` from the source assignment in ``course_root`` (and its gradebook entries)."""
+    """Make ``release/xray_image`` from the source assignment in ``course_root`` (and its gradebook entries).
+
+    Parameters
+    ----------
+    course_root : str or path-like
+        The course folder (holding ``nbgrader_config.py``).
+    with_db : bool, optional
+        Also record the assignment in the gradebook (False: ``--no-db``).
+
+    Returns
+    -------
+    pathlib.Path
+        The release folder.
+
+    Raises
+    ------
+    RuntimeError
+        If nbgrader fails; the message ends with its log.
+    """
     nbgrader(course_root, "generate_assignment", ASSIGNMENT, "--force", *([] if with_db else ["--no-db"]))
     return Path(course_root) / "release" / ASSIGNMENT
 
 
 def submit(course_root, student: str, notebook_path, extra_files=()) -> Path:
-    """Place a notebook (and any files of the student's own) as ``student``'s submission."""
+    """Place a notebook (and any files of the student's own) as ``student``'s submission.
+
+    A ``timestamp.txt`` with the current time is written beside them.
+
+    Parameters
+    ----------
+    course_root : str or path-like
+        The course folder (holding ``nbgrader_config.py``).
+    student : str
+        The student's id.
+    notebook_path : str or path-like
+        The notebook to hand in; it is copied as ``xray_image.ipynb``.
+    extra_files : iterable of path-like, optional
+        Other files to hand in, copied under their own names.
+
+    Returns
+    -------
+    pathlib.Path
+        The submission folder, ``submitted/<student>/xray_image``.
+    """
     folder = Path(course_root) / "submitted" / student / ASSIGNMENT
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(notebook_path, folder / f"{NOTEBOOK}.ipynb")
@@ -75,15 +140,51 @@ def autograde(course_root, student: str | None = None, *options: str,
               on_line: Callable[[str], None] | None = None) -> str:
     """Autograde one student's submission, or every submission if ``student`` is None; return the log.
 
-    ``options`` are passed on to nbgrader (e.g. ``--SandboxedExecute.notebook_timeout=60``);
-    ``on_line`` sees each line of nbgrader's log as it comes.
+    Parameters
+    ----------
+    course_root : str or path-like
+        The course folder (holding ``nbgrader_config.py``).
+    student : str, optional
+        The student to grade; None (or empty) grades every submission.
+    *options : str
+        Passed on to nbgrader (e.g. ``--SandboxedExecute.notebook_timeout=60``).
+    on_line : callable, optional
+        Called with each line of nbgrader's log as it is written.
+
+    Returns
+    -------
+    str
+        nbgrader's log.
+
+    Raises
+    ------
+    RuntimeError
+        If nbgrader fails; the message ends with its log.
     """
     who = ["--student", student] if student else []
     return nbgrader(course_root, "autograde", ASSIGNMENT, *who, "--force", *options, on_line=on_line)
 
 
 def generate_feedback(course_root, student: str) -> Path:
-    """Write the feedback HTML of one autograded student; return its folder."""
+    """Write the feedback HTML of one autograded student; return its folder.
+
+    Parameters
+    ----------
+    course_root : str or path-like
+        The course folder (holding ``nbgrader_config.py``).
+    student : str
+        The student's id.
+
+    Returns
+    -------
+    pathlib.Path
+        ``feedback/<student>/xray_image``.
+
+    Raises
+    ------
+    RuntimeError
+        If nbgrader fails; the message ends with its log.
+    """
     nbgrader(course_root, "generate_feedback", ASSIGNMENT, "--student", student, "--force")
     return Path(course_root) / "feedback" / student / ASSIGNMENT
 
@@ -97,7 +198,27 @@ def _grade_cell_order(notebook_path) -> dict[str, int]:
 
 
 def scores(course_root, student: str) -> list[dict]:
-    """Per-cell scores of one autograded student, in notebook order."""
+    """Per-cell scores of one autograded student, in notebook order.
+
+    Parameters
+    ----------
+    course_root : str or path-like
+        The course folder (holding ``nbgrader_config.py``).
+    student : str
+        The student's id.
+
+    Returns
+    -------
+    list of dict
+        One dict per graded cell: ``grade_id``, ``score``, ``max_score``,
+        ``auto`` (has an autograded score) and ``manual`` (needs a hand
+        grade).
+
+    Raises
+    ------
+    nbgrader.api.MissingEntry
+        If the gradebook has no submission of ``student``.
+    """
     from nbgrader.api import Gradebook
 
     course = load_course(course_root, ASSIGNMENT)
@@ -118,7 +239,30 @@ def scores(course_root, student: str) -> list[dict]:
 
 def grade_notebook(notebook_path, student="demo_student", workdir=None,
                    on_line: Callable[[str], None] | None = None) -> list[dict]:
-    """Autograde one notebook in a fresh temporary course; return its scores (``on_line``: see `autograde`)."""
+    """Autograde one notebook in a fresh temporary course; return its scores.
+
+    Parameters
+    ----------
+    notebook_path : str or path-like
+        The notebook to grade.
+    student : str, optional
+        The id it is handed in under.
+    workdir : str or path-like, optional
+        Where to make the temporary course; defaults to the system's
+        temporary folder.
+    on_line : callable, optional
+        Called with each line of nbgrader's log as it is written.
+
+    Returns
+    -------
+    list of dict
+        As `scores` returns them.
+
+    Raises
+    ------
+    RuntimeError
+        If nbgrader fails; the message ends with its log.
+    """
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         root = copy_course(Path(tmp) / "course")
         generate_release(root)
@@ -132,6 +276,19 @@ def progress_printer(started: float, stream=None) -> Callable[[str], None]:
 
     On a terminal the status line is rewritten in place; in a log (not a
     terminal) each cell gets a line of its own.
+
+    Parameters
+    ----------
+    started : float
+        `time.perf_counter` at the start, for the elapsed time.
+    stream : file-like, optional
+        Where to write; defaults to `sys.stdout`.
+
+    Returns
+    -------
+    callable
+        Takes one line of nbgrader's log; lines without the sandbox's
+        progress word are ignored.
     """
     stream = stream or sys.stdout
     on_terminal = stream.isatty()
@@ -149,6 +306,17 @@ def progress_printer(started: float, stream=None) -> Callable[[str], None]:
 
 
 def format_scores(rows: list[dict]) -> str:
+    """The score table: one line per cell, the autograded total and the manual points.
+
+    Parameters
+    ----------
+    rows : list of dict
+        As `scores` returns them.
+
+    Returns
+    -------
+    str
+    """
     lines = [f"{'grade cell':<28} {'score':>7} {'max':>5}  how"]
     for row in rows:
         how = "manual (not yet graded)" if row["manual"] else "auto"
@@ -163,6 +331,13 @@ def format_scores(rows: list[dict]) -> str:
 
 
 def add_parsers(subparsers):
+    """Add the ``release`` and ``demo`` subcommands.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        What `argparse.ArgumentParser.add_subparsers` returned.
+    """
     release = subparsers.add_parser("release", help="regenerate release/ from source/ with nbgrader")
     release.set_defaults(func=run_release)
     demo = subparsers.add_parser(
@@ -172,6 +347,23 @@ def add_parsers(subparsers):
 
 
 def run_release(args) -> int:
+    """Regenerate ``release/`` from ``source/`` in this repository, without the gradebook.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options (none are used).
+
+    Returns
+    -------
+    int
+        The exit status, 0.
+
+    Raises
+    ------
+    RuntimeError
+        If nbgrader fails; the message ends with its log.
+    """
     started = time.perf_counter()
     generate_release(REPO_ROOT, with_db=False)
     print(f"release/{ASSIGNMENT} regenerated in {time.perf_counter() - started:.1f} s")
@@ -179,6 +371,23 @@ def run_release(args) -> int:
 
 
 def run_demo(args) -> int:
+    """Autograde the reference solution as ``demo_student`` and print its scores.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options (none are used).
+
+    Returns
+    -------
+    int
+        The exit status: 0 if every autograded cell got full marks, else 1.
+
+    Raises
+    ------
+    RuntimeError
+        If nbgrader fails; the message ends with its log.
+    """
     started = time.perf_counter()
     print("Autograding the reference solution as 'demo_student' (this runs the whole notebook)...",
           flush=True)

@@ -53,6 +53,7 @@ class SafeExchangeCollect(ExchangeCollect):
 
     @property
     def limits(self) -> safe_copy.CopyLimits:
+        """The configured caps, in the form `safe_copy.copy_plain_tree` takes."""
         return safe_copy.CopyLimits(max_file_bytes=self.max_file_mb * safe_copy.MB,
                                     max_total_bytes=self.max_total_mb * safe_copy.MB,
                                     max_files=self.max_files, max_depth=self.max_depth)
@@ -77,6 +78,7 @@ class SafeExchangeCollect(ExchangeCollect):
                 "timestamp": datetime.datetime.min}
 
     def copy_files(self):
+        """nbgrader's copy of the inbound entries, after skipping (and logging) the refused ones."""
         for record in [r for r in self.src_records if "refused" in r]:
             self.log.warning("Skipping inbound entry %s: %s", safe_copy.shown(record["filename"]), record["refused"])
         self.src_records = [r for r in self.src_records if "refused" not in r]
@@ -87,7 +89,17 @@ class SafeExchangeCollect(ExchangeCollect):
                 or not safe_copy.matches_any(name, self.coursedir.include))
 
     def do_copy(self, src, dest, log=None):
-        """Copy one submission by `safe_copy`'s rules; note what was refused beside it."""
+        """Copy one submission by `safe_copy`'s rules; note what was refused beside it.
+
+        Parameters
+        ----------
+        src : str or path-like
+            The inbound entry in the exchange.
+        dest : str or path-like
+            The submission folder, ``submitted/STUDENT/ASSIGNMENT``.
+        log : logging.Logger, optional
+            Where to warn about what was refused; defaults to the app's log.
+        """
         refused = safe_copy.copy_plain_tree(src, dest, self.limits, self._skip)
         refused += self._check_timestamp(Path(src), Path(dest))
         note = refused_note_path(dest)
