@@ -155,7 +155,7 @@ class Model(ABC):
         """
         z = np.atleast_2d(z)
         pairs = self._profile_positions()
-        return sum(z[:, i_beta] for _, i_beta in pairs) - len(pairs) * np.log(3.0)
+        return sum((z[:, i_beta] for _, i_beta in pairs), np.zeros(z.shape[0])) - len(pairs) * np.log(3.0)
 
     # --- prior -----------------------------------------------------------------------------------
     def box(self, prior: Prior) -> tuple[np.ndarray, np.ndarray]:
