@@ -186,7 +186,8 @@ def other_observations(failures: list) -> None:
             failures.append(f"{name}: a strong cool core, but DIC1 - DIC2 = {delta:.1f}")
         for result in (single, double):
             if not converged(result.R, result.neff, result.model):
-                failures.append(f"{name} {result.model.name}: R max {result.R.max():.3f}, n_eff min {result.neff.min():.0f}")
+                failures.append(f"{name} {result.model.name}: R max {result.R.max():.3f}, "
+                                f"n_eff min {result.neff.min():.0f}")
             failures.extend(f"{name}: self-check: {line}" for line in result.checks.lines())
         flux = fluxes(case.truth)[0]
         rate = case.pixels.counts.sum() / case.pixels.exposure.mean()
@@ -235,7 +236,8 @@ def main(argv=None) -> int:
     tables = calibration(args.draws, args.single_draws, names, failures)
     if not args.only_calibration:
         other_observations(failures)
-    print(f"\n{time.perf_counter() - started:.0f} s in all; targets R < {R_TARGET}, n_eff >= {neff_target(SINGLE)} single / {neff_target(DOUBLE)} double")
+    print(f"\n{time.perf_counter() - started:.0f} s in all; targets R < {R_TARGET}, "
+          f"n_eff >= {neff_target(SINGLE)} single / {neff_target(DOUBLE)} double")
     print("(name~dK / ~sK: counts drawn exactly from a drawn truth on that data set's exposure map and mask)\n")
     for model, title in (("double", "Calibration, double model, cool-core truths"),
                          ("single", "Calibration, single model, truths without a cool core")):
