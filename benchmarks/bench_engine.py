@@ -133,7 +133,7 @@ def bench_fits(pixels: PixelData, seed: int, baseline_ms: float) -> dict:
     cpu = time.process_time() - cpu_started
     total = time.perf_counter() - started
     for result in (single, double):
-        print(f"{result.model}: {result.chains.shape[0]} chains x {result.chains.shape[1]} samples, "
+        print(f"{result.model.name}: {result.chains.shape[0]} chains x {result.chains.shape[1]} samples, "
               f"max R = {result.R.max():.3f}, min n_eff = {result.neff.min():.0f}, "
               f"{result.extra['evaluations']} evaluations, DIC = {result.dic:.1f}, "
               f"self-checks {'passed' if result.checks.passed else 'FAILED: ' + '; '.join(result.checks.lines())}")

@@ -55,11 +55,11 @@ def _student(name: str, max_seconds: float = 600.0) -> dict:
 
 
 def _reference_single_median(name: str):
-    from solutions_lib.engine.model import names_for
+    from solutions_lib.engine.models import SINGLE
     from solutions_lib.grading.reference import reference_for
 
-    ref = reference_for(name, "single")
-    return (ref["median"][p] for p in names_for("single"))
+    ref = reference_for(name, SINGLE.name)
+    return (ref["median"][p] for p in SINGLE.paramnames)
 
 
 def _uniform_s0(name: str, seed: int = 2) -> dict:
@@ -68,11 +68,12 @@ def _uniform_s0(name: str, seed: int = 2) -> dict:
     import incredible as cr
     from solutions_lib.data import catalogue
     from solutions_lib.engine.likelihood import PixelData, loglike_batch
+    from solutions_lib.engine.models import SINGLE
     from solutions_lib.engine.priors import Prior
 
     data = catalogue.reference_data(name)
     pixels = PixelData.from_data(data)
-    lower, upper = Prior.from_pixels(pixels).box("single")
+    lower, upper = SINGLE.box(Prior.from_pixels(pixels))
     centre = np.array(list(_reference_single_median(name)))
 
     def log_post(rows):

@@ -35,6 +35,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent / "tests" / "support")]
 import chain_attacks  # noqa: E402
 import honest_chains  # noqa: E402
 from solutions_lib.data import catalogue  # noqa: E402
+from solutions_lib.engine.models import model_named  # noqa: E402
 from solutions_lib.grading import stein  # noqa: E402
 from solutions_lib.grading.checks.chains import order_components  # noqa: E402
 from solutions_lib.grading.handins import HandIn  # noqa: E402
@@ -53,12 +54,12 @@ def verdict(name: str, key: str, arrays: dict) -> Verdict:
     return Judgement(None, name).check(HandIn(key, tuple(arrays)), arrays)
 
 
-def stein_excess(chains: np.ndarray, model: str, name: str, goodpix) -> dict:
+def stein_excess(chains: np.ndarray, name_of_model: str, name: str, goodpix) -> dict:
     """Stein's largest mean and spread excesses (> 0 fails) and the judged parameters."""
-    if model == "double":
-        chains, _ = order_components(chains)
+    model = model_named(name_of_model)
+    chains, _ = order_components(chains, model)
     pixels = trusted_dataset(name).fit_pixels(goodpix)
-    judged = stein.judged_parameters(reference_for(name, model), model)
+    judged = stein.judged_parameters(reference_for(name, name_of_model), model)
     result = stein.stein_statistics(chains, model, judged, stein.likelihood_at_draws(chains, pixels)[1])
     return {"judged": list(judged), "mean_excess": float(result.mean_excess().max(initial=-np.inf)),
             "spread_excess": float(result.spread_excess().max(initial=-np.inf)),

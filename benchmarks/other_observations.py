@@ -28,7 +28,8 @@ from solutions_lib.data.mock.fitsio import write_observation
 from solutions_lib.data.mock.simulate import CLUSTER_COUNTS
 from solutions_lib.data.observation import prepare
 from solutions_lib.engine.likelihood import PixelData
-from solutions_lib.engine.synthetic import redraw_counts, truth_vector
+from solutions_lib.engine.models import DOUBLE
+from solutions_lib.engine.synthetic import redraw_counts
 
 CASES = {
     "seconds": ObservationPlan("", 2201, "acis-i", 8.0, "strong", cluster_counts=9 * CLUSTER_COUNTS,
@@ -60,4 +61,4 @@ def observation(name: str, seed: int = 0) -> Observation:
     params = simulated.truth["params"]
     exact = redraw_counts(data, params, seed=seed)
     units = "counts/s/pixel" if plan.exposure_units == "s" else "counts/s/cm^2/pixel"
-    return Observation(name, PixelData.from_data(exact), truth_vector(params, "double"), units)
+    return Observation(name, PixelData.from_data(exact), DOUBLE.vector(params), units)

@@ -18,6 +18,7 @@ from solutions_lib.data.masks import exposure_mask, region_mask
 from solutions_lib.data.observation import add_good_pixels, data_dict, load_observation, rebuild_image
 from solutions_lib.engine.dic import compute_dic
 from solutions_lib.engine.model import beta_model
+from solutions_lib.engine.models import DOUBLE, SINGLE
 from solutions_lib.grading.kernel_side import xray_handin
 
 
@@ -41,7 +42,7 @@ def write_answers(folder: Path, name: str, chains: dict) -> Path:
         for key, value in (("single", single), ("double", double)):
             xray_handin.hand_in(f"chains-{key}", chains=value, goodpix=goodpix)
             xray_handin.hand_in(f"posterior-{key}", chains=value, goodpix=goodpix)
-        xray_handin.hand_in("dic", DIC1=compute_dic(single, data, "single"), DIC2=compute_dic(double, data, "double"),
+        xray_handin.hand_in("dic", DIC1=compute_dic(single, data, SINGLE), DIC2=compute_dic(double, data, DOUBLE),
                             chains=single, chains2=double, goodpix=goodpix)
     finally:
         if previous is None:

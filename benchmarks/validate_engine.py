@@ -57,12 +57,13 @@ from other_observations import CASES, observation  # noqa: E402
 
 from solutions_lib.data import catalogue  # noqa: E402
 from solutions_lib.engine.fisher import fisher_sd  # noqa: E402
-from solutions_lib.engine.fitting import NEFF_TARGET, R_TARGET, converged, fit_double, fit_single  # noqa: E402
+from solutions_lib.engine.fitting import R_TARGET, converged, fit_double, fit_single, neff_target  # noqa: E402
 from solutions_lib.engine.likelihood import PixelData  # noqa: E402
 from solutions_lib.engine.model import PARAMNAMES, PARAMNAMES2  # noqa: E402
-from solutions_lib.engine.priors import fluxes  # noqa: E402
+from solutions_lib.engine.models import DOUBLE, SINGLE, model_named  # noqa: E402
+from solutions_lib.engine.models.double import fluxes  # noqa: E402
 from solutions_lib.engine.selfcheck import FitCheckWarning  # noqa: E402
-from solutions_lib.engine.synthetic import draw_truth, redraw_counts, truth_vector  # noqa: E402
+from solutions_lib.engine.synthetic import draw_truth, redraw_counts  # noqa: E402
 
 NO_CORE_DDIC_MAX = 10.0
 NO_CORE_TIME_FACTOR = 2.0
@@ -82,12 +83,12 @@ def fit_row(label: str, seed: int, result, failures: list, note: str = "") -> st
     self-checks, is a failure."""
     ok = converged(result.R, result.neff, result.model)
     if not ok:
-        failures.append(f"{label} seed {seed} {result.model}: R max {result.R.max():.3f}, "
+        failures.append(f"{label} seed {seed} {result.model.name}: R max {result.R.max():.3f}, "
                         f"n_eff min {result.neff.min():.0f}")
     failures.extend(f"{label} seed {seed}: self-check: {line}" for line in result.checks.lines())
     if not result.checks.passed:
         note = f"{note} SELF-CHECK FAILED ({', '.join(f.parameter for f in result.checks.findings)})"
-    return (f"{label:14s} {seed:4d} {result.model:6s} {result.chains.shape[0]:3d}x{result.chains.shape[1]:<5d} "
+    return (f"{label:14s} {seed:4d} {result.model.name:6s} {result.chains.shape[0]:3d}x{result.chains.shape[1]:<5d} "
             f"{result.R.max():7.3f} {result.neff.min():7.0f} {result.seconds:7.1f} {result.dic:13.1f} "
             f"{'ok' if ok else 'NOT CONVERGED'} {note}")
 
@@ -117,8 +118,8 @@ def fit_catalogue(label, data, seed, truth, failures, timings, mock_table):
     print(fit_row(label, seed, single, failures), flush=True)
     print(fit_row(label, seed, double, failures, f"DIC1-DIC2 {delta:.1f} ({strength} core)"), flush=True)
     if mock_table is not None and truth.get("n_components") == 2 and not truth.get("streak"):
-        mock_table.add(double.samples, truth_vector(truth["params"], "double"),
-                       fisher_sd(truth_vector(truth["params"], "double"), pixels))
+        mock_table.add(double.samples, DOUBLE.vector(truth["params"]),
+                       fisher_sd(DOUBLE.vector(truth["params"]), pixels))
 
 
 def check_no_core_times(timings, failures):
@@ -155,7 +156,7 @@ def calibration(n_double: int, n_single: int, names: list, failures: list):
             failures.append(f"{label}: {type(exc).__name__}: {exc}")
             print(f"{label:14s} FAILED: {exc}", flush=True)
             continue
-        true = truth_vector(truth, model)
+        true = model_named(model).vector(truth)
         hit = tables[model].add(result.samples, true, fisher_sd(true, pixels), judge_sd=strength != "weak")
         outside = [p for p, ok in zip(result.paramnames, hit[-1]) if not ok]
         print(fit_row(label, k, result, failures,
@@ -185,11 +186,12 @@ def other_observations(failures: list) -> None:
             failures.append(f"{name}: a strong cool core, but DIC1 - DIC2 = {delta:.1f}")
         for result in (single, double):
             if not converged(result.R, result.neff, result.model):
-                failures.append(f"{name} {result.model}: R max {result.R.max():.3f}, n_eff min {result.neff.min():.0f}")
+                failures.append(f"{name} {result.model.name}: R max {result.R.max():.3f}, "
+                                f"n_eff min {result.neff.min():.0f}")
             failures.extend(f"{name}: self-check: {line}" for line in result.checks.lines())
         flux = fluxes(case.truth)[0]
         rate = case.pixels.counts.sum() / case.pixels.exposure.mean()
-        findings = [f"{r.model} {f.parameter}" for r in (single, double) for f in r.checks.findings]
+        findings = [f"{r.model.name} {f.parameter}" for r in (single, double) for f in r.checks.findings]
         print(f"{name:12s} {int(case.pixels.counts.sum()):7d} {flux:9.3g} {flux / rate:6.2f} {gain:9.1f} "
               f"{delta:9.1f} {double.R.max():6.3f} {double.neff.min():6.0f} {double.seconds:5.0f}  "
               f"{', '.join(outside) or '-'} / {', '.join(findings) or 'passed'}", flush=True)
@@ -234,7 +236,8 @@ def main(argv=None) -> int:
     tables = calibration(args.draws, args.single_draws, names, failures)
     if not args.only_calibration:
         other_observations(failures)
-    print(f"\n{time.perf_counter() - started:.0f} s in all; targets R < {R_TARGET}, n_eff >= {NEFF_TARGET}")
+    print(f"\n{time.perf_counter() - started:.0f} s in all; targets R < {R_TARGET}, "
+          f"n_eff >= {neff_target(SINGLE)} single / {neff_target(DOUBLE)} double")
     print("(name~dK / ~sK: counts drawn exactly from a drawn truth on that data set's exposure map and mask)\n")
     for model, title in (("double", "Calibration, double model, cool-core truths"),
                          ("single", "Calibration, single model, truths without a cool core")):

@@ -31,13 +31,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engine.models import DOUBLE, MODELS, SINGLE, model_named
 from ..grading.reference import REFERENCE_FILE, read_reference, write_reference
 
 
 def add_fit_parser(subparsers):
     parser = subparsers.add_parser("fit", help="fit the single- or double-beta model to one observation")
     parser.add_argument("datadir", help="folder with image_0.6-2.0keV.fits.gz and expmap_1.25kev.fits.gz")
-    parser.add_argument("--model", choices=("single", "double"), default="single")
+    parser.add_argument("--model", choices=tuple(MODELS), default=SINGLE.name)
     parser.add_argument("--regions", help="DS9 region file of areas to mask (point sources, chips)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="save chains and paramnames to this .npz file")
@@ -48,12 +49,10 @@ def add_fit_parser(subparsers):
 
 def run_fit(args) -> int:
     from ..data.observation import prepare
-    from ..engine.fitting import fit_double, fit_single
 
     region_string = Path(args.regions).read_text() if args.regions else None
     data = prepare(args.datadir, region_string)
-    fit_fn = fit_single if args.model == "single" else fit_double
-    result, status = _fit_and_warn(fit_fn, data, args.seed, not args.quiet, "fit")
+    result, status = _fit_and_warn(data, model_named(args.model), args.seed, not args.quiet, "fit")
     if args.out:
         np.savez(args.out, chains=result.chains, paramnames=np.array(result.paramnames))
     print(json.dumps(result.summary()))
@@ -72,8 +71,6 @@ def add_reference_parser(subparsers):
 
 
 def _stats(result) -> dict:
-    from ..engine.priors import fluxes
-
     stats = {
         "mean": result.as_dict(result.mean),
         "sd": result.as_dict(result.sd),
@@ -91,27 +88,27 @@ def _stats(result) -> dict:
         "prior": result.prior.as_dict(),
         "checks": result.checks.as_dict(),
     }
-    if result.model == "double":
+    share = result.model.compact_share(result.samples)
+    if share is not None:
         # The compact component's share of the flux inside 100 pixels (the prior's coordinate):
         # near zero where the data need no cool core.
-        share = fluxes(result.samples)[1]
         stats["compact_share"] = {key: float(np.percentile(share, q))
                                   for key, q in (("q05", 5), ("median", 50), ("q95", 95))}
     return stats
 
 
-def _fit_and_warn(fit_fn, data, seed, progress, label, **options):
-    """Fit, print a failed convergence or failed self-check as a warning on stderr, and return
-    (result, status): status 2 if the convergence targets were not met (the unconverged result
-    is kept), else 0."""
-    from ..engine.fitting import ConvergenceError
+def _fit_and_warn(data, model, seed, progress, label, nested_map=None):
+    """Fit ``model`` (`engine.fitting.fit`), print a failed convergence or failed self-check as a
+    warning on stderr, and return (result, status): status 2 if the convergence targets were not met
+    (the unconverged result is kept), else 0."""
+    from ..engine.fitting import ConvergenceError, fit
     from ..engine.selfcheck import FitCheckWarning
 
     status = 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitCheckWarning)     # printed below, once, in the CLI's words
         try:
-            result = fit_fn(data, seed=seed, progress=progress, **options)
+            result = fit(data, model, seed, nested_map=nested_map, progress=progress)
         except ConvergenceError as error:
             print(f"[{label}] WARNING: {error}", file=sys.stderr, flush=True)
             result, status = error.result, 2
@@ -121,9 +118,9 @@ def _fit_and_warn(fit_fn, data, seed, progress, label, **options):
 
 
 def reference_answers(names=None, seed: int = 0, progress: bool = True) -> dict:
-    """Fit both models to the named course data sets (all by default)."""
+    """Fit every model (`engine.models.MODELS`, each after the one it holds) to the named course data
+    sets (all by default)."""
     from ..data import catalogue
-    from ..engine.fitting import fit_double, fit_single
     from ..engine.likelihood import PixelData
 
     names = names or catalogue.dataset_names()
@@ -131,17 +128,18 @@ def reference_answers(names=None, seed: int = 0, progress: bool = True) -> dict:
     for name in names:
         started = time.perf_counter()
         pixels = PixelData.from_data(catalogue.reference_data(name))
-        single = _fit_and_warn(fit_single, pixels, seed, progress, f"reference {name}")[0]
-        double = _fit_and_warn(fit_double, pixels, seed, progress, f"reference {name}", single=single)[0]
+        fits = {}
+        for model in MODELS.values():
+            nested_map = fits[model.nested.name].map if model.nested else None
+            fits[model.name] = _fit_and_warn(pixels, model, seed, progress, f"reference {name}", nested_map)[0]
         out[name] = {
-            "single": _stats(single),
-            "double": _stats(double),
+            **{model: _stats(result) for model, result in fits.items()},
             "log_factorial_sum": float(pixels.log_factorial_sum),
             "n_good_pixels": int(pixels.size),
             "seconds": round(time.perf_counter() - started, 1),
         }
         if progress:
-            print(f"[reference] {name}: DIC1 - DIC2 = {single.dic - double.dic:.1f} "
+            print(f"[reference] {name}: DIC1 - DIC2 = {fits[SINGLE.name].dic - fits[DOUBLE.name].dic:.1f} "
                   f"({out[name]['seconds']:.0f} s)", file=sys.stderr, flush=True)
     return out
 
@@ -153,7 +151,7 @@ def run_reference(args) -> int:
     results.update(reference_answers(args.datasets, seed=args.seed, progress=not args.quiet))
     write_reference(results, args.seed, output)
     failed = sorted(name for name, entry in results.items()
-                    if not all(entry[model].get("checks", {}).get("passed", False) for model in ("single", "double")))
+                    if not all(entry[model].get("checks", {}).get("passed", False) for model in MODELS))
     print(json.dumps({"written": str(output), "datasets": sorted(results), "failed_self_checks": failed}))
     if failed:
         print(f"[reference] {len(failed)} data set(s) failed their self-checks: {', '.join(failed)}; the grader "

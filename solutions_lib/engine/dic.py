@@ -23,15 +23,22 @@ from __future__ import annotations
 import numpy as np
 
 from .likelihood import PixelData, loglike_batch
-from .model import NPARAMS
 
 
-def validate_chains(chains, n_params: int | None = None, model: str | None = None) -> np.ndarray:
-    """Return chains as a float array (n_chains, n_samples, n_params), or raise ValueError saying why."""
+def validate_chains(chains, n_params: int | None = None, model=None) -> np.ndarray:
+    """Return chains as a float array (n_chains, n_samples, n_params), or raise ValueError saying why.
+
+    Parameters
+    ----------
+    chains : array_like
+        Should be shaped (n_chains, n_samples, n_params), all finite.
+    n_params : int, optional
+        The number of parameters required (any, if neither this nor ``model`` is given).
+    model : `models.Model`, optional
+        Requires its number of parameters, and names it in the message.
+    """
     if model is not None:
-        if model not in NPARAMS:
-            raise ValueError(f"model must be 'single' or 'double', not {model!r}")
-        n_params = NPARAMS[model]
+        n_params = model.n_params
     try:
         array = np.asarray(chains, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -40,7 +47,7 @@ def validate_chains(chains, n_params: int | None = None, model: str | None = Non
     if array.ndim != 3:
         raise ValueError(f"chains must be a 3-D array shaped {expected}; got shape {array.shape}.")
     if n_params is not None and array.shape[2] != n_params:
-        what = f" for the {model} model" if model else ""
+        what = f" for the {model.name} model" if model else ""
         raise ValueError(f"chains must have {n_params} parameters in paramnames order{what}, i.e. "
                          f"shape {expected}; got shape {array.shape}.")
     if array.shape[0] < 1 or array.shape[1] < 1:
@@ -64,8 +71,8 @@ def dic_from_deviance(deviance: np.ndarray) -> float:
     return float(deviance.mean() + 0.5 * deviance.var())
 
 
-def compute_dic(chains, data, model: str, thin_to: int = 1000, max_samples: int = 4000) -> float:
-    """DIC of the reference likelihood for ``model`` ('single' or 'double').
+def compute_dic(chains, data, model, thin_to: int = 1000, max_samples: int = 4000) -> float:
+    """DIC of the reference likelihood for chains of ``model`` (a `models.Model`).
 
     ``data`` is the tutorial's data dict or a `PixelData`. Each chain is
     thinned to at most ``thin_to`` samples, and further so that at most

@@ -9,13 +9,15 @@ Public API::
 
 Recipe: (0) the prior's bounds from the data's own scale (`priors.Prior`);
 (1) posterior maximum by Powell's method in sampler coordinates
-(`priors`) from starts derived from the data (`starts`, `optimize`); reported as
+(`models`) from starts derived from the data (`models.Model.optimiser_starts`,
+`optimize`); reported as
 ``map`` it is the maximum of the likelihood inside the prior, i.e. of the
 posterior density with respect to the coordinates in which the prior is
-uniform (`priors.to_flat`); (2) the Laplace covariance there; (3) emcee
+uniform (`models.Model.to_flat`); (2) the Laplace covariance there; (3) emcee
 with differential-evolution and snooker moves (`sampler`), walkers started
-from the Laplace approximation (`starts`), burn-in
-discarded; each walker is one chain (12 single, 24 double); (4) production
+from the Laplace approximation (`models.Model.walker_starts`), burn-in
+discarded; each walker is one chain (the model's ``schedule``: 12 single,
+24 double); (4) production
 in blocks until the convergence targets hold; (5) the fit's self-checks
 (`selfcheck`: no posterior pressed against a prior bound, no degenerate
 components, the double maximum at least the single one), in ``checks``.
@@ -24,7 +26,8 @@ Convergence is judged exactly as the notebook judges it, with
 ``incredible.GelmanRubinR(chains)`` and
 ``incredible.effective_samples(chains, maxlag=750, throw=True)``, against
 targets with a margin over the notebook's asserts: R < 1.05 (notebook 1.1)
-and n_eff >= 300 single / 225 double (notebook 200 / 150). If the targets
+and n_eff >= 1.5 times the model's ``min_neff`` (`neff_target`: 300 single /
+225 double, notebook 200 / 150). If the targets
 are not met the chains are extended (if R is the problem the first third of
 production may be discarded as extra burn-in; if n_eff cannot be estimated
 within maxlag the chains are thinned by 2, 4, ... keeping >= 800 samples),
@@ -35,8 +38,8 @@ Clusters without a cool core: the data then do not need the second
 component, and with independent log-uniform priors on S0 and S02 the
 double-beta posterior ran into a funnel (the superfluous amplitude towards
 its lower bound, its rc and beta free) where no chain converged. The prior
-on the total flux and the compact share (`priors`) keeps it well posed,
-and `starts.walker_starts` spreads some walkers over the compact
+on the total flux and the compact share (`models.double`) keeps it well posed,
+and `models.DoubleBeta.walker_starts` spreads some walkers over the compact
 component's free parameters; measured on cl_j0309, the double fit then
 converges in the usual schedule (900 production steps).
 
@@ -53,52 +56,25 @@ import time
 import warnings
 from dataclasses import dataclass, field, replace
 
-from . import convergence
 import numpy as np
 
+from . import convergence
 from .dic import compute_dic
 from .likelihood import PixelData, loglike, loglike_batch
-from .model import names_for
-from .optimize import initial_guess
-from .optimize import laplace_covariance, maximize
-from .priors import Prior, from_sampler, log_jacobian_z, to_sampler
-from .sampler import Ensemble, say
+from .models import DOUBLE, SINGLE, Model
+from .optimize import initial_guess, laplace_covariance, maximize
+from .priors import Prior
+from .sampler import Ensemble, Schedule, say
 from .selfcheck import FitChecks, FitCheckWarning, check_fit
-from .starts import optimiser_starts, walker_starts
 
-MAXLAG = 750          # incredible's maxlag, as in the notebook's tests
 R_TARGET = 1.05
-NEFF_TARGET = {"single": 300, "double": 225}
+NEFF_MARGIN = 1.5     # the n_eff target over the notebook's threshold (`models.Model.min_neff`)
+STARTS_TO_OPTIMISE = 2  # how many of the data-derived starting points the optimiser runs from (best first)
 
 
-
-@dataclass(frozen=True)
-class Schedule:
-    """Walkers (= chains) and steps per walker of one fit.
-
-    ``n_burn`` steps of burn-in, a first production block of ``block``
-    steps (each extension adds at least half a block), and at most
-    ``max_steps`` production steps before giving up.
-    """
-
-    n_walkers: int
-    n_burn: int
-    block: int
-    max_steps: int
-
-
-SCHEDULE = {
-    "single": Schedule(n_walkers=12, n_burn=300, block=900, max_steps=6000),
-    "double": Schedule(n_walkers=24, n_burn=400, block=900, max_steps=20000),
-}
-
-
-# The sampler coordinate of the compact share (priors): the chains start within
-# |w| <= 6, i.e. shares between 0.12% and 49.9%.
-SHARE_INDEX, SHARE_Z_LIMIT = 6, 6.0
-
-# How many of the data-derived starting points the optimiser runs from (best first).
-STARTS_TO_OPTIMISE = {"single": 2, "double": 2}
+def neff_target(model: Model) -> int:
+    """The effective sample size every parameter of a ``model`` fit must reach: `NEFF_MARGIN` times the notebook's."""
+    return round(NEFF_MARGIN * model.min_neff)
 
 
 class ConvergenceError(RuntimeError):
@@ -113,12 +89,12 @@ class ConvergenceError(RuntimeError):
 class FitResult:
     """Outcome of one fit; arrays are in paramnames order and natural units."""
 
-    model: str
+    model: Model
     paramnames: list
     chains: np.ndarray           # (n_chains, n_samples, n_params), burn-in removed
     map: np.ndarray              # posterior maximum
     R: np.ndarray                # incredible.GelmanRubinR
-    neff: np.ndarray             # incredible.effective_samples(maxlag=MAXLAG)
+    neff: np.ndarray             # incredible.effective_samples(maxlag=convergence.MAXLAG)
     dic: float                   # DIC without the sum(log N!) constant (nan if not computed)
     seconds: float               # wall time of the whole fit (including DIC)
     acceptance: float
@@ -152,7 +128,7 @@ class FitResult:
     def summary(self) -> dict:
         """JSON-ready summary (what the CLI prints)."""
         return {
-            "model": self.model, "paramnames": list(self.paramnames),
+            "model": self.model.name, "paramnames": list(self.paramnames),
             "map": self.as_dict(self.map), "median": self.as_dict(self.median),
             "R": self.as_dict(self.R), "neff": self.as_dict(self.neff),
             "dic": self.dic, "seconds": round(self.seconds, 2),
@@ -164,67 +140,84 @@ class FitResult:
 
 
 def diagnostics(chains: np.ndarray):
-    """incredible's R and n_eff (maxlag `MAXLAG`, throw=True), as the notebook computes them (`diagnostics`).
+    """incredible's R and n_eff (maxlag `convergence.MAXLAG`, throw=True), as the notebook computes them.
 
     n_eff is 0 where incredible cannot estimate it (it raises when the
     autocorrelation has not died out within maxlag, or chains are too short).
     """
     R = convergence.gelman_rubin(chains)
     try:
-        neff = convergence.effective_samples(chains, MAXLAG)
+        neff = convergence.effective_samples(chains)
     except convergence.MaxlagTooShort:
         neff = np.zeros(chains.shape[-1])
     return R, neff
 
 
-def converged(R, neff, model: str) -> bool:
-    return bool(np.all(R < R_TARGET) and np.all(neff >= NEFF_TARGET[model]))
+def converged(R, neff, model: Model) -> bool:
+    """Do R and n_eff (each shaped (n_params,)) of ``model`` chains meet `R_TARGET` and `neff_target`?"""
+    return bool(np.all(R < R_TARGET) and np.all(neff >= neff_target(model)))
 
 
 class Posterior:
-    """Log-posterior of one model and data set in sampler coordinates, with the `priors.Prior` ``prior``."""
+    """Log-posterior of ``model`` (a `models.Model`) and the good pixels ``pixels`` in sampler
+    coordinates, with the `priors.Prior` ``prior``."""
 
-    def __init__(self, pixels: PixelData, model: str, prior: Prior):
+    def __init__(self, pixels: PixelData, model: Model, prior: Prior):
         self.pixels, self.model, self.prior = pixels, model, prior
-        self.names = names_for(model)
 
     def batch(self, z) -> np.ndarray:
         """Log-posterior density in z (likelihood + log prior density in z) for rows of z."""
         z = np.atleast_2d(np.asarray(z, dtype=float))
-        theta = from_sampler(z, self.model)
+        theta = self.model.from_sampler(z)
         out = np.full(z.shape[0], -np.inf)
-        ok = self.prior.in_support(theta, self.model)
+        ok = self.model.in_support(theta, self.prior)
         if ok.any():
-            values = loglike_batch(theta[ok], self.pixels) + log_jacobian_z(z[ok], self.model)
+            values = loglike_batch(theta[ok], self.pixels) + self.model.log_jacobian_z(z[ok])
             out[ok] = np.where(np.isfinite(values), values, -np.inf)
         return out
 
     def objective(self, z) -> float:
         """Log-likelihood inside the prior, -inf outside: the posterior density with
         respect to the prior's own flat coordinates, whose maximum is reported as MAP."""
-        theta = from_sampler(np.asarray(z, dtype=float), self.model)
-        if not self.prior.in_support(theta, self.model)[0]:
+        theta = self.model.from_sampler(np.asarray(z, dtype=float))
+        if not self.model.in_support(theta, self.prior)[0]:
             return -np.inf
         value = loglike(theta, self.pixels)
         return value if np.isfinite(value) else -np.inf
 
 
-def fit(data, model: str, seed: int = 0, single_map=None, progress: bool = True,
+def fit(data, model: Model, seed: int = 0, nested_map=None, progress: bool = True,
         with_dic: bool = True, require_convergence: bool = True, **schedule) -> FitResult:
-    """Fit ``model`` ('single' or 'double') to the good pixels of ``data``.
+    """Fit ``model`` to the good pixels of ``data``.
 
-    ``data``: the tutorial's data dict (``flatim``, ``flatex``, ``flatx``,
-    ``flaty``, ``im``) or a `PixelData`, converted once here. The double
-    model starts from the single model's maximum ``single_map`` (found here
-    if not given), among other starts from that maximum with a vanishing
-    compact component (`starts.nested_start`), so that its maximum is at
-    least the single one's. The prior is set from the data
-    (`priors.Prior.from_pixels`). The finished fit checks itself
-    (`selfcheck.check_fit`): its ``checks`` say what failed, and a
-    `selfcheck.FitCheckWarning` is issued. Keyword arguments ``n_walkers``
-    (chains), ``n_burn``, ``block``, ``max_steps`` (steps per walker) override `SCHEDULE`; with
-    ``require_convergence=False`` the fit returns after the first production
-    block whatever the diagnostics say (for quick tests).
+    Parameters
+    ----------
+    data : dict or `likelihood.PixelData`
+        The tutorial's data dict (``flatim``, ``flatex``, ``flatx``,
+        ``flaty``, ``im``) or a `PixelData`, converted once here.
+    model : `models.Model`
+        What to fit (`models.SINGLE`, `models.DOUBLE`).
+    seed : int
+        Seeds the walkers' starts and the sampler: a fit is reproducible.
+    nested_map : ndarray, shape (model.nested.n_params,), optional
+        The maximum of the model that ``model`` contains (`models.Model.nested`),
+        found here if not given: among ``model``'s optimiser starts, so that
+        its maximum is at least the nested one's (the double model starts
+        from the single one's, `models.double.nested_start`).
+    progress : bool
+        Progress messages on stderr.
+    with_dic : bool
+        Compute the DIC (else nan).
+    require_convergence : bool
+        If False, return after the first production block whatever the
+        diagnostics say (for quick tests).
+    **schedule
+        ``n_walkers`` (chains), ``n_burn``, ``block``, ``max_steps`` (steps
+        per walker) override the model's ``schedule``.
+
+    The prior is set from the data (`priors.Prior.from_pixels`). The
+    finished fit checks itself (`selfcheck.check_fit`): its ``checks`` say
+    what failed, and a `selfcheck.FitCheckWarning` is issued.
     """
     started = time.perf_counter()
     plan = _schedule(model, schedule)
@@ -234,32 +227,33 @@ def fit(data, model: str, seed: int = 0, single_map=None, progress: bool = True,
     rng = np.random.default_rng(seed)
 
     def report(message):
-        say(model, f"{message} ({time.perf_counter() - started:.1f} s)", progress)
+        say(model.name, f"{message} ({time.perf_counter() - started:.1f} s)", progress)
 
     guess = initial_guess(pixels)
     extra = {}
-    if model == "double":
-        if single_map is None:
-            single_map = _single_maximum(pixels, guess, prior)
-        extra["single_loglike_max"] = loglike(single_map, pixels)
-    starts = [prior.pull_inside(start, model) for start in optimiser_starts(guess, model, single_map)]
-    theta_map, loglike_max = maximize(post.objective, starts, model, n_best=STARTS_TO_OPTIMISE[model])
-    z_map, cov = _laplace(post, theta_map, model)
+    if model.nested is not None:
+        if nested_map is None:
+            nested_map = _maximum(pixels, model.nested, guess, prior)
+        extra["nested_loglike_max"] = loglike(nested_map, pixels)
+    starts = [model.pull_inside(start, prior) for start in model.optimiser_starts(guess, nested_map)]
+    theta_map, loglike_max = maximize(post.objective, starts, model, n_best=STARTS_TO_OPTIMISE)
+    z_map = model.sampler_centre(theta_map)
+    cov = laplace_covariance(post.objective, z_map)
     report(f"posterior maximum found, log-likelihood {loglike_max:.2f}; "
            f"sampling with {plan.n_walkers} walkers")
 
-    sampler = Ensemble(post.batch, walker_starts(post.batch, z_map, cov, plan.n_walkers, model, rng),
-                       seed=int(rng.integers(2**31)), label=model, progress=progress)
+    sampler = Ensemble(post.batch, model.walker_starts(post.batch, z_map, cov, plan.n_walkers, rng),
+                       seed=int(rng.integers(2**31)), label=model.name, progress=progress)
     chains, R, neff, discard, failed = _sample_until_converged(sampler, model, plan, require_convergence, report)
     theta_map, loglike_max = _polish_maximum(post, sampler, discard, theta_map, loglike_max)
     dic = compute_dic(chains, pixels, model) if with_dic else float("nan")
     extra.update(loglike_max=loglike_max, evaluations=sampler.evaluations,
                  log_factorial_sum=pixels.log_factorial_sum, converged=not failed)
-    result = FitResult(model, post.names, chains, theta_map, R, neff, dic, time.perf_counter() - started,
-                       sampler.acceptance, prior, extra)
+    result = FitResult(model, list(model.paramnames), chains, theta_map, R, neff, dic,
+                       time.perf_counter() - started, sampler.acceptance, prior, extra)
     result.checks = check_fit(result)
     if not result.checks.passed:
-        warnings.warn(f"The {model} fit failed its self-checks:\n" + "\n".join(result.checks.lines()),
+        warnings.warn(f"The {model.name} fit failed its self-checks:\n" + "\n".join(result.checks.lines()),
                       FitCheckWarning, stacklevel=3)      # the caller of fit_single / fit_double
     if failed:
         raise _convergence_error(result, plan)
@@ -267,25 +261,15 @@ def fit(data, model: str, seed: int = 0, single_map=None, progress: bool = True,
     return result
 
 
-def _schedule(model: str, overrides: dict) -> Schedule:
-    """`SCHEDULE` for ``model`` with the given entries (None: keep) replaced; checks the walkers."""
-    n_params = len(names_for(model))
-    plan = replace(SCHEDULE[model], **{key: int(value) for key, value in overrides.items() if value is not None})
-    if plan.n_walkers < max(4, 2 * n_params):
-        raise ValueError(f"Use at least {max(4, 2 * n_params)} walkers (chains) for the {model} model.")
+def _schedule(model: Model, overrides: dict) -> Schedule:
+    """``model.schedule`` with the given entries (None: keep) replaced; checks the walkers."""
+    plan = replace(model.schedule, **{key: int(value) for key, value in overrides.items() if value is not None})
+    if plan.n_walkers < max(4, 2 * model.n_params):
+        raise ValueError(f"Use at least {max(4, 2 * model.n_params)} walkers (chains) for the {model.name} model.")
     return plan
 
 
-def _laplace(post: Posterior, theta_map: np.ndarray, model: str):
-    """The maximum in sampler coordinates and the Laplace covariance there."""
-    z_map = to_sampler(theta_map, model)
-    if model == "double":
-        # A maximum with the share at 0 or 1/2 (no cool core) lies at w = -inf or +inf.
-        z_map[SHARE_INDEX] = np.clip(z_map[SHARE_INDEX], -SHARE_Z_LIMIT, SHARE_Z_LIMIT)
-    return z_map, laplace_covariance(post.objective, z_map)
-
-
-def _sample_until_converged(sampler: Ensemble, model: str, plan: Schedule, require_convergence: bool, report):
+def _sample_until_converged(sampler: Ensemble, model: Model, plan: Schedule, require_convergence: bool, report):
     """Burn in, then run production blocks until the targets hold or ``plan.max_steps`` is reached.
 
     Returns (chains in natural units, R, n_eff, steps discarded from the
@@ -316,10 +300,10 @@ def _sample_until_converged(sampler: Ensemble, model: str, plan: Schedule, requi
 def _polish_maximum(post: Posterior, sampler: Ensemble, discard: int, theta_map, loglike_max):
     """The maximum again from the best sample, if the chains found a higher likelihood."""
     model = post.model
-    z_all = sampler.chain(discard).reshape(-1, len(post.names))
-    log_like = sampler.sampler.get_log_prob(flat=True, discard=discard) - log_jacobian_z(z_all, model)
-    best = from_sampler(z_all[np.argmax(log_like)], model)
-    if post.objective(to_sampler(best, model)) > loglike_max + 1e-6:
+    z_all = sampler.chain(discard).reshape(-1, model.n_params)
+    log_like = sampler.sampler.get_log_prob(flat=True, discard=discard) - model.log_jacobian_z(z_all)
+    best = model.from_sampler(z_all[np.argmax(log_like)])
+    if post.objective(model.to_sampler(best)) > loglike_max + 1e-6:
         return maximize(post.objective, [best], model, n_best=1, polish=False)
     return theta_map, loglike_max
 
@@ -328,7 +312,7 @@ def _convergence_error(result: FitResult, plan: Schedule) -> ConvergenceError:
     """The error that carries an unconverged ``result``."""
     model, R, neff = result.model, result.R, result.neff
     error = ConvergenceError(
-        f"The {model} fit did not reach R < {R_TARGET} and n_eff >= {NEFF_TARGET[model]} "
+        f"The {model.name} fit did not reach R < {R_TARGET} and n_eff >= {neff_target(model)} "
         f"within {plan.max_steps} steps per walker (max R = {R.max():.3f}, "
         f"min n_eff = {neff.min():.0f}). The posterior is probably degenerate (e.g. a second "
         "component the data do not need); the unconverged result is in this error's .result."
@@ -337,7 +321,7 @@ def _convergence_error(result: FitResult, plan: Schedule) -> ConvergenceError:
     return error
 
 
-def _assess(z_chain: np.ndarray, model: str):
+def _assess(z_chain: np.ndarray, model: Model):
     """Diagnostics of the chains (sampler coordinates in, natural units out), thinned if need be.
 
     incredible's n_eff needs the autocorrelation to die out within maxlag =
@@ -348,34 +332,33 @@ def _assess(z_chain: np.ndarray, model: str):
     """
     best = None
     k = 1
-    while k == 1 or z_chain.shape[1] // k >= MAXLAG + 50:
-        chains = from_sampler(z_chain[:, ::k], model)
+    while k == 1 or z_chain.shape[1] // k >= convergence.MAXLAG + 50:
+        chains = model.from_sampler(z_chain[:, ::k])
         R, neff = diagnostics(chains)
         candidate = (chains, R, neff, k)
         if converged(R, neff, model):
             return candidate
         if best is None or neff.min() > best[2].min():
             best = candidate
-        if neff.min() >= NEFF_TARGET[model]:
+        if neff.min() >= neff_target(model):
             break          # R is what fails; thinning does not change it
         k *= 2
     return best
 
 
-def _single_maximum(pixels: PixelData, guess: np.ndarray, prior: Prior) -> np.ndarray:
-    """The single model's posterior maximum, from the starts around ``guess`` (`optimize.initial_guess`)."""
-    post = Posterior(pixels, "single", prior)
-    return maximize(post.objective, optimiser_starts(guess, "single", None), "single")[0]
+def _maximum(pixels: PixelData, model: Model, guess: np.ndarray, prior: Prior) -> np.ndarray:
+    """The posterior maximum of a ``model`` that contains no other, from its starts around ``guess``
+    (`optimize.initial_guess`)."""
+    post = Posterior(pixels, model, prior)
+    return maximize(post.objective, model.optimiser_starts(guess, None), model)[0]
 
 
 def fit_single(data, seed: int = 0, progress: bool = True, **options) -> FitResult:
     """Fit one beta component plus background (see `fit`)."""
-    return fit(data, "single", seed, progress=progress, **options)
+    return fit(data, SINGLE, seed, progress=progress, **options)
 
 
 def fit_double(data, seed: int = 0, single: FitResult | None = None, progress: bool = True,
                **options) -> FitResult:
     """Fit two concentric beta components plus background, starting from ``single``'s maximum."""
-    single_map = None if single is None else single.map
-    return fit(data, "double", seed, single_map=single_map, progress=progress, **options)
-
+    return fit(data, DOUBLE, seed, nested_map=None if single is None else single.map, progress=progress, **options)

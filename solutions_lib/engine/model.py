@@ -12,16 +12,8 @@ from ..data.profile import beta_profile
 
 PARAMNAMES = ["x0", "y0", "S0", "rc", "beta", "B"]
 PARAMNAMES2 = PARAMNAMES + ["S02", "rc2", "beta2"]
-NPARAMS = {"single": len(PARAMNAMES), "double": len(PARAMNAMES2)}
 
 _beta_profile_jit = njit(cache=True)(beta_profile)
-
-
-def names_for(model: str) -> list[str]:
-    """paramnames ('single') or paramnames2 ('double'): the parameter order of ``model``."""
-    if model not in NPARAMS:
-        raise ValueError(f"model must be 'single' or 'double', not {model!r}")
-    return list(PARAMNAMES if model == "single" else PARAMNAMES2)
 
 
 @njit(cache=True)

@@ -5,7 +5,6 @@ import numpy as np
 from scipy.optimize import minimize
 
 from .likelihood import PixelData
-from .priors import from_sampler, to_sampler
 
 CELL = 8  # pixels per side of the cells used to find the brightest region
 
@@ -48,9 +47,9 @@ def initial_guess(data) -> np.ndarray:
     return np.array([cx, cy, S0, 8.0, 0.7, background])
 
 
-def maximize(objective, starts, model: str, max_evals: int = 4000, n_best: int | None = None,
+def maximize(objective, starts, model, max_evals: int = 4000, n_best: int | None = None,
              polish: bool = True):
-    """Maximum of ``objective(z)`` (sampler coordinates) from several starts.
+    """Maximum of ``objective(z)`` (sampler coordinates of ``model``, a `models.Model`) from several starts.
 
     ``starts`` are natural parameter vectors; ``objective`` returns -inf
     outside the prior. Powell's method (no gradients needed, copes with
@@ -70,7 +69,7 @@ def maximize(objective, starts, model: str, max_evals: int = 4000, n_best: int |
 
     candidates = []
     for start in starts:
-        z0 = to_sampler(start, model)
+        z0 = model.to_sampler(start)
         value = objective(z0)
         if np.isfinite(value):
             candidates.append((value, z0))
@@ -89,7 +88,7 @@ def maximize(objective, starts, model: str, max_evals: int = 4000, n_best: int |
         polished = run(best.x, max_evals)
         if polished.fun < best.fun:
             best = polished
-    return from_sampler(best.x, model), -float(best.fun)
+    return model.from_sampler(best.x), -float(best.fun)
 
 
 def laplace_covariance(logpost_z, z_map, steps=None) -> np.ndarray:

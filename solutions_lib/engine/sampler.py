@@ -36,11 +36,34 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass
 
 import emcee
 import numpy as np
 
 from .moves import SnookerMove
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Walkers (= chains) and steps per walker of one fit.
+
+    Parameters
+    ----------
+    n_walkers : int
+        Walkers of the ensemble; each is reported as one chain.
+    n_burn : int
+        Steps of burn-in, discarded.
+    block : int
+        Steps of the first production block; each extension adds at least half a block.
+    max_steps : int
+        Production steps per walker after which the fit gives up.
+    """
+
+    n_walkers: int
+    n_burn: int
+    block: int
+    max_steps: int
 
 
 def say(label: str, message: str, enabled: bool = True) -> None:

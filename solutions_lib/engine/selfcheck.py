@@ -8,8 +8,8 @@ finished `fitting.FitResult` and returns a `FitChecks` of `Finding` s:
 * ``prior_wall``: the posterior presses a bound: its maximum lies within
   ``MARGIN`` of the bound and more than ``MASS_AT_WALL`` of its mass lies
   within that margin, measured in the coordinate in which the prior is
-  uniform (`priors.to_flat`: log S0, log F, log rc, beta, log B, the share
-  f) as a fraction of the prior's range there. A posterior the data hold
+  uniform (`models.Model.to_flat`: log S0, log F, log rc, beta, log B, the
+  share f) as a fraction of the prior's range there. A posterior the data hold
   away from a bound has none of its mass there; one spread over the prior
   (the compact component of a cluster without a cool core) puts about
   ``MARGIN`` of its mass in each margin; one whose tail a bound cuts (the
@@ -18,7 +18,8 @@ finished `fitting.FitResult` and returns a `FitChecks` of `Finding` s:
   away) has its maximum inside; one pressed against a bound has its maximum
   there, where the likelihood would go on rising beyond the bound (the
   XMM-Newton observation of issue 22: F at its ceiling).
-* ``degenerate_components`` (double model): the same test on the walls
+* ``degenerate_components`` (a model with a compact share f, the double
+  model): the same test on the walls
   between the components. Either the two shape walls at once, beta >= beta2
   and rc2 >= 2 rc (equal slopes pressed together, and radii as close as
   allowed: the two components are then copies of one profile, measured on
@@ -29,10 +30,11 @@ finished `fitting.FitResult` and returns a `FitChecks` of `Finding` s:
   the course press one of them honestly (measured on the reference fits:
   cl_j0815 rc2 = 2 rc with 12% of the mass, cl_j2231 and cl_j0266
   beta = beta2 with 11% and 13%).
-* ``double_below_single`` (double model): its maximum log-likelihood is
-  more than ``NESTED_TOLERANCE`` below the single model's. The double model
-  holds the single one (a vanishing compact component), and its optimiser
-  starts there, so this means the search failed.
+* ``double_below_single`` (a model that holds another, `models.Model.nested`:
+  the double model): its maximum log-likelihood is more than
+  ``NESTED_TOLERANCE`` below the single model's. The double model holds the
+  single one (a vanishing compact component), and its optimiser starts
+  there, so this means the search failed.
 
 Where the share f presses against 0 the data do not need a compact
 component: its core radius and slope are then set by the prior alone, and
@@ -45,16 +47,14 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .priors import CORE_RATIO_MIN, F_SHARE_MAX, I_BETA, I_BETA2, I_RC, I_RC2, I_S02, to_flat
+from .models.double import I_BETA, I_BETA2, I_RC, I_RC2
+from .priors import CORE_RATIO_MIN, F_SHARE_MAX
 
 MARGIN = 0.01            # a wall's margin, as a fraction of the prior's range in its uniform coordinate
 MASS_AT_WALL = 0.05      # more posterior mass than this inside the margin: the wall shapes the posterior
 NESTED_TOLERANCE = 0.5   # log-likelihood units the double maximum may fall below the single one
 
-# Parameters in the coordinate in which the prior is uniform, by their position in `priors.to_flat`.
-FLAT_NAMES = {"single": ("x0", "y0", "S0", "rc", "beta", "B"),
-              "double": ("x0", "y0", "F", "rc", "beta", "B", "f", "rc2", "beta2")}
-LOG_FLAT = ("S0", "F", "rc", "B", "rc2")
+SHARE = "f"                        # the flat coordinate of a compact component's share of the flux
 COMPACT_SHAPE = ("rc", "beta")     # the double model's compact component, judged only when it is there
 
 # What a pressed bound means and what to change, by (parameter, side).
@@ -104,7 +104,7 @@ class Finding:
     """One failed self-check.
 
     check : 'prior_wall', 'degenerate_components' or 'double_below_single'.
-    model : the model of the fit it concerns.
+    model : the name of the model of the fit it concerns.
     parameter : the parameter or relation ('F', 'beta - beta2', 'log-likelihood', ...).
     bound : 'lower' or 'upper' for a wall; '' otherwise.
     amount : the posterior mass within the margin of the wall, or the
@@ -145,29 +145,31 @@ class FitChecks:
 
 
 def check_fit(result) -> FitChecks:
-    """The self-checks of a finished fit (`fitting.FitResult` with its ``prior``)."""
+    """The self-checks of a finished fit (`fitting.FitResult` with its ``model`` and ``prior``)."""
     model, prior = result.model, result.prior
     points = np.vstack([result.map, result.samples])     # the maximum first, then the samples
-    flat = to_flat(points, model)
-    names = FLAT_NAMES[model]
+    flat = model.to_flat(points)
+    names = model.flat_names
+    has_share = SHARE in names
     widths = {}
     findings = []
     compact_absent = False
-    if model == "double":
-        compact_absent = _mass_near(flat[1:, I_S02], MARGIN * F_SHARE_MAX) > MASS_AT_WALL
+    if has_share:
+        compact_absent = _mass_near(flat[1:, names.index(SHARE)], MARGIN * F_SHARE_MAX) > MASS_AT_WALL
     for i, name in enumerate(names):
         low, high = prior.range_of(name)
-        if name in LOG_FLAT:
+        if name in model.log_names:
             low, high = np.log(low), np.log(high)
         widths[name] = high - low
-        if name == "f" or (compact_absent and name in COMPACT_SHAPE):
+        if name == SHARE or (compact_absent and name in COMPACT_SHAPE):
             continue         # the share is judged with the components (`_degeneracies`)
         for side, distance in (("lower", flat[:, i] - low), ("upper", high - flat[:, i])):
             mass = _pressed(distance, MARGIN * widths[name])
             if mass is not None:
-                findings.append(_wall(model, name, side, mass))
-    if model == "double":
-        findings += _degeneracies(points, flat, widths, compact_absent)
+                findings.append(_wall(model.name, name, side, mass))
+    if has_share:
+        findings += _degeneracies(model.name, points, flat[:, names.index(SHARE)], widths, compact_absent)
+    if model.nested is not None:
         findings += _nested(result)
     return FitChecks(tuple(findings))
 
@@ -193,12 +195,12 @@ def _wall(model: str, name: str, side: str, mass: float) -> Finding:
     return Finding("prior_wall", model, name, side, mass, message)
 
 
-def _degeneracies(points: np.ndarray, flat: np.ndarray, widths: dict, compact_absent: bool) -> list:
-    """The walls between the components: f <= 1/2 and, when the compact component is there,
-    beta >= beta2 and rc2 >= 2 rc together (each with the margin of its parameters' prior range).
-    ``points`` and ``flat``: the maximum, then the samples (natural and `to_flat` coordinates).
-    Distances are in margins, so that 1 is the edge of the margin."""
-    walls = {"f": (F_SHARE_MAX - flat[:, I_S02]) / (MARGIN * F_SHARE_MAX)}
+def _degeneracies(model: str, points: np.ndarray, share: np.ndarray, widths: dict, compact_absent: bool) -> list:
+    """The walls between the components of the double-beta fit named ``model``: f <= 1/2 and, when
+    the compact component is there, beta >= beta2 and rc2 >= 2 rc together (each with the margin of
+    its parameters' prior range). ``points`` and ``share``: the maximum, then the samples (natural
+    parameters and the share f). Distances are in margins, so that 1 is the edge of the margin."""
+    walls = {SHARE: (F_SHARE_MAX - share) / (MARGIN * F_SHARE_MAX)}
     if not compact_absent:
         slopes = (points[:, I_BETA] - points[:, I_BETA2]) / (MARGIN * widths["beta"])
         radii = (np.log(points[:, I_RC2] / points[:, I_RC]) - np.log(CORE_RATIO_MIN)) / (MARGIN * widths["rc"])
@@ -210,19 +212,20 @@ def _degeneracies(points: np.ndarray, flat: np.ndarray, widths: dict, compact_ab
             message = (f"the posterior presses the prior's wall{'s' if ',' in relation else ''} {relation} (its "
                        f"maximum and {mass:.0%} of its mass lie within {MARGIN:.0%} of the prior's range): "
                        f"{DEGENERATE_ADVICE[relation]}. {DEGENERATE_WHAT_TO_DO}")
-            findings.append(Finding("degenerate_components", "double", relation, "upper" if relation == "f"
+            findings.append(Finding("degenerate_components", model, relation, "upper" if relation == SHARE
                                     else "lower", mass, message))
     return findings
 
 
 def _nested(result) -> list:
-    """The double maximum against the single one (both log-likelihoods in ``result.extra``)."""
-    single, double = result.extra["single_loglike_max"], result.extra["loglike_max"]
-    shortfall = single - double
+    """The fit's maximum against that of the model it holds (both log-likelihoods in ``result.extra``)."""
+    outer, inner = result.model.name, result.model.nested.name
+    nested, own = result.extra["nested_loglike_max"], result.extra["loglike_max"]
+    shortfall = nested - own
     if not shortfall > NESTED_TOLERANCE:
         return []
-    message = (f"the maximum log-likelihood of the double model ({double:.2f}) is {shortfall:.2f} below the "
-               f"single model's ({single:.2f}), although the double model holds the single one: its search "
+    message = (f"the maximum log-likelihood of the {outer} model ({own:.2f}) is {shortfall:.2f} below the "
+               f"{inner} model's ({nested:.2f}), although the {outer} model holds the {inner} one: its search "
                "for the maximum failed. Check the prior walls above; a single fit with a core radius under "
                f"{CORE_RATIO_MIN * 1.05:g} pixels cannot be held (rc2 >= {CORE_RATIO_MIN:g} rc >= 2 pixels).")
-    return [Finding("double_below_single", "double", "log-likelihood", "", shortfall, message)]
+    return [Finding(f"{outer}_below_{inner}", outer, "log-likelihood", "", shortfall, message)]

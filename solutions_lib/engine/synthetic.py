@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data.observation import add_good_pixels
-from .model import expected_counts, names_for
+from .model import expected_counts
 
 # A compact bright core inside a wider cluster (strong cool core), image ~ 160x160.
 STRONG_CORE = dict(x0=80.3, y0=78.6, S0=2.0e-6, rc=3.0, beta=0.9, B=0.05,
@@ -40,11 +40,6 @@ def synthetic_data(params: dict | None = None, shape=(160, 160), exposure=5e7, s
         "flatx": imx.ravel()[goodpix], "flaty": imy.ravel()[goodpix],
         "truth": params,
     }
-
-
-def truth_vector(params: dict, model: str) -> np.ndarray:
-    """``params`` as a vector in the parameter order of ``model`` ('single' or 'double')."""
-    return np.array([params[name] for name in names_for(model)], dtype=float)
 
 
 def redraw_counts(data: dict, params: dict, seed=0) -> dict:

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..data import catalogue
 from ..engine.likelihood import loglike_batch
+from ..engine.models import Model, model_named
 from . import answers, stein
 from .checks import chains as chain_checks
 from .checks import dic as dic_checks
@@ -49,21 +50,27 @@ def _digest(*arrays) -> str:
 
 
 class ChainsAnalysis:
-    """One distinct set of handed-in chains of ``model``, with the good pixels handed in beside it.
+    """One distinct set of handed-in chains of ``model`` (a `models.Model`), with the good pixels handed in
+    beside it.
 
     ``failure`` is a failing verdict if the chains cannot be judged at all
     (`checks.chains.chain_format_verdict`); otherwise ``chains`` holds them
-    as floats (the double model's components ordered, ``note`` saying so),
-    and the verdicts below are computed when first asked for.
+    as floats (components in the model's order, ``note`` saying if they were
+    not), and the verdicts below are computed when first asked for.
     """
 
-    def __init__(self, raw: np.ndarray, model: str, data: TrustedDataset, goodpix):
+    def __init__(self, raw: np.ndarray, model: Model, data: TrustedDataset, goodpix):
         self.model, self.data, self.goodpix = model, data, goodpix
         chains = raw.astype(float)
         self.failure = chain_checks.chain_format_verdict(chains, model)
         self.chains, self.note = chains, ""
-        if self.failure is None and model == "double":
-            self.chains, self.note = chain_checks.order_components(chains)
+        if self.failure is None:
+            self.chains, self.note = chain_checks.order_components(chains, model)
+
+    @property
+    def reference(self) -> dict:
+        """The reference posterior of this model on the data set."""
+        return self.data.reference[self.model.name]
 
     @cached_property
     def _likelihood(self):
@@ -79,12 +86,12 @@ class ChainsAnalysis:
     @cached_property
     def draws(self) -> Verdict:
         _, deviance, score = self._likelihood
-        judged = stein.judged_parameters(self.data.reference[self.model], self.model)
+        judged = stein.judged_parameters(self.reference, self.model)
         return chain_checks.draws_verdict(self.chains, self.model, deviance, score, judged)
 
     @cached_property
     def posterior(self) -> Verdict:
-        return chain_checks.posterior_verdict(self.chains, self.model, self.data.reference[self.model])
+        return chain_checks.posterior_verdict(self.chains, self.model, self.reference)
 
     @cached_property
     def dic_candidates(self) -> list[float]:
@@ -186,7 +193,7 @@ class Judgement:
         return (f"No answer was handed in for this test ({names}): the cell did not run to its end. "
                 f"Fix the error shown in it or above it, and rerun the notebook from the top.{self.stop_note}")
 
-    def analysis(self, raw: np.ndarray, model: str, goodpix) -> ChainsAnalysis:
+    def analysis(self, raw: np.ndarray, model: Model, goodpix) -> ChainsAnalysis:
         """The analysis of chains ``raw`` of ``model`` on ``goodpix``, shared by every cell that hands them in."""
         key = (_digest(raw, np.asarray(goodpix if goodpix is not None else [])), model)
         if key in self._chains:
@@ -213,14 +220,14 @@ class Judgement:
 
     def _chains_cell(self, arrays: dict, options: dict) -> Verdict:
         """Format, convergence (R, n_eff) and plausibility of the chains for this data set and model."""
-        analysis = self.analysis(arrays["chains"], options["model"], arrays.get("goodpix"))
+        analysis = self.analysis(arrays["chains"], model_named(options["model"]), arrays.get("goodpix"))
         if analysis.failure:
             return analysis.failure
         return _noted(analysis.convergence or analysis.draws, analysis.note)
 
     def _posterior_cell(self, arrays: dict, options: dict) -> Verdict:
         """Posterior medians near the reference's, from chains that are plausible posterior draws."""
-        analysis = self.analysis(arrays["chains"], options["model"], arrays.get("goodpix"))
+        analysis = self.analysis(arrays["chains"], model_named(options["model"]), arrays.get("goodpix"))
         if analysis.failure:
             return analysis.failure
         if not analysis.draws.passed:
@@ -232,12 +239,13 @@ class Judgement:
     def _dic_cell(self, arrays: dict, options: dict) -> Verdict:
         """Each DIC must be the DIC of the student's own (plausible) chains, and DIC1 - DIC2 near the reference's."""
         values, flags = {}, []
-        for key, chains_key, model in dic_checks.DIC_MODELS:
+        for model in dic_checks.DIC_MODELS:
+            key = model.dic_variable
             problem = dic_checks.dic_value_verdict(key, arrays[key])
             if problem:
                 return problem
             values[key] = float(arrays[key].ravel()[0])
-            analysis = self.analysis(arrays[chains_key], model, arrays.get("goodpix"))
+            analysis = self.analysis(arrays[model.chains_variable], model, arrays.get("goodpix"))
             behind = analysis.failure or (None if analysis.draws.passed else analysis.draws)
             if behind:
                 return replace(behind, message=f"The chains behind `{key}`: {behind.message}")
@@ -245,9 +253,10 @@ class Judgement:
             verdict = dic_checks.dic_verdict(key, values[key], analysis.dic_candidates, analysis.constant)
             if not verdict.passed:
                 return verdict
+        first, second = dic_checks.DIC_MODELS
         reference = self.data.reference
-        verdict = dic_checks.delta_dic_verdict(values["DIC1"] - values["DIC2"],
-                                               reference["single"]["dic"] - reference["double"]["dic"])
+        verdict = dic_checks.delta_dic_verdict(values[first.dic_variable] - values[second.dic_variable],
+                                               reference[first.name]["dic"] - reference[second.name]["dic"])
         return verdict if not verdict.passed else ok(flag=next((flag for flag in flags if flag), ""))
 
 

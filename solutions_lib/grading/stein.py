@@ -38,13 +38,13 @@ from emcee.autocorr import integrated_time
 
 from ..engine import priors
 from ..engine.likelihood import PixelData
-from ..engine.model import names_for
+from ..engine.models import Model
 from ..engine.score import loglike_and_score
 
 STEIN_SAMPLES = 1600          # draws scored: every chain thinned alike, chains kept apart
 JUDGED_MAX_REL_SD = 0.15      # a parameter is judged if the reference knows it to this relative sd ...
 BOUND_MARGIN_SD = 1.0         # ... and its central 99% lies this many sd inside every prior bound
-MAX_COMPACT_SHARE = 0.4       # S0 and S02 are judged only if the compact share stays clear of 1/2
+MAX_COMPACT_SHARE = 0.4       # normalisations bound by a share are judged only if it stays clear of 1/2
 Z_LIMIT = 5.0                 # sampling errors allowed on every entry, on top of the tolerance
 MEAN_TOLERANCE = JUDGED_MAX_REL_SD   # a prior's pull on a judged parameter, in sd of its score
 SPREAD_TOLERANCE = 0.15       # on the spread-curvature matrix (identity for posterior draws)
@@ -110,14 +110,19 @@ class SteinResult:
         return bool(np.all(self.tau < 1.5))
 
 
-def judged_parameters(reference: dict, model: str) -> tuple:
+def judged_parameters(reference: dict, model: Model) -> tuple:
     """Names of the parameters the data determine, from the reference posterior of ``model``.
 
     ``reference`` is `reference.reference_for`'s summary (median, sd, q005,
     q995, the prior it was sampled under, for the double model compact_share).
+    Left out: parameters near a bound of the prior or known only loosely,
+    those whose interval reaches a wall between parameters
+    (`models.Model.walled_names`), and the normalisations bound by the
+    compact share (`models.Model.share_names`) when that share may approach
+    its ceiling.
     """
-    names = names_for(model)
-    lower, upper = priors.Prior.from_dict(reference["prior"]).box(model)
+    names = model.paramnames
+    lower, upper = model.box(priors.Prior.from_dict(reference["prior"]))
     median, sd = reference["median"], reference["sd"]
     low_q, high_q = reference["q005"], reference["q995"]
     judged = []
@@ -128,15 +133,10 @@ def judged_parameters(reference: dict, model: str) -> tuple:
         if name not in ("x0", "y0") and sd[name] > JUDGED_MAX_REL_SD * abs(median[name]):
             continue
         judged.append(name)
-    if model == "double":
-        if priors.CORE_RATIO_MIN * high_q["rc"] >= low_q["rc2"]:
-            judged = [n for n in judged if n not in ("rc", "rc2")]
-        if low_q["beta"] <= high_q["beta2"]:
-            judged = [n for n in judged if n not in ("beta", "beta2")]
-        share = reference.get("compact_share", {}).get("q95", 1.0)
-        if share > MAX_COMPACT_SHARE:
-            judged = [n for n in judged if n not in ("S0", "S02")]
-    return tuple(judged)
+    left_out = set(model.walled_names(low_q, high_q))
+    if model.share_names and reference.get("compact_share", {}).get("q95", 1.0) > MAX_COMPACT_SHARE:
+        left_out.update(model.share_names)
+    return tuple(name for name in judged if name not in left_out)
 
 
 def thinned(chains: np.ndarray, n_samples: int | None = None) -> np.ndarray:
@@ -174,14 +174,14 @@ def likelihood_at_draws(chains: np.ndarray, pixels: PixelData) -> tuple[np.ndarr
     return loglike_and_score(thinned(chains).reshape(-1, chains.shape[-1]), pixels)
 
 
-def stein_statistics(chains: np.ndarray, model: str, judged: tuple, score: np.ndarray) -> SteinResult:
+def stein_statistics(chains: np.ndarray, model: Model, judged: tuple, score: np.ndarray) -> SteinResult:
     """Stein's identities on ``chains`` (n_chains, n_samples, n_params) for the parameters ``judged``.
 
     ``score`` is the gradient of ln L at `thinned` ``chains``, flattened
     (`likelihood_at_draws`). Raises `ZeroSpread` if a parameter does not
     vary, since no posterior of these data fixes any parameter exactly.
     """
-    names = names_for(model)
+    names = model.paramnames
     spreads = chains.reshape(-1, chains.shape[-1]).std(axis=0)
     flat = np.flatnonzero(~(spreads > 1e-12 * np.maximum(np.abs(chains).max(axis=(0, 1)), 1e-300)))
     if flat.size:

@@ -22,6 +22,7 @@ from ..data import catalogue
 from ..data.masks import exposure_mask, parse_regions, region_mask
 from ..data.observation import load_observation
 from ..engine.likelihood import PixelData
+from ..engine.models import MODELS
 from .checks.images import chip_labels, plausible_goodpix
 from .reference import reference_for
 
@@ -52,7 +53,7 @@ class TrustedDataset:
 
     image : int (ny, nx) counts; exposure : float (ny, nx) in cm^2 s;
     exposure_mask : bool (ny, nx), the expected ``exp_mask``;
-    sky : `SkyTruth`; reference : model -> the stored reference posterior summary and DIC;
+    sky : `SkyTruth`; reference : model name -> the stored reference posterior summary and DIC;
     reference_goodpix : flat indices of the pixels the reference mask keeps.
     """
 
@@ -129,5 +130,5 @@ def trusted_dataset(name: str) -> TrustedDataset:
     reference_mask = expected | region_mask(regions, obs.wcs, obs.im.shape)
     return TrustedDataset(
         name=name, image=obs.im, exposure=obs.ex, exposure_mask=expected, sky=sky,
-        reference={model: reference_for(name, model) for model in ("single", "double")},
+        reference={model: reference_for(name, model) for model in MODELS},
         reference_goodpix=np.flatnonzero(~reference_mask))

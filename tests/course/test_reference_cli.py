@@ -12,17 +12,18 @@ import pytest
 from solutions_lib.__main__ import main
 from solutions_lib.data.mock import ObservationPlan, simulate
 from solutions_lib.data.mock.fitsio import write_observation
-from solutions_lib.engine import fitting, priors
+from solutions_lib.engine import priors
+from solutions_lib.engine.models import DOUBLE, MODELS
+from solutions_lib.engine.models.double import fluxes
 from solutions_lib.grading import reference
 
 pytestmark = pytest.mark.slow  # each test runs the reference fit command
 
-SHORT = {model: replace(plan, n_burn=100, block=200, max_steps=200) for model, plan in fitting.SCHEDULE.items()}
-
 
 @pytest.fixture
 def short_fits(monkeypatch):
-    monkeypatch.setattr(fitting, "SCHEDULE", SHORT)
+    for model in MODELS.values():
+        monkeypatch.setattr(model, "schedule", replace(model.schedule, n_burn=100, block=200, max_steps=200))
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def test_fit_in_seconds_without_a_wall_is_quiet(observation_in_seconds, short_fi
     status, summary, err = fit_json(observation_in_seconds, capsys)
     assert summary["checks"] == {"passed": True, "findings": []} and "self-check" not in err
     truth = json.loads(observation_in_seconds["truth"].read_text())["params"]
-    flux = priors.fluxes([truth[name] for name in fitting.names_for("double")])[0]
+    flux = fluxes(DOUBLE.vector(truth))[0]
     low, high = summary["prior"]["bounds"]["F"]
     assert 2 < flux < 4 and low < flux / 1e4 and high > 10 * flux      # counts/s, deep inside the prior
 

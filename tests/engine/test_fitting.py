@@ -11,10 +11,11 @@ from solutions_lib.engine.dic import compute_dic, dic_from_deviance, validate_ch
 from solutions_lib.engine.likelihood import PixelData, loglike_batch, loglike_single
 from solutions_lib.engine.model import PARAMNAMES, PARAMNAMES2
 from solutions_lib.engine.optimize import initial_guess, maximize
-from solutions_lib.engine.priors import Prior, fluxes
+from solutions_lib.engine.models import DOUBLE, SINGLE, model_named
+from solutions_lib.engine.models.double import fluxes, nested_start
+from solutions_lib.engine.priors import Prior
 from solutions_lib.engine.selfcheck import FitCheckWarning
-from solutions_lib.engine.starts import nested_start, optimiser_starts
-from solutions_lib.engine.synthetic import STRONG_CORE, synthetic_data, truth_vector
+from solutions_lib.engine.synthetic import STRONG_CORE, synthetic_data
 
 SINGLE_TRUTH = dict(x0=70.4, y0=83.1, S0=1.5e-6, rc=6.0, beta=0.7, B=0.05)
 SHORT = dict(progress=False, require_convergence=False, n_burn=150, block=300)
@@ -38,8 +39,8 @@ def test_initial_guess_finds_the_cluster(single_data):
 
 def test_map_recovers_truth(single_data):
     pixels = PixelData.from_data(single_data)
-    theta_map = fitting._single_maximum(pixels, initial_guess(pixels), Prior.from_pixels(pixels))
-    truth = truth_vector(SINGLE_TRUTH, "single")
+    theta_map = fitting._maximum(pixels, SINGLE, initial_guess(pixels), Prior.from_pixels(pixels))
+    truth = SINGLE.vector(SINGLE_TRUTH)
     assert np.all(np.abs(theta_map[:2] - truth[:2]) < 0.5)
     np.testing.assert_allclose(theta_map[2:], truth[2:], rtol=0.2)
     assert loglike_single(theta_map, pixels) >= loglike_single(truth, pixels)
@@ -50,9 +51,9 @@ def test_double_starts_include_typical_cores_when_the_single_fit_is_a_cusp(core_
     cusp = np.array([60.0, 45.0, 4e-5, 1.2, 0.47, 0.04])
     prior = Prior.from_pixels(core_pixels)
     # As `fitting.fit` hands them to the optimiser: pulled inside the prior's bounds (here the flux).
-    starts = np.array([prior.pull_inside(start, "double")
-                       for start in optimiser_starts(initial_guess(core_pixels), "double", cusp)])
-    assert np.all(prior.in_support(starts, "double")), "every start must lie inside the prior"
+    starts = np.array([DOUBLE.pull_inside(start, prior)
+                       for start in DOUBLE.optimiser_starts(initial_guess(core_pixels), cusp)])
+    assert np.all(DOUBLE.in_support(starts, prior)), "every start must lie inside the prior"
     assert np.any((starts[:, 3] >= 3) & (starts[:, 7] >= 25)), "no start with a typical core and halo"
 
 
@@ -63,17 +64,17 @@ def test_the_double_maximum_is_at_least_the_single_one(single_data):
     has nothing to add."""
     pixels = PixelData.from_data(single_data)
     prior = Prior.from_pixels(pixels)
-    single_map = fitting._single_maximum(pixels, initial_guess(pixels), prior)
+    single_map = fitting._maximum(pixels, SINGLE, initial_guess(pixels), prior)
     single_max = loglike_single(single_map, pixels)
     start = nested_start(single_map)
-    assert fluxes(start)[1] == pytest.approx(1e-6) and prior.in_support(start, "double")[0]
+    assert fluxes(start)[1] == pytest.approx(1e-6) and DOUBLE.in_support(start, prior)[0]
     np.testing.assert_allclose(start[[0, 1, 5, 6, 7, 8]], single_map[[0, 1, 5, 2, 3, 4]])
     assert loglike_batch(start[None], pixels)[0] == pytest.approx(single_max, abs=1e-3)
-    assert any(np.array_equal(start, other) for other in optimiser_starts(initial_guess(pixels), "double", single_map))
-    post = fitting.Posterior(pixels, "double", prior)
+    assert any(np.array_equal(start, other) for other in DOUBLE.optimiser_starts(initial_guess(pixels), single_map))
+    post = fitting.Posterior(pixels, DOUBLE, prior)
     # Even with a start far off (a compact core of 30% of the flux) and one short Powell pass.
     far = start * np.array([1, 1, 3e5, 1, 1, 1, 0.7, 1, 1])
-    _, double_max = maximize(post.objective, [far, start], "double", max_evals=300, n_best=1, polish=False)
+    _, double_max = maximize(post.objective, [far, start], DOUBLE, max_evals=300, n_best=1, polish=False)
     assert double_max >= single_max - 1e-6
 
 
@@ -97,10 +98,10 @@ def test_short_fit_shapes_and_order(short_fits):
         for vector in (result.map, result.median, result.mean, result.sd, result.R, result.neff):
             assert vector.shape == (len(names),)
         summary = result.summary()
-        assert list(summary["median"]) == names and summary["model"] == result.model
+        assert list(summary["median"]) == names and summary["model"] == result.model.name
     single, double = short_fits
     # Natural units, paramnames order: the medians sit near the truth.
-    truth = truth_vector(STRONG_CORE, "double")
+    truth = DOUBLE.vector(STRONG_CORE)
     assert np.all(np.abs(double.median[:2] - truth[:2]) < 1.0)
     assert 0.5 < double.median[5] / truth[5] < 2            # B
     assert np.all(double.chains[..., 3] < double.chains[..., 7])     # rc < rc2 in every sample
@@ -129,23 +130,23 @@ def test_dic_from_chi_square_deviances():
 def test_dic_matches_per_sample_likelihoods(core_pixels, short_fits):
     chains = short_fits[0].chains[:, ::30]
     deviance = [-2.0 * loglike_single(theta, core_pixels) for theta in chains.reshape(-1, chains.shape[-1])]
-    assert compute_dic(chains, core_pixels, "single") == pytest.approx(dic_from_deviance(deviance), rel=1e-10)
+    assert compute_dic(chains, core_pixels, SINGLE) == pytest.approx(dic_from_deviance(deviance), rel=1e-10)
 
 
 def test_bad_chains_are_explained(core_pixels, short_fits):
     good = short_fits[0].chains
     with pytest.raises(ValueError, match=r"3-D array shaped \(n_chains, n_samples, 6\)"):
-        validate_chains(good[0], model="single")
+        validate_chains(good[0], model=SINGLE)
     with pytest.raises(ValueError, match=r"9 parameters .*double"):
-        compute_dic(good, core_pixels, "double")
+        compute_dic(good, core_pixels, DOUBLE)
     bad = good.copy()
     bad[0, 3, 2] = np.nan
     with pytest.raises(ValueError, match="NaN"):
-        compute_dic(bad, core_pixels, "single")
+        compute_dic(bad, core_pixels, SINGLE)
     with pytest.raises(ValueError, match="numbers"):
-        validate_chains([["a"]], model="single")
+        validate_chains([["a"]], model=SINGLE)
     with pytest.raises(ValueError, match="model must be"):
-        fitting.fit(core_pixels, "triple")
+        model_named("triple")
 
 
 def test_convergence_error_when_steps_run_out(single_data):

@@ -7,7 +7,8 @@ from solutions_lib.engine import priors
 from solutions_lib.engine.fastmath import vexp, vlog
 from solutions_lib.engine.likelihood import (PixelData, loglike, loglike_batch, loglike_double,
                                       loglike_numpy, loglike_single)
-from solutions_lib.engine.synthetic import STRONG_CORE, synthetic_data, truth_vector
+from solutions_lib.engine.models import DOUBLE, SINGLE
+from solutions_lib.engine.synthetic import STRONG_CORE, synthetic_data
 
 
 @njit(error_model="numpy")
@@ -49,22 +50,22 @@ def pixels(data):
 
 
 def _random_thetas(n, model, rng):
-    base = truth_vector(STRONG_CORE, model)
+    base = model.vector(STRONG_CORE)
     out = []
     for _ in range(n):
         theta = base.copy()
         theta[:2] += rng.normal(0, 5, 2)
         theta[2:] *= np.exp(rng.normal(0, 0.3, theta.size - 2))
-        if model == "double":
+        if model is DOUBLE:
             theta[3], theta[7] = sorted((theta[3], theta[7]))
         out.append(theta)
     return out
 
 
-@pytest.mark.parametrize("model", ["single", "double"])
+@pytest.mark.parametrize("model", [SINGLE, DOUBLE], ids=["single", "double"])
 def test_matches_numpy_reference(data, pixels, model):
     rng = np.random.default_rng(2)
-    fn = loglike_single if model == "single" else loglike_double
+    fn = loglike_single if model is SINGLE else loglike_double
     for theta in _random_thetas(5, model, rng):
         expected = loglike_numpy(theta, data)
         assert fn(theta, pixels) == pytest.approx(expected, rel=1e-9)
@@ -72,14 +73,14 @@ def test_matches_numpy_reference(data, pixels, model):
 
 
 def test_double_with_zero_second_component_equals_single(pixels):
-    theta = truth_vector(STRONG_CORE, "single")
+    theta = SINGLE.vector(STRONG_CORE)
     double = np.concatenate([theta, [0.0, 20.0, 0.7]])
     assert loglike_double(double, pixels) == pytest.approx(loglike_single(theta, pixels), rel=1e-13)
 
 
 def test_batch_equals_one_by_one(pixels):
     rng = np.random.default_rng(3)
-    for model, fn in (("single", loglike_single), ("double", loglike_double)):
+    for model, fn in ((SINGLE, loglike_single), (DOUBLE, loglike_double)):
         thetas = np.array(_random_thetas(7, model, rng))
         np.testing.assert_allclose(loglike_batch(thetas, pixels), [fn(t, pixels) for t in thetas],
                                    rtol=1e-13)
@@ -94,7 +95,7 @@ def test_pixel_order_keeps_every_pixel(data, pixels):
 
 
 def test_outside_domain_and_bad_shapes(pixels):
-    theta = truth_vector(STRONG_CORE, "single")
+    theta = SINGLE.vector(STRONG_CORE)
     for i in (2, 3, 5):
         bad = theta.copy()
         bad[i] = -1.0
@@ -115,35 +116,35 @@ def test_outside_domain_and_bad_shapes(pixels):
 # ---------------------------------------------------------------------------
 def test_prior_support():
     prior = priors.Prior.from_pixels(PixelData.from_data(synthetic_data(STRONG_CORE, shape=(160, 160))))
-    single = truth_vector(STRONG_CORE, "single")
-    double = truth_vector(STRONG_CORE, "double")
-    assert prior.log_prior(single, "single") == 0.0
-    assert prior.log_prior(double, "double") == 0.0
+    single = SINGLE.vector(STRONG_CORE)
+    double = DOUBLE.vector(STRONG_CORE)
+    assert SINGLE.log_prior(single, prior) == 0.0
+    assert DOUBLE.log_prior(double, prior) == 0.0
     for index, value in ((0, -1.0), (1, 200.0), (2, 1.0), (3, 0.01), (3, 1000.0),
                          (4, 0.1), (4, 5.0), (5, 100.0), (5, -1.0)):
         bad = single.copy()
         bad[index] = value
-        assert prior.log_prior(bad, "single") == -np.inf, (index, value)
+        assert SINGLE.log_prior(bad, prior) == -np.inf, (index, value)
     swapped = double.copy()
     swapped[3], swapped[7] = double[7], double[3]          # rc > rc2
-    assert prior.log_prior(swapped, "double") == -np.inf
+    assert DOUBLE.log_prior(swapped, prior) == -np.inf
     equal = double.copy()
     equal[7] = equal[3]                                    # rc == rc2
-    assert prior.log_prior(equal, "double") == -np.inf
+    assert DOUBLE.log_prior(equal, prior) == -np.inf
     shallow_core = double.copy()
     shallow_core[4] = double[8] - 0.05                     # beta < beta2
-    assert prior.log_prior(shallow_core, "double") == -np.inf
+    assert DOUBLE.log_prior(shallow_core, prior) == -np.inf
     with pytest.raises(ValueError, match="9 parameters"):
-        prior.log_prior(single, "double")
+        DOUBLE.log_prior(single, prior)
 
 
-@pytest.mark.parametrize("model", ["single", "double"])
+@pytest.mark.parametrize("model", [SINGLE, DOUBLE], ids=["single", "double"])
 def test_sampler_coordinates_round_trip_and_jacobian(model):
-    theta = truth_vector(STRONG_CORE, model)
-    z = priors.to_sampler(theta, model)
-    np.testing.assert_allclose(priors.from_sampler(z, model), theta, rtol=1e-13)
+    theta = model.vector(STRONG_CORE)
+    z = model.to_sampler(theta)
+    np.testing.assert_allclose(model.from_sampler(z), theta, rtol=1e-13)
     # The log-prior density in z is log|d(flat coordinates)/dz|; check numerically.
-    flat = lambda zz: priors.to_flat(priors.from_sampler(zz, model), model)  # noqa: E731
+    flat = lambda zz: model.to_flat(model.from_sampler(zz))  # noqa: E731
     h = 1e-6
     J = np.array([(flat(z + h * e) - flat(z - h * e)) / (2 * h) for e in np.eye(z.size)]).T
-    assert priors.log_jacobian_z(z, model)[0] == pytest.approx(np.log(abs(np.linalg.det(J))), abs=1e-6)
+    assert model.log_jacobian_z(z)[0] == pytest.approx(np.log(abs(np.linalg.det(J))), abs=1e-6)

@@ -10,8 +10,10 @@ from solutions_lib.engine import priors
 from solutions_lib.engine.fisher import fisher_information, fisher_sd
 from solutions_lib.engine.flux import APERTURE, aperture_flux
 from solutions_lib.engine.likelihood import PixelData, loglike
-from solutions_lib.engine.model import expected_counts, names_for
-from solutions_lib.engine.synthetic import STRONG_CORE, synthetic_data, truth_vector
+from solutions_lib.engine.model import expected_counts
+from solutions_lib.engine.models import DOUBLE, SINGLE
+from solutions_lib.engine.models.double import fluxes
+from solutions_lib.engine.synthetic import STRONG_CORE, synthetic_data
 
 SHAPE = (160, 160)
 
@@ -35,23 +37,23 @@ def core_pixels():
 
 def test_share_and_core_ratio_bound_the_double_model(core_pixels):
     prior = priors.Prior.from_pixels(core_pixels)
-    double = truth_vector(STRONG_CORE, "double")
-    total, share = priors.fluxes(double)
+    double = DOUBLE.vector(STRONG_CORE)
+    total, share = fluxes(double)
     assert 0 < share < priors.F_SHARE_MAX
-    assert prior.log_prior(double, "double") == 0.0
+    assert DOUBLE.log_prior(double, prior) == 0.0
     # Raise the compact component until it carries 60% of the flux: outside the prior.
     heavy = double.copy()
     heavy[2] *= 0.6 / 0.4 * (1 - share) / share
-    assert priors.fluxes(heavy)[1] == pytest.approx(0.6)
-    assert prior.log_prior(heavy, "double") == -np.inf
+    assert fluxes(heavy)[1] == pytest.approx(0.6)
+    assert DOUBLE.log_prior(heavy, prior) == -np.inf
     similar = double.copy()
     similar[7] = 1.5 * similar[3]                   # rc2 only 1.5 rc
-    assert prior.log_prior(similar, "double") == -np.inf
+    assert DOUBLE.log_prior(similar, prior) == -np.inf
     faint = double.copy()
     faint[2] = 1e-6 * double[2]                     # a negligible compact component is allowed
-    assert prior.log_prior(faint, "double") == 0.0
-    z = priors.to_sampler(faint, "double")
-    np.testing.assert_allclose(priors.from_sampler(z, "double"), faint, rtol=1e-9)
+    assert DOUBLE.log_prior(faint, prior) == 0.0
+    z = DOUBLE.to_sampler(faint)
+    np.testing.assert_allclose(DOUBLE.from_sampler(z), faint, rtol=1e-9)
 
 
 def test_bounds_are_the_data_scales_times_fixed_factors(core_pixels):
@@ -80,7 +82,7 @@ def test_bounds_move_with_the_units_and_the_brightness_of_the_data(core_pixels):
     wider = priors.Prior.from_pixels(replace(core_pixels, shape=(512, 512)))
     assert wider.rc[1] == 512 and wider.range_of("x0") == (0.0, 511.0)
     # The cluster of the synthetic data, in the units of each: its flux sits as deep inside each prior.
-    total = priors.fluxes(truth_vector(STRONG_CORE, "double"))[0]
+    total = fluxes(DOUBLE.vector(STRONG_CORE))[0]
     depth = np.log(total / prior.F[0]), np.log(prior.F[1] / total)
     np.testing.assert_allclose((np.log(area * total / seconds.F[0]), np.log(seconds.F[1] / (area * total))), depth)
     assert min(depth) > np.log(100)
@@ -92,22 +94,22 @@ def test_no_counts_no_prior(core_pixels):
 
 
 def test_flat_coordinates_are_total_flux_and_share():
-    double = truth_vector(STRONG_CORE, "double")
-    flat = priors.to_flat(double, "double")
+    double = DOUBLE.vector(STRONG_CORE)
+    flat = DOUBLE.to_flat(double)
     f1 = aperture_flux(double[2], double[3], double[4])
     f2 = aperture_flux(double[6], double[7], double[8])
     assert flat[2] == pytest.approx(np.log(f1 + f2)) and flat[6] == pytest.approx(f1 / (f1 + f2))
-    np.testing.assert_allclose(priors.from_flat(flat, "double"), double, rtol=1e-12)
+    np.testing.assert_allclose(DOUBLE.from_flat(flat), double, rtol=1e-12)
 
 
-@pytest.mark.parametrize("model", ["single", "double"])
+@pytest.mark.parametrize("model", [SINGLE, DOUBLE], ids=["single", "double"])
 def test_fisher_information_is_the_curvature_of_the_expected_log_likelihood(model):
     """With counts equal to their expectation, -Hessian(log L) at the truth is the Fisher matrix."""
     data = synthetic_data(STRONG_CORE, shape=(60, 60), seed=1)
-    theta = truth_vector(STRONG_CORE, model)
+    theta = model.vector(STRONG_CORE)
     theta[:2] = [30.3, 29.6]
     pixels = PixelData.from_data(data)
-    mu = expected_counts(dict(zip(names_for(model), theta)), pixels.x, pixels.y, pixels.exposure)
+    mu = expected_counts(dict(zip(model.paramnames, theta)), pixels.x, pixels.y, pixels.exposure)
     expected = PixelData(pixels.x, pixels.y, pixels.exposure, mu, mu.size, pixels.shape, 0.0)
     step = np.where(np.arange(theta.size) < 2, 1e-3, 1e-3 * np.abs(theta))
     hessian = np.empty((theta.size, theta.size))

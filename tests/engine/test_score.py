@@ -4,7 +4,8 @@ import pytest
 
 from solutions_lib.engine.likelihood import PixelData, loglike_batch
 from solutions_lib.engine.score import score_batch
-from solutions_lib.engine.synthetic import STRONG_CORE, synthetic_data, truth_vector
+from solutions_lib.engine.models import DOUBLE, SINGLE
+from solutions_lib.engine.synthetic import STRONG_CORE, synthetic_data
 
 
 @pytest.fixture(scope="module")
@@ -24,10 +25,10 @@ def _central_differences(theta, pixels):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model", ["single", "double"])
+@pytest.mark.parametrize("model", [SINGLE, DOUBLE], ids=["single", "double"])
 def test_score_matches_central_differences_away_from_the_peak(pixels, model):
     rng = np.random.default_rng(4)
-    truth = truth_vector(STRONG_CORE, model)
+    truth = model.vector(STRONG_CORE)
     for _ in range(3):
         theta = truth * (1 + 0.05 * rng.standard_normal(truth.size))
         theta[:2] = truth[:2] + rng.normal(0, 0.5, 2)
@@ -37,7 +38,7 @@ def test_score_matches_central_differences_away_from_the_peak(pixels, model):
 
 
 def test_score_rows_are_independent_and_shapes_are_checked(pixels):
-    truth = truth_vector(STRONG_CORE, "single")
+    truth = SINGLE.vector(STRONG_CORE)
     rows = np.stack([truth, truth * 1.01, truth])
     scores = score_batch(rows, pixels)
     np.testing.assert_array_equal(scores[0], scores[2])

@@ -21,8 +21,10 @@ from solutions_lib.data.mock.fitsio import write_observation
 from solutions_lib.data.observation import prepare
 from solutions_lib.engine import fitting, priors
 from solutions_lib.engine.likelihood import PixelData
+from solutions_lib.engine.models import DOUBLE, SINGLE
+from solutions_lib.engine.models.double import fluxes
 from solutions_lib.engine.selfcheck import (MARGIN, MASS_AT_WALL, FitChecks, FitCheckWarning, check_fit)
-from solutions_lib.engine.synthetic import STRONG_CORE, redraw_counts, synthetic_data, truth_vector
+from solutions_lib.engine.synthetic import STRONG_CORE, redraw_counts, synthetic_data
 
 pytestmark = pytest.mark.slow  # each test fits a simulated observation
 
@@ -57,16 +59,16 @@ def test_an_exposure_map_in_seconds_changes_the_units_and_nothing_else(course_pi
     The double fit has no finding, its maximum is above the single one's, DIC2 < DIC1, the truth's F
     lies inside its 99% interval, and both fits find the maxima of the same counts in cm^2 s (and,
     within the noise of short chains, their widths and DICs)."""
-    truth = truth_vector(IN_SECONDS, "double")
-    assert 2.5 < priors.fluxes(truth)[0] < 3.5
+    truth = DOUBLE.vector(IN_SECONDS)
+    assert 2.5 < fluxes(truth)[0] < 3.5
     fits = {"cm2 s": fit_both(course_pixels), "s": fit_both(seconds_pixels)}
     for single, double in fits.values():
         assert double.checks.passed, double.checks.lines()
-        assert double.extra["loglike_max"] >= double.extra["single_loglike_max"]
+        assert double.extra["loglike_max"] >= double.extra["nested_loglike_max"]
         assert double.dic < single.dic
     single, double = fits["s"]
-    low, high = np.percentile(priors.fluxes(double.samples)[0], [0.5, 99.5])
-    assert low <= priors.fluxes(truth)[0] <= high
+    low, high = np.percentile(fluxes(double.samples)[0], [0.5, 99.5])
+    assert low <= fluxes(truth)[0] <= high
     for in_s, in_cm2 in zip(fits["s"], fits["cm2 s"]):
         scale = np.ones(in_s.map.size)
         scale[[i for i in BRIGHTNESS if i < scale.size]] = AREA
@@ -104,7 +106,7 @@ def test_two_copies_of_one_profile_are_degenerate_components():
 def test_a_core_brighter_than_half_the_cluster_presses_the_share():
     """A compact component with 72% of the flux inside 100 pixels: its share presses its ceiling of 1/2."""
     truth = dict(x0=80.3, y0=78.6, S0=6.0e-5, rc=3.0, beta=0.9, B=0.05, S02=2.5e-7, rc2=20.0, beta2=0.65)
-    assert priors.fluxes(truth_vector(truth, "double"))[1] > 0.7
+    assert fluxes(DOUBLE.vector(truth))[1] > 0.7
     _, double = fit_both(PixelData.from_data(synthetic_data(truth, seed=7)))
     shares = [f for f in double.checks.findings if f.parameter == "f"]
     assert len(shares) == 1 and shares[0].bound == "upper" and shares[0].amount > 0.5, double.checks.lines()
@@ -126,7 +128,7 @@ def test_silent_on_a_course_data_set_without_a_cool_core():
     single, double = fit_both(PixelData.from_data(catalogue.reference_data("cl_j0309")))
     assert single.checks.passed, single.checks.lines()
     assert double.checks.passed, double.checks.lines()
-    assert np.median(priors.fluxes(double.samples)[1]) < MARGIN * priors.F_SHARE_MAX
+    assert np.median(fluxes(double.samples)[1]) < MARGIN * priors.F_SHARE_MAX
 
 
 def test_four_arcsec_pixels_on_a_512_image_fit_without_findings(tmp_path):
@@ -136,20 +138,20 @@ def test_four_arcsec_pixels_on_a_512_image_fit_without_findings(tmp_path):
     simulated = simulate(ObservationPlan("", 2204, "acis-i", 60.0, "strong", pixel_arcsec=4.0, size=512))
     paths = write_observation(simulated, tmp_path)
     data = redraw_counts(prepare(tmp_path, paths["mask"].read_text()), simulated.truth["params"], seed=1)
-    truth = truth_vector(simulated.truth["params"], "double")
+    truth = DOUBLE.vector(simulated.truth["params"])
     single, double = fit_both(PixelData.from_data(data))
     assert single.checks.passed and double.checks.passed, single.checks.lines() + double.checks.lines()
     assert double.extra["loglike_max"] >= single.extra["loglike_max"]
     low, high = double.percentile(0.5), double.percentile(99.5)
     assert np.all((low <= truth) & (truth <= high)), (low, truth, high)
-    flux = np.percentile(priors.fluxes(double.samples)[0], [0.5, 99.5])
-    assert flux[0] <= priors.fluxes(truth)[0] <= flux[1]
+    flux = np.percentile(fluxes(double.samples)[0], [0.5, 99.5])
+    assert flux[0] <= fluxes(truth)[0] <= flux[1]
 
 
-def _result(samples, best, prior, model="single", extra=None):
+def _result(samples, best, prior, model=SINGLE, extra=None):
     """A FitResult holding given samples and maximum (the checks read only these and the prior)."""
     chains = np.asarray(samples, dtype=float)[None]
-    return fitting.FitResult(model, fitting.names_for(model), chains, np.asarray(best, dtype=float),
+    return fitting.FitResult(model, list(model.paramnames), chains, np.asarray(best, dtype=float),
                              np.ones(chains.shape[-1]), np.full(chains.shape[-1], 1e3), np.nan, 0.0, 0.3,
                              prior, extra or {})
 
@@ -159,7 +161,7 @@ def test_a_wall_counts_only_when_the_maximum_is_at_it_and_mass_piles_up(seconds_
     maximum inside (a tail cut by the wall), or spread evenly over the prior: none."""
     prior = priors.Prior.from_pixels(seconds_pixels)
     rng = np.random.default_rng(0)
-    base = truth_vector(IN_SECONDS, "single")
+    base = SINGLE.vector(IN_SECONDS)
     low, high = np.log(prior.B)
     width = high - low
 

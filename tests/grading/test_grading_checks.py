@@ -7,6 +7,7 @@ from solutions_lib.data import catalogue
 from solutions_lib.data.masks import exposure_mask, region_mask
 from solutions_lib.data.observation import add_good_pixels, data_dict, load_observation, rebuild_image
 from solutions_lib.engine.model import PARAMNAMES
+from solutions_lib.engine.models import DOUBLE, SINGLE, model_named
 from solutions_lib.grading import reference, stein
 from solutions_lib.grading.checks import chains as chain_checks
 from solutions_lib.grading.checks import dic as dic_checks
@@ -115,31 +116,31 @@ def test_beta_model_probe_and_check():
 def test_convergence_thresholds():
     rng = np.random.default_rng(1)
     good = rng.normal(size=(4, 2000, 6))
-    assert chain_checks.convergence_verdict(good, "single") is None
+    assert chain_checks.convergence_verdict(good, SINGLE) is None
     stuck = good.copy()
     stuck[0] += 5.0  # one chain elsewhere: R far above 1.1
-    verdict = chain_checks.convergence_verdict(stuck, "single")
+    verdict = chain_checks.convergence_verdict(stuck, SINGLE)
     assert verdict.reason == Reason.NOT_CONVERGED and "converged" in verdict.message
     sticky = np.empty((4, 5000, 6))  # stationary but strongly autocorrelated: AR(1) with phi = 0.985
     sticky[:, 0] = rng.normal(size=(4, 6))
     for step in range(1, sticky.shape[1]):
         sticky[:, step] = 0.985 * sticky[:, step - 1] + np.sqrt(1 - 0.985**2) * rng.normal(size=(4, 6))
-    assert "effective" in chain_checks.convergence_verdict(sticky, "single").message
+    assert "effective" in chain_checks.convergence_verdict(sticky, SINGLE).message
 
 
 def test_chain_format_messages_and_reasons():
     def problem(chains, model):
         return chain_checks.chain_format_verdict(chains, model)
 
-    assert "3-D array" in problem(np.zeros((10, 6)), "single").message
-    assert "at least 4 chains" in problem(np.zeros((3, 500, 6)), "single").message
-    assert "9 parameters" in problem(np.zeros((4, 500, 6)), "double").message
-    many = problem(np.zeros((chain_checks.MAX_CHAINS + 1, 100, 6)), "single")
+    assert "3-D array" in problem(np.zeros((10, 6)), SINGLE).message
+    assert "at least 4 chains" in problem(np.zeros((3, 500, 6)), SINGLE).message
+    assert "9 parameters" in problem(np.zeros((4, 500, 6)), DOUBLE).message
+    many = problem(np.zeros((chain_checks.MAX_CHAINS + 1, 100, 6)), SINGLE)
     assert "at most 1024 chains" in many.message and many.reason == Reason.CAP_HIT
     bad = np.zeros((4, 500, 6))
     bad[1, 3, 2] = np.nan
-    assert problem(bad, "single").reason == Reason.MALFORMED and "NaN" in problem(bad, "single").message
-    assert problem(np.ones((4, 500, 6)), "single") is None
+    assert problem(bad, SINGLE).reason == Reason.MALFORMED and "NaN" in problem(bad, SINGLE).message
+    assert problem(np.ones((4, 500, 6)), SINGLE) is None
 
 
 def _gaussian_posterior(chains, centre, sd):
@@ -153,25 +154,25 @@ def test_draws_of_a_known_gaussian_posterior_pass_and_shifted_ones_fail():
     """Stein's identities and the deviance's spread on a posterior known in closed form: no data needed."""
     centre, sd = np.array([50.0, 60.0, 1e-4, 5.0, 0.7, 0.1]), np.array([0.3, 0.3, 1e-5, 0.5, 0.05, 0.01])
     chains = centre + sd * np.random.default_rng(2).standard_normal((8, 400, 6))
-    verdict = chain_checks.draws_verdict(chains, "single", *_gaussian_posterior(chains, centre, sd),
+    verdict = chain_checks.draws_verdict(chains, SINGLE, *_gaussian_posterior(chains, centre, sd),
                                          tuple(PARAMNAMES))
     assert verdict.passed and verdict.flag == chain_checks.INDEPENDENT_DRAWS_FLAG, verdict.message
     shifted = chains + np.array([0, 0, 0, 0, 0, 2 * sd[5]])
-    verdict = chain_checks.draws_verdict(shifted, "single", *_gaussian_posterior(shifted, centre, sd),
+    verdict = chain_checks.draws_verdict(shifted, SINGLE, *_gaussian_posterior(shifted, centre, sd),
                                          tuple(PARAMNAMES))
     assert verdict.reason == Reason.IMPLAUSIBLE_DRAWS
     assert "not centred" in verdict.message and "`B`" in verdict.message
     narrow = centre + 0.2 * (chains - centre)
-    verdict = chain_checks.draws_verdict(narrow, "single", *_gaussian_posterior(narrow, centre, sd),
+    verdict = chain_checks.draws_verdict(narrow, SINGLE, *_gaussian_posterior(narrow, centre, sd),
                                          tuple(PARAMNAMES))
     assert verdict.reason == Reason.IMPLAUSIBLE_DRAWS and "do not behave" in verdict.message
     deviance, score = _gaussian_posterior(chains, centre, sd)
     deviance[3] = np.inf
-    assert "impossible" in chain_checks.draws_verdict(chains, "single", deviance, score, tuple(PARAMNAMES)).message
+    assert "impossible" in chain_checks.draws_verdict(chains, SINGLE, deviance, score, tuple(PARAMNAMES)).message
     frozen = chains.copy()
     frozen[..., 4] = 0.7
     deviance, score = _gaussian_posterior(chains, centre, sd)
-    assert "`beta` do not vary" in chain_checks.draws_verdict(frozen, "single", deviance, score,
+    assert "`beta` do not vary" in chain_checks.draws_verdict(frozen, SINGLE, deviance, score,
                                                               tuple(PARAMNAMES)).message
 
 
@@ -179,10 +180,10 @@ def test_posterior_medians_are_compared_with_the_reference():
     reference = {"median": dict(zip(PARAMNAMES, [50.0, 60.0, 1e-4, 5.0, 0.7, 0.1])),
                  "sd": dict(zip(PARAMNAMES, [0.3, 0.3, 1e-5, 0.5, 0.05, 0.01]))}
     near = np.array([50.2, 60.0, 1.05e-4, 5.3, 0.72, 0.1]) * np.ones((4, 10, 6))
-    assert chain_checks.posterior_verdict(near, "single", reference).passed
+    assert chain_checks.posterior_verdict(near, SINGLE, reference).passed
     far = near.copy()
     far[..., 4] = 1.0
-    verdict = chain_checks.posterior_verdict(far, "single", reference)
+    verdict = chain_checks.posterior_verdict(far, SINGLE, reference)
     assert verdict.reason == Reason.FAR_FROM_REFERENCE and "of beta are far" in verdict.message
 
 
@@ -214,9 +215,9 @@ def test_component_labels_do_not_matter():
     rng = np.random.default_rng(5)
     chains = rng.normal(size=(4, 100, 9)) * 0.01 + np.array([500, 500, 1e-5, 5, 1.0, 0.1, 1e-6, 30, 0.7])
     swapped = chains[..., [0, 1, 6, 7, 8, 5, 2, 3, 4]]
-    ordered, note = chain_checks.order_components(swapped)
+    ordered, note = chain_checks.order_components(swapped, DOUBLE)
     assert np.array_equal(ordered, chains) and "other way round" in note
-    unchanged, note = chain_checks.order_components(chains)
+    unchanged, note = chain_checks.order_components(chains, DOUBLE)
     assert np.array_equal(unchanged, chains) and note == ""
 
 
@@ -317,7 +318,7 @@ def test_made_up_chains_are_not_plausible_posterior_draws(reference_single):
     """Independent Gaussians at the right medians and widths converge, but are no posterior draws."""
     median, sd = reference_single
     fake = median + sd * np.random.default_rng(3).standard_normal((8, 3000, 6))
-    assert chain_checks.convergence_verdict(fake, "single") is None
+    assert chain_checks.convergence_verdict(fake, SINGLE) is None
     verdict = _chain_verdict(fake, "single")
     assert verdict.reason == Reason.IMPLAUSIBLE_DRAWS and "sqrt(2 x 6)" in verdict.message
     narrow = median + 0.05 * sd * np.random.default_rng(4).standard_normal((8, 3000, 6))
@@ -332,7 +333,7 @@ def test_made_up_chains_are_not_plausible_posterior_draws(reference_single):
 def test_noise_tuned_to_the_deviance_spread_fails_on_steins_identity(model):
     """Issue 19's 'tuned noise': it converges and has a posterior's deviance spread, but is no posterior."""
     fake = chain_attacks.noise_chains(NAME, model)
-    assert chain_checks.convergence_verdict(fake, model) is None
+    assert chain_checks.convergence_verdict(fake, model_named(model)) is None
     verdict = _chain_verdict(fake, model)
     assert not verdict.passed and "not centred" in verdict.message
 

@@ -10,6 +10,7 @@ import pytest
 from solutions_lib.course.reference_cli import _stats
 from solutions_lib.engine import fitting
 from solutions_lib.engine.likelihood import PixelData
+from solutions_lib.engine.models import SINGLE
 from solutions_lib.engine.synthetic import synthetic_data
 from solutions_lib.grading import stein
 
@@ -22,11 +23,11 @@ def honest():
     pixels = PixelData.from_data(synthetic_data(TRUTH, seed=11))
     result = fitting.fit_single(pixels, seed=1, progress=False)
     summary = _stats(result)
-    return pixels, result.chains, summary, stein.judged_parameters(summary, "single")
+    return pixels, result.chains, summary, stein.judged_parameters(summary, SINGLE)
 
 
 def _statistics(chains, pixels, judged):
-    return stein.stein_statistics(chains, "single", judged, stein.likelihood_at_draws(chains, pixels)[1])
+    return stein.stein_statistics(chains, SINGLE, judged, stein.likelihood_at_draws(chains, pixels)[1])
 
 
 def _problem(chains, honest):
@@ -88,7 +89,7 @@ def test_parameters_pressed_against_a_bound_or_poorly_known_are_not_judged(hones
     pressed = {key: dict(values) for key, values in summary.items() if isinstance(values, dict)}
     pressed["q005"]["beta"] = 0.0  # the lower bound of beta's prior: the prior shapes this posterior
     pressed["sd"]["rc"] = 0.5 * pressed["median"]["rc"]  # known to 50%: the prior's pull matters
-    judged = stein.judged_parameters(pressed, "single")
+    judged = stein.judged_parameters(pressed, SINGLE)
     assert "beta" not in judged and "rc" not in judged and "B" in judged
 
 

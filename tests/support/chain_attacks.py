@@ -13,7 +13,7 @@ from solutions_lib.data import catalogue
 from solutions_lib.engine.dic import dic_from_deviance
 from solutions_lib.engine.fisher import fisher_information
 from solutions_lib.engine.likelihood import PixelData, loglike_batch
-from solutions_lib.engine.model import names_for
+from solutions_lib.engine.models import model_named
 from solutions_lib.grading.reference import reference_for
 
 SHAPE = (12, 900)          # chains x samples handed in
@@ -25,7 +25,7 @@ def student_pixels(name: str) -> PixelData:
 
 
 def _vector(summary: dict, model: str) -> np.ndarray:
-    return np.array([summary[p] for p in names_for(model)], dtype=float)
+    return np.array([summary[p] for p in model_named(model).paramnames], dtype=float)
 
 
 def _spread_ratio(samples: np.ndarray, pixels: PixelData) -> float:

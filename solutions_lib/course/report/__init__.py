@@ -79,8 +79,7 @@ def write_tables(data: ClassData, out: Path) -> None:
                 "reference_prefers", "share_of_students_preferring_double"],
                [[row.name, (row.truth or {}).get("core"), (row.truth or {}).get("n_components"), len(row.students),
                  (row.reference or {}).get("delta_dic"),
-                 None if row.reference_prefers_double is None else ("double" if row.reference_prefers_double
-                                                                     else "single"),
+                 row.reference_prefers,
                  row.class_prefers_double] for row in data.datasets])
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from ...data import catalogue
 from ...engine.dic import validate_chains
-from ...engine.model import PARAMNAMES
+from ...engine.models import DOUBLE, SINGLE
 from ...grading import answers, records
 from ...grading.cells import graded_cell_ids
 from ...grading.handins import read_notebook
@@ -138,6 +138,12 @@ class DatasetRow:
             return None
         return self.reference["delta_dic"] > 0
 
+    @property
+    def reference_prefers(self) -> str | None:
+        """The name of the model the reference DICs prefer (None if unknown)."""
+        prefers = self.reference_prefers_double
+        return None if prefers is None else (DOUBLE if prefers else SINGLE).name
+
     def student_deltas(self) -> list[float]:
         return [s.delta_dic for s in self.students if s.delta_dic is not None]
 
@@ -177,11 +183,11 @@ def _posterior(folder: Path) -> Posterior | None:
     except (answers.AnswerError, KeyError):
         return None
     try:
-        chains = validate_chains(chains, model="single")
+        chains = validate_chains(chains, model=SINGLE)
     except ValueError:
         return None
-    pooled = chains.reshape(-1, len(PARAMNAMES))
-    index = {name: PARAMNAMES.index(name) for name in SUMMARY_PARAMS}
+    pooled = chains.reshape(-1, SINGLE.n_params)
+    index = {name: SINGLE.paramnames.index(name) for name in SUMMARY_PARAMS}
     low, median, high = (
         {name: float(np.percentile(pooled[:, i], q)) for name, i in index.items()}
         for q in (INTERVAL[0], 50.0, INTERVAL[1]))
@@ -210,7 +216,7 @@ def reference_summary(name: str) -> dict | None:
     from ...grading.reference import reference_for
 
     try:
-        single, double = reference_for(name, "single"), reference_for(name, "double")
+        single, double = reference_for(name, SINGLE.name), reference_for(name, DOUBLE.name)
     except (KeyError, OSError):
         return None
     summary = {p: (single["median"][p], single["q005"][p], single["q995"][p]) for p in SUMMARY_PARAMS}

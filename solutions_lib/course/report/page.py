@@ -47,7 +47,7 @@ def _dataset_rows(data: ClassData) -> list[dict]:
     rows = []
     for row in data.datasets:
         ref, truth = row.reference or {}, row.truth or {}
-        prefers, share = row.reference_prefers_double, row.class_prefers_double
+        share = row.class_prefers_double
         rows.append({
             "name": row.name, "core": truth.get("core") or None, "students": len(row.students),
             "reference_beta": _interval(ref.get("beta")), "true_beta": _num(truth.get("beta")),
@@ -56,7 +56,7 @@ def _dataset_rows(data: ClassData) -> list[dict]:
             "class_rc": _num(_median_of([s.posterior.median["rc"] for s in row.students if s.posterior]), 4),
             "reference_delta_dic": _num(ref.get("delta_dic"), 4),
             "class_delta_dic": _num(_median_of(row.student_deltas()), 4),
-            "reference_prefers": None if prefers is None else ("double" if prefers else "single"),
+            "reference_prefers": row.reference_prefers,
             "students_prefer": None if share is None else f"{100 * share:.0f}% double",
         })
     return rows

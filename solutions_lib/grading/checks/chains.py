@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...engine import convergence, priors
+from ...engine import convergence
 from ...engine.dic import validate_chains
-from ...engine.fitting import MAXLAG
-from ...engine.model import names_for
+from ...engine.models import Model
 from .. import stein
 from ..verdict import Reason, Verdict, fail, ok
 
 MAX_CHAINS = 1024  # walkers; the notebook uses tens
 MIN_CHAINS = 4
 MIN_SAMPLES = 100
-MIN_NEFF = {"single": 200, "double": 150}
-MAX_R = 1.1
+MAX_R = 1.1  # the notebook's threshold on R; on n_eff it is the model's ``min_neff``
 # Plausibility of chains: accepted range of sd(-2 ln L) / sqrt(2k) over the judged draws.
 DEVIANCE_SPREAD_RANGE = (0.5, 2.0)
 # Posterior consistency: a student's median may differ from the reference
@@ -28,8 +26,6 @@ DEVIANCE_SPREAD_RANGE = (0.5, 2.0)
 POSTERIOR_SIGMAS = 5.0
 POSTERIOR_REL_SLACK = 0.02
 
-COMPONENT_1 = [priors.I_S0, priors.I_RC, priors.I_BETA]      # (S0, rc, beta) in paramnames2
-COMPONENT_2 = [priors.I_S02, priors.I_RC2, priors.I_BETA2]   # (S02, rc2, beta2)
 SWAPPED_NOTE = ("Your two components are labelled the other way round from the notebook's convention "
                 "(component 1 is the compact one, rc < rc2); they were compared after swapping. ")
 INDEPENDENT_DRAWS_FLAG = (
@@ -38,7 +34,7 @@ INDEPENDENT_DRAWS_FLAG = (
     "Gaussian approximation, which the notebook rules out, look the same: check how they were made.")
 
 
-def chain_format_verdict(chains: np.ndarray, model: str) -> Verdict | None:
+def chain_format_verdict(chains: np.ndarray, model: Model) -> Verdict | None:
     """A failing verdict if the shape or values of ``chains`` cannot be judged, else None.
 
     Shape and finite values as `engine.dic.validate_chains` demands them,
@@ -59,35 +55,33 @@ def chain_format_verdict(chains: np.ndarray, model: str) -> Verdict | None:
     return None
 
 
-def order_components(chains: np.ndarray) -> tuple[np.ndarray, str]:
-    """Double-model chains with component 1 the smaller core in every sample, and a note if mostly swapped.
+def order_components(chains: np.ndarray, model: Model) -> tuple[np.ndarray, str]:
+    """Well-formed ``chains`` of ``model`` in the model's order of components
+    (`models.Model.order_components`), and a note if most samples were relabelled.
 
-    The two beta components are interchangeable in the likelihood, so the
-    checks compare them by core radius, whatever labels the student chose.
+    Interchangeable components are compared in the model's order, whatever
+    labels the student chose.
     """
-    swap = chains[..., priors.I_RC] > chains[..., priors.I_RC2]
-    ordered = chains.copy()
-    first, second = chains[..., COMPONENT_1], chains[..., COMPONENT_2]
-    ordered[..., COMPONENT_1] = np.where(swap[..., None], second, first)
-    ordered[..., COMPONENT_2] = np.where(swap[..., None], first, second)
-    return ordered, SWAPPED_NOTE if swap.mean() > 0.5 else ""
+    ordered, swapped = model.order_components(chains)
+    return ordered, SWAPPED_NOTE if swapped > 0.5 else ""
 
 
-def convergence_verdict(chains: np.ndarray, model: str) -> Verdict | None:
-    """A failing verdict if R or n_eff of well-formed chains miss the notebook's thresholds, else None."""
+def convergence_verdict(chains: np.ndarray, model: Model) -> Verdict | None:
+    """A failing verdict if R or n_eff of well-formed chains of ``model`` miss the notebook's thresholds
+    (`MAX_R`, the model's ``min_neff``), else None."""
     R = convergence.gelman_rubin(chains)
     if not np.all(R < MAX_R):
         return fail(Reason.NOT_CONVERGED,
                     f"The chains have not converged (largest R = {R.max():.3f}, needs < {MAX_R}).")
     try:
-        neff = convergence.effective_samples(chains, MAXLAG)
+        neff = convergence.effective_samples(chains)
     except convergence.MaxlagTooShort as exc:
         return fail(Reason.NOT_CONVERGED,
-                    f"The effective sample size cannot be estimated with maxlag={MAXLAG} ({exc}): run the "
+                    f"The effective sample size cannot be estimated with maxlag={convergence.MAXLAG} ({exc}): run the "
                     "chains longer, thin them, or check that they mix.")
-    if not np.all(neff > MIN_NEFF[model]):
+    if not np.all(neff > model.min_neff):
         return fail(Reason.NOT_CONVERGED,
-                    f"Too few effective samples (smallest {neff.min():.0f}, needs > {MIN_NEFF[model]}); "
+                    f"Too few effective samples (smallest {neff.min():.0f}, needs > {model.min_neff}); "
                     "run the chains longer.")
     return None
 
@@ -122,7 +116,7 @@ def deviance_spread_problem(deviance: np.ndarray, n_params: int) -> str | None:
     return None
 
 
-def draws_verdict(chains: np.ndarray, model: str, deviance: np.ndarray, score: np.ndarray, judged: tuple) -> Verdict:
+def draws_verdict(chains: np.ndarray, model: Model, deviance: np.ndarray, score: np.ndarray, judged: tuple) -> Verdict:
     """Are well-formed ``chains`` draws from the posterior of ``model``?
 
     ``deviance`` and ``score`` are -2 ln L and its gradient at
@@ -163,10 +157,10 @@ def median_supported(median: float, reference: dict, name: str) -> bool:
     return "q005" in reference and reference["q005"][name] <= median <= reference["q995"][name]
 
 
-def posterior_verdict(chains: np.ndarray, model: str, reference: dict) -> Verdict:
-    """Posterior medians of plausible ``chains`` near the ``reference`` posterior's."""
+def posterior_verdict(chains: np.ndarray, model: Model, reference: dict) -> Verdict:
+    """Posterior medians of plausible ``chains`` of ``model`` near the ``reference`` posterior's."""
     medians = np.median(chains.reshape(-1, chains.shape[-1]), axis=0)
-    off = [name for name, median in zip(names_for(model), medians) if not median_supported(median, reference, name)]
+    off = [name for name, median in zip(model.paramnames, medians) if not median_supported(median, reference, name)]
     if off:
         return fail(Reason.FAR_FROM_REFERENCE,
                     f"The posterior medians of {', '.join(off)} are far from what the data support. "

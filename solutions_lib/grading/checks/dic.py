@@ -4,12 +4,13 @@ from __future__ import annotations
 import numpy as np
 
 from ...engine.dic import dic_from_deviance
+from ...engine.models import DOUBLE, SINGLE
 from ..verdict import Reason, Verdict, fail, ok
 
 DIC_ABS_TOLERANCE = 10.0
 DELTA_DIC_REL_TOLERANCE = 0.3
 DELTA_DIC_ABS_TOLERANCE = 30.0
-DIC_MODELS = (("DIC1", "chains", "single"), ("DIC2", "chains2", "double"))
+DIC_MODELS = (SINGLE, DOUBLE)  # their DICs (`models.Model.dic_variable`) are compared as DIC1 - DIC2
 
 
 def dic_value_verdict(key: str, value: np.ndarray) -> Verdict | None:
