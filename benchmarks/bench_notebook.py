@@ -2,10 +2,10 @@
 
 Runs ``source/xray_image/xray_image.ipynb`` top to bottom with nbclient in a
 temporary copy of its folder, the way nbgrader executes it (with the grading
-kernel's ``xray_handin`` beside it, which saves nothing outside the grader),
-and prints the wall time per cell for the slowest cells and in total. As a
-same-run baseline it also times an empty notebook (kernel start-up and
-shutdown).
+kernel's ``xray_handin`` and ``answer_keys`` beside it, which save nothing
+outside the grader), and prints the wall time per cell for the slowest cells
+and in total. As a same-run baseline it also times an empty notebook (kernel
+start-up and shutdown).
 """
 import shutil
 import tempfile
@@ -17,7 +17,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "source" / "xray_image"
-HANDIN = ROOT / "solutions_lib" / "grading" / "kernel_side" / "xray_handin.py"
+KERNEL_SIDE = ROOT / "solutions_lib" / "grading" / "kernel_side"  # what the grading sandbox mounts
 TARGET_S = 120.0
 
 
@@ -38,7 +38,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "xray_image"
         shutil.copytree(SOURCE, folder, ignore=shutil.ignore_patterns(".grading", ".ipynb_checkpoints"))
-        shutil.copy(HANDIN, folder)
+        for module in ("xray_handin.py", "answer_keys.py"):
+            shutil.copy(KERNEL_SIDE / module, folder)
         started = time.perf_counter()
         execute(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), folder)
         baseline = time.perf_counter() - started

@@ -58,16 +58,15 @@ class Course:
         return sorted(path.stem for path in self.source_folder().glob("*.ipynb"))
 
     def source_folder(self) -> Path:
-        return Path(self.coursedir.format_path(self.coursedir.source_directory, ".", self.assignment))
+        return handins.source_folder(self.coursedir, self.assignment)
 
     def source_notebook(self, notebook: str) -> Path:
         """The instructor's copy of ``notebook`` (name without .ipynb)."""
-        return self.source_folder() / f"{notebook}.ipynb"
+        return handins.source_notebook(self.coursedir, self.assignment, notebook)
 
     def spec(self, notebook: str) -> handins.NotebookSpec:
         """Each graded cell's hand-ins and hidden code, read with the configured hidden-test delimiters."""
-        markers = handins.HiddenTestMarkers.from_config(self.config)
-        return handins.notebook_spec(self.source_notebook(notebook), markers)
+        return handins.instructor_spec(self.coursedir, self.config, self.assignment, notebook)
 
     @property
     def judge(self) -> JudgeAnswers:

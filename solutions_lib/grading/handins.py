@@ -2,7 +2,8 @@
 
 The instructor notebook is the trusted description of grading: every
 autograded cell's hidden region calls ``hand_in(KEY, name=value, ...)``.
-KEY names the check and, after a dash, its model (``chains-single``); the
+KEY names the check and, after a dash, its model (``chains-single``;
+`kernel_side.answer_keys`, shared with the kernel's `hand_in`); the
 keyword names are the answers the check needs. This module reads those
 calls from the instructor's copy of the notebook, never from a
 submission, so what a cell is judged by cannot be changed by a student.
@@ -13,11 +14,13 @@ import ast
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import ClearHiddenTests
 
 from .cells import grade_id, is_autograded_test
+from .kernel_side import answer_keys
 
 CONTEXT_KEYS = {"dataset"}  # hand-ins that describe the submission rather than answer a test
 
@@ -31,12 +34,12 @@ class HandIn:
 
     @property
     def check(self) -> str:
-        return self.key.split("-")[0]
+        return answer_keys.check_and_model(self.key)[0]
 
     @property
     def options(self) -> dict:
-        parts = self.key.split("-")
-        return {"model": parts[1]} if len(parts) > 1 else {}
+        model = answer_keys.check_and_model(self.key)[1]
+        return {"model": model} if model else {}
 
 
 class NotebookSpecError(ValueError):
@@ -53,6 +56,8 @@ def _calls_in(source: str, where: str) -> list[HandIn]:
         if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "hand_in":
             if not (node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 raise NotebookSpecError(f"hand_in in {where} must name its key as a string literal")
+            if not answer_keys.is_key(node.args[0].value):
+                raise NotebookSpecError(f"hand_in in {where} names a bad answer key {node.args[0].value!r}")
             found.append(HandIn(node.args[0].value, tuple(k.arg for k in node.keywords if k.arg)))
     return found
 
@@ -133,3 +138,37 @@ def notebook_spec(path, markers: HiddenTestMarkers = HiddenTestMarkers()) -> Not
     """The `NotebookSpec` of the instructor notebook at ``path``, read once until the file changes."""
     info = os.stat(path)
     return _spec(os.path.abspath(path), (info.st_mtime_ns, info.st_size), markers)
+
+
+def source_folder(coursedir, assignment: str) -> Path:
+    """The instructor's folder of ``assignment``: nbgrader's source folder, as ``coursedir`` places it.
+
+    Parameters
+    ----------
+    coursedir : nbgrader.coursedir.CourseDirectory
+        The course's configured folders.
+    assignment : str
+        The assignment's name.
+    """
+    return Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
+
+
+def source_notebook(coursedir, assignment: str, notebook: str) -> Path:
+    """The instructor's copy of ``notebook`` (its name without .ipynb) in `source_folder`."""
+    return source_folder(coursedir, assignment) / f"{notebook}.ipynb"
+
+
+def instructor_spec(coursedir, config, assignment: str, notebook: str) -> NotebookSpec:
+    """The `NotebookSpec` of `source_notebook`, read with the hidden-test delimiters of ``config``.
+
+    Parameters
+    ----------
+    coursedir : nbgrader.coursedir.CourseDirectory
+        The course's configured folders.
+    config : traitlets.config.Config
+        The course's whole configuration (``ClearHiddenTests`` gives the delimiters).
+    assignment, notebook : str
+        The assignment and the notebook's name without .ipynb.
+    """
+    markers = HiddenTestMarkers.from_config(config)
+    return notebook_spec(source_notebook(coursedir, assignment, notebook), markers)

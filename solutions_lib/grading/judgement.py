@@ -30,6 +30,7 @@ from .checks import chains as chain_checks
 from .checks import dic as dic_checks
 from .checks import images, model_function
 from .handins import CONTEXT_KEYS, HandIn
+from .kernel_side import answer_keys
 from .trusted import TrustedDataset, trusted_dataset
 from .verdict import Reason, Verdict, fail, ok
 
@@ -153,7 +154,7 @@ class Judgement:
 
     def _hand_in(self, hand_in: HandIn) -> Verdict:
         try:
-            loaded = answers.load_answers(self.answers_dir / f"{hand_in.key}.npz")
+            loaded = answers.load_answers(self.answers_dir / answer_keys.file_name(hand_in.key))
         except answers.AnswerError as exc:
             reason = next(reason for kind, reason in ANSWER_REASONS if isinstance(exc, kind))
             if reason is Reason.MISSING_ANSWER:
@@ -275,7 +276,7 @@ def notebook_dataset_name(answers_dir) -> str | None:
     """The data set name the notebook itself used, if it handed it in (a course data set's
     name, or `UNKNOWN_DATASET`: the student's text is never repeated)."""
     try:
-        arrays = answers.load_answers(Path(answers_dir) / "dataset.npz")
+        arrays = answers.load_answers(Path(answers_dir) / answer_keys.file_name("dataset"))
         name = str(arrays["dataset_name"])
     except (answers.AnswerError, KeyError):
         return None

@@ -29,8 +29,8 @@ import os
 import stat
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable, Iterator
+from pathlib import Path, PurePosixPath
+from typing import Callable, Iterable, Iterator
 
 MB = 2**20
 
@@ -206,18 +206,41 @@ def read_plain_file(item: PlainFile, limits: CopyLimits) -> tuple[bytes | None, 
         return handle.read(item.size + 1)[: item.size], ""
 
 
-def copy_plain_tree(source, target, limits: CopyLimits,
-                    skip: Callable[[str, int], bool] = lambda name, depth: False) -> list[str]:
-    """Copy the acceptable files of ``source`` into ``target`` (made if needed); return the reasons for what was refused."""
-    refused: list[str] = []
-    target = Path(target)
-    target.mkdir(parents=True, exist_ok=True)
+def plain_contents(source, limits: CopyLimits, refused: list,
+                   skip: Callable[[str, int], bool] = lambda name, depth: False) -> Iterator[tuple[str, bytes]]:
+    """Yield (relative path, content) of every acceptable file under ``source``, read one at a time.
+
+    `walk_plain_files` then `read_plain_file`: the reasons for what either
+    refuses are appended to ``refused``.
+    """
     for item in walk_plain_files(source, limits, refused, skip):
         content, why = read_plain_file(item, limits)
         if content is None:
             refused.append(f"{shown(item.relative)}: {why}")
-            continue
-        destination = target / item.relative
+        else:
+            yield item.relative, content
+
+
+def write_files(files: Iterable[tuple[str, bytes]], target) -> None:
+    """Write (relative ``/``-separated path, content) pairs under ``target`` (made if needed).
+
+    A path that is empty, absolute or climbs with ``..`` is a ValueError:
+    nothing is written outside ``target``.
+    """
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    for name, content in files:
+        relative = PurePosixPath(name)
+        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+            raise ValueError(f"refusing to write {shown(name)} outside {target}")
+        destination = target.joinpath(*relative.parts)
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_bytes(content)
+
+
+def copy_plain_tree(source, target, limits: CopyLimits,
+                    skip: Callable[[str, int], bool] = lambda name, depth: False) -> list[str]:
+    """Copy the acceptable files of ``source`` into ``target`` (made if needed); return the reasons for what was refused."""
+    refused: list[str] = []
+    write_files(plain_contents(source, limits, refused, skip), target)
     return refused

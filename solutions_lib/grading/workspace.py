@@ -14,23 +14,28 @@ submission's disk quota): a notebook that fills it fills only its own
 quota, never the disk the next student is graded on.
 
 After the kernel has exited, `collect_answers` copies the answer files that
-are plain, reasonably sized ``.npz`` files into the instructor's answers
-store, and the temporary folder is deleted (unmounted), with everything
-the submission left in it.
+are plain, reasonably sized and named as `answer_keys` says into the
+instructor's answers store, and the temporary folder is deleted (unmounted),
+with everything the submission left in it.
+
+The two rules here are the only ones of their kind: which of a submission's
+files a run takes (`submission_files`, also what the parallel grader packs
+for its workers) and which answer files are accepted (`collect_answers`,
+also what it installs from a stored run).
 """
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from . import safe_copy
+from .kernel_side import answer_keys
 
-ANSWER_FILE = re.compile(r"^[a-z0-9_]+(-[a-z0-9_]+)?\.npz$")
 MAX_ANSWER_BYTES = 256 * 2**20
 SUBMISSION_LIMITS = safe_copy.CopyLimits()  # a submission's own files (see safe_copy)
 SKIPPED_NAMES = {".grading", ".ipynb_checkpoints", "__pycache__"}
@@ -90,13 +95,27 @@ def release_entries(release_dir) -> tuple:
     )
 
 
-def submission_skip(reserved: set, ignore=()):
-    """What a run leaves out of a submission silently: notebooks, caches, ignore patterns, release names at the top."""
+def submission_files(folder, reserved: set, refused: list, ignore=()) -> Iterator[tuple[str, bytes]]:
+    """The files a grading run takes from a submission: (relative path, content), read one at a time.
+
+    Parameters
+    ----------
+    folder : path
+        The submission as submitted (links intact, so that they are refused).
+    reserved : set of str
+        Names of the release's files: left out at the top, where the release's own go.
+    refused : list
+        Receives a short reason for each file refused by `safe_copy`'s rules
+        or `SUBMISSION_LIMITS`.
+    ignore : list of str
+        nbgrader's ignore patterns (``CourseDirectory.ignore``), left out
+        silently like notebooks and caches.
+    """
     patterns = [*ignore, "*.ipynb", *SKIPPED_NAMES]
 
     def skip(name: str, depth: int) -> bool:
         return (depth == 0 and name in reserved) or safe_copy.matches_any(name, patterns)
-    return skip
+    return safe_copy.plain_contents(folder, SUBMISSION_LIMITS, refused, skip)
 
 
 def _give_to(path: Path, uid: int | None) -> None:
@@ -119,33 +138,34 @@ def _mount_quota(root: Path, quota_mb: int) -> None:
 
 
 def prepare_run(submission_dir, release_dir, uid: int | None, copy_release: bool = False,
-                quota_mb: int = 0) -> GradingRun:
+                quota_mb: int = 0, ignore=()) -> GradingRun:
     """Make the run folders; ``uid`` (when grading as root) becomes their owner.
 
     With ``uid`` and ``quota_mb`` the folders live on a tmpfs of that size.
     The release files are mounted over the workspace by the sandbox; only
-    an unconfined run (``copy_release``) gets copies of them instead.
+    an unconfined run (``copy_release``) gets copies of them instead. The
+    workspace gets the `submission_files` of ``submission_dir`` (with
+    nbgrader's ``ignore`` patterns).
     """
     run = GradingRun(Path(tempfile.mkdtemp(prefix="xray-grade-")), release_entries(release_dir))
     if uid is not None and quota_mb:
         _mount_quota(run.root, quota_mb)
         run.mounted = True
     try:
-        _fill(run, submission_dir, uid, copy_release)
+        _fill(run, submission_dir, uid, copy_release, ignore)
     except BaseException:
         run.remove()
         raise
     return run
 
 
-def _fill(run: GradingRun, submission_dir, uid: int | None, copy_release: bool) -> None:
+def _fill(run: GradingRun, submission_dir, uid: int | None, copy_release: bool, ignore) -> None:
     """The run folders, the private copy of the submission and the release mount points, owned by ``uid``."""
     os.chmod(run.root, 0o711)
     for folder in (run.workspace, run.answers, run.runtime):
         folder.mkdir()
     reserved = {name for _, name in run.release_files}
-    run.skipped.extend(safe_copy.copy_plain_tree(submission_dir, run.workspace, SUBMISSION_LIMITS,
-                                                 submission_skip(reserved)))
+    safe_copy.write_files(submission_files(submission_dir, reserved, run.skipped, ignore), run.workspace)
     for host, name in run.release_files:
         target = run.workspace / name
         if copy_release:
@@ -156,20 +176,23 @@ def _fill(run: GradingRun, submission_dir, uid: int | None, copy_release: bool) 
         _give_to(folder, uid)
 
 
-def collect_answers(run: GradingRun, store: Path) -> tuple[list, list]:
-    """Copy acceptable answer files into ``store`` (emptied first).
+def collect_answers(source, store: Path) -> tuple[list, list]:
+    """Copy the acceptable answer files of the folder ``source`` into ``store`` (emptied first).
 
     Returns (answer keys copied, reasons files were refused). Only regular
-    files with a plain name and a sane size are taken; they are opened
-    without following links.
+    files named ``<key>.npz`` (`answer_keys`) of at most `MAX_ANSWER_BYTES`
+    are taken, opened without following links. Used on a run's answers
+    folder and again on a stored run's, so both take the same files.
     """
+    store = Path(store)
     if store.exists():
         shutil.rmtree(store)
     store.mkdir(parents=True)
     taken, refused = [], []
-    for entry in os.scandir(run.answers):
-        if not ANSWER_FILE.match(entry.name):
-            refused.append(f"{entry.name!r}: not an answer file name")
+    for entry in sorted(os.scandir(source), key=lambda entry: entry.name):
+        key = answer_keys.key_of(entry.name)
+        if key is None:
+            refused.append(f"{safe_copy.shown(entry.name)}: not an answer file name")
             continue
         fd, why = safe_copy.open_plain_file(entry.path, MAX_ANSWER_BYTES)
         if fd is None:
@@ -177,5 +200,5 @@ def collect_answers(run: GradingRun, store: Path) -> tuple[list, list]:
             continue
         with os.fdopen(fd, "rb") as handle, open(store / entry.name, "wb") as copy:
             shutil.copyfileobj(handle, copy)
-        taken.append(entry.name[: -len(".npz")])
-    return sorted(taken), refused
+        taken.append(key)
+    return taken, refused

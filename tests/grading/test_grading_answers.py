@@ -1,14 +1,17 @@
 """Handing answers in (kernel side) and reading them back safely (grader side)."""
 import io
+import json
 import os
+import subprocess
+import sys
 import zipfile
 
 import nbformat
 import numpy as np
 import pytest
 
-from solutions_lib.grading import answers, handins, workspace
-from solutions_lib.grading.kernel_side import xray_handin
+from solutions_lib.grading import answers, handins, sandbox, workspace
+from solutions_lib.grading.kernel_side import answer_keys, xray_handin
 from solutions_lib.grading.judgement import Judgement
 from solutions_lib.grading.verdict import Reason
 
@@ -41,6 +44,44 @@ def test_unsaveable_answers_are_reported_not_pickled(answers_dir):
     assert "chains" not in loaded and "could not be turned" in str(loaded["__problems__"])
     with pytest.raises(ValueError):
         xray_handin.hand_in("../escape", x=1)
+
+
+KEYS = ["dic", "chains-single", "rebuilt_image", "a-b-c", "Dic", "dic\n", "../dic", "chains-", "", "x.y"]
+KERNEL_HAND_IN = """
+import json, os, sys
+import answer_keys, xray_handin
+assert os.path.dirname(answer_keys.__file__) == os.path.dirname(xray_handin.__file__)
+refused = []
+for key in json.loads(sys.argv[1]):
+    try:
+        xray_handin.hand_in(key, x=1.0)
+    except ValueError:
+        refused.append(key)
+print(json.dumps(refused))
+"""
+
+
+def test_the_kernel_and_the_grader_agree_on_answer_keys(tmp_path):
+    """The kernel imports answer_keys from the mounted folder, the grader from solutions_lib: same rule."""
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(sandbox.KERNEL_SIDE_DIR), xray_handin.ANSWERS_ENV: str(folder)}
+    kernel = subprocess.run([sys.executable, "-c", KERNEL_HAND_IN, json.dumps(KEYS)], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, check=True)
+    written = [key for key in KEYS if key not in json.loads(kernel.stdout)]
+    assert written == ["dic", "chains-single", "rebuilt_image"]
+    taken, refused = workspace.collect_answers(folder, tmp_path / "store")
+    assert taken == sorted(written) and refused == []
+    assert [key for key in KEYS if answer_keys.key_of(f"{key}.npz") == key] == written
+    for key in KEYS:
+        source = f"### BEGIN HIDDEN TESTS\nhand_in({key!r}, x=x)\n### END HIDDEN TESTS"
+        notebook = nbformat.v4.new_notebook(cells=[_graded_cell("t", source)])
+        if key in written:
+            (hand_in,) = handins.graded_handins(notebook)["t"]
+            assert hand_in.check == key.split("-")[0]
+        else:
+            with pytest.raises(handins.NotebookSpecError, match="bad answer key"):
+                handins.graded_handins(notebook)
 
 
 def _npz(path, **members):
@@ -87,7 +128,7 @@ def test_collect_takes_plain_files_only(tmp_path):
     os.symlink(secret, run.answers / "chains-single.npz")
     os.mkfifo(run.answers / "chains-double.npz")  # would block a naive reader forever
     (run.answers / "evil name.npz").write_bytes(b"")
-    taken, refused = workspace.collect_answers(run, tmp_path / "store")
+    taken, refused = workspace.collect_answers(run.answers, tmp_path / "store")
     assert taken == ["dic"]
     assert len(refused) == 3
     assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["dic.npz"]
@@ -99,10 +140,11 @@ def test_prepare_run_copies_the_submission_but_not_links_notebooks_or_answers(tm
     (submission / "my_regions.reg").write_text("circle(1,2,3)")
     (submission / "xray_image.ipynb").write_text("{}")
     (submission / "data").mkdir()  # shadowed by the release's data
+    (submission / "mask.reg").write_text("circle(1,2,3)")  # in nbgrader's ignore list below
     os.symlink("/etc/passwd", submission / "passwd")
     (release / "data").mkdir(parents=True)
     (release / "xray_image.ipynb").write_text("{}")
-    run = workspace.prepare_run(submission, release, uid=None)
+    run = workspace.prepare_run(submission, release, uid=None, ignore=["mask.reg"])
     try:
         assert sorted(p.name for p in run.workspace.iterdir()) == ["data", "my_regions.reg"]
         assert run.skipped == ["'passwd': a link (links are never followed)"]

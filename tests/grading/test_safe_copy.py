@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from solutions_lib.course.autograde import prepare
-from solutions_lib.grading import safe_copy
+from solutions_lib.grading import safe_copy, workspace
 
 from hostile_files import make_deep_folder, remove_tree
 
@@ -73,7 +73,8 @@ def test_planning_a_class_run_survives_odd_names_and_deep_folders(tmp_path):
     make_deep_folder(folder, 1200)  # deeper than Python's recursion limit would allow a recursive walk
     assert 1200 > sys.getrecursionlimit()
     digest = prepare.submission_digest(folder)
-    files, notes = prepare.pack_files(folder, ignore=[], reserved=set())
+    notes = []
+    files = list(workspace.submission_files(folder, reserved=set(), refused=notes))
     assert len(digest) == 64 and files == []
     assert any("not plain UTF-8" in note for note in notes) and any("deeper than" in note for note in notes)
     (folder / "extra.txt").write_text("changed")
@@ -89,3 +90,10 @@ def test_ordinary_names_are_plain(name):
 @pytest.mark.parametrize("name", ["", "..", "a/b", "tab\there", "bell\x07", "rtl\u202etxt.exe", b"\xff", "x" * 256])
 def test_odd_names_are_refused(name):
     assert safe_copy.plain_name(name) is None
+
+
+@pytest.mark.parametrize("name", ["", "/etc/passwd", "../up.txt", "a/../../up.txt"])
+def test_files_are_never_written_outside_their_folder(tmp_path, name):
+    with pytest.raises(ValueError, match="outside"):
+        safe_copy.write_files([("fine.txt", b"x"), (name, b"x")], tmp_path / "inside")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["fine.txt", "inside"]

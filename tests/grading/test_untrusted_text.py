@@ -53,6 +53,24 @@ def test_the_progress_display_writes_no_student_escapes():
     assert "mallory" in table and "could not prepare" in table
 
 
+@pytest.mark.parametrize("live", [False, True])
+def test_a_student_id_in_markup_is_shown_as_typed(live):
+    student = "[bold red]x[/]\x1b[2J"
+    stream = io.StringIO()
+    display = progress.Display(total=1, stream=stream, live=live)
+    display.queued(student)
+    display.running(student, "worker-1")
+    display.finished(progress.Outcome(student, "failed", message="[blink]oops[/blink]"))
+    display.close()
+    shown = stream.getvalue()
+    table = progress.summary_table(display.done, 1.0)
+    for text in (shown, table):
+        assert "[bold red]x[/]" in text and "[blink]oops[/blink]" in text
+        assert "\x1b[2J" not in text and "\x1b[1;31m" not in text and "\x1b[5m" not in text
+    assert ("\x1b[" in shown) is live  # the live block draws with its own escapes; plain lines have none
+    assert "\x1b" not in table
+
+
 def test_absurd_numbers_stay_out_of_the_report(tmp_path):
     np.savez(tmp_path / "dic.npz", DIC1=np.array(1.7e308), DIC2=np.array(3.0))
     assert report_collect._dics(tmp_path) == (None, None)

@@ -162,6 +162,23 @@ def test_ds9_errors_name_the_line(bad, message):
         sv.read_ds9(bad)
 
 
+@pytest.mark.parametrize("bad, number", [
+    ("fk5\ncircle(10,20,5\")\ncircle(10,20)\n", 3),
+    ("# Region file format: DS9\nfk5\n\ncircel(10,20,5\")\n", 4),
+    ("circle(10,20,3\")\n", 1),
+    ("fk5\ncircle(10,20,3\") # line=5 0\n", 2),  # regions warns and ignores the setting: an error here
+])
+def test_the_grader_and_the_viewer_read_ds9_alike(bad, number):
+    from solutions_lib.data import masks
+    from solutions_lib.data.errors import RegionError
+
+    assert masks.DS9_LINES.samefile(sv.ds9_lines.__file__)  # one parser, shipped with the viewer
+    with pytest.raises(ValueError, match=f"^line {number}: "):
+        sv.read_ds9(bad)
+    with pytest.raises(RegionError, match=f"^Line {number} of region_string"):
+        masks.parse_regions(bad)
+
+
 # =========================================================== the editor
 def test_new_shapes_take_current_sizes_and_typing_never_resizes_placed_ones():
     editor = RegionEditor(image_wcs())

@@ -19,7 +19,7 @@ returns the same text and ``viewer.load_regions(text_or_path)`` loads
 regions back for editing.
 
 Layout: :mod:`.shapes` and :mod:`.ds9` (a shape, and DS9 text through the
-``regions`` package), :mod:`.editor` (the region list, selection and undo),
+``regions`` package, read strictly by :mod:`.ds9_lines`), :mod:`.editor` (the region list, selection and undo),
 :mod:`.widget` (the anywidget; front end in ``static/``), :mod:`.viewer`
 (the two wired together) and :mod:`.utils` (image reading, when to skip).
 

@@ -55,13 +55,15 @@ def run(args) -> int:
     except GradingSetupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    interrupted = False
     try:
         outcomes = grader.run()
     except KeyboardInterrupt:
-        display.close()
-        print(summary_table(list(grader.outcomes.values()), time.monotonic() - started))
+        outcomes, interrupted = list(grader.outcomes.values()), True
+    finally:
+        display.close()  # whatever happened, the terminal gets its cursor back
+    print(summary_table(outcomes, time.monotonic() - started))
+    if interrupted:
         print("interrupted: graded students are kept; run the same command again to continue", file=sys.stderr)
         return 130
-    display.close()
-    print(summary_table(outcomes, time.monotonic() - started))
     return 1 if any(o.status == "failed" for o in outcomes) else 0

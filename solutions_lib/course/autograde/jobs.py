@@ -15,12 +15,11 @@ import hashlib
 import io
 import json
 import logging
-import os
 import socket
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 EVENT_TOPIC = "xray-grading"
 SETTINGS_SECTIONS = ("NotebookClient", "ExecutePreprocessor", "Execute", "SandboxedExecute")
@@ -85,22 +84,13 @@ def _announce(student: str, event: str) -> str:
     return worker.address
 
 
-def _unpack(files, folder: Path) -> None:
-    folder.mkdir()
-    for name, content in files:
-        relative = PurePosixPath(name)
-        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
-            raise ValueError(f"refusing to unpack {name!r} outside the submission folder")
-        target = folder.joinpath(*relative.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-
-
 def run_job(job: SandboxJob) -> SandboxResult:
     """Execute one submission in the sandbox (on a worker) and return what came out of it."""
     import nbformat
     from traitlets.config import Config
 
+    from ...grading import safe_copy
+    from ...grading.kernel_side import answer_keys
     from ...grading.preprocessors.sandboxed_execute import SandboxedExecute
 
     started = time.time()
@@ -111,13 +101,14 @@ def run_job(job: SandboxJob) -> SandboxResult:
     log.propagate = False
     with tempfile.TemporaryDirectory(prefix="xray-job-") as tmp:
         submission, store = Path(tmp) / "submission", Path(tmp) / "answers"
-        _unpack(job.files, submission)
+        safe_copy.write_files(job.files, submission)
         notebook = nbformat.reads(job.notebook_json, as_version=4)
         executor = SandboxedExecute(config=Config(job.settings), log=log)
         record = executor.execute_submission(
             notebook, submission, store, job.student, job.assignment,
             release_dir=job.release_dir, student_python=job.student_python, skipped=job.skipped)
-        answers = {name: (store / name).read_bytes() for name in sorted(os.listdir(store)) if name.endswith(".npz")}
+        answers = {answer_keys.file_name(key): (store / answer_keys.file_name(key)).read_bytes()
+                   for key in record.answers}  # the files collect_answers took
     return SandboxResult(
         student=job.student, assignment=job.assignment, notebook=job.notebook, digest=job.digest,
         notebook_json=nbformat.writes(notebook), answers=answers, record=asdict(record),

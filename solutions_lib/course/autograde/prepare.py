@@ -3,9 +3,8 @@
 The job's notebook is the submission sanitized by nbgrader's own
 ``Autograde.sanitize_preprocessors`` (as configured), which restore the
 locked cells and hidden tests from the gradebook; the job's files are the
-submission's own files, chosen as nbgrader and the sandbox choose them
-(nbgrader's ignore patterns, no notebooks, no names the release files
-take, and `safe_copy`'s rules on links, special files, names and sizes).
+submission's own files, chosen by the sandbox's own rule
+(`workspace.submission_files`, with nbgrader's ignore patterns).
 """
 from __future__ import annotations
 
@@ -40,29 +39,10 @@ def submission_digest(folder: Path) -> str:
     submission can stop the planning of a class run.
     """
     h, refused = hashlib.sha256(), []
-    for item in safe_copy.walk_plain_files(folder, workspace.SUBMISSION_LIMITS, refused):
-        content, why = safe_copy.read_plain_file(item, workspace.SUBMISSION_LIMITS)
-        h.update(item.relative.encode() + b"\0" + (content if content is not None else why.encode()))
+    for relative, content in safe_copy.plain_contents(folder, workspace.SUBMISSION_LIMITS, refused):
+        h.update(relative.encode() + b"\0" + content)
     h.update("\n".join(refused).encode())
     return h.hexdigest()
-
-
-def pack_files(folder: Path, ignore, reserved) -> tuple[list, list]:
-    """(files, notes): the submission's own files as (relative path, bytes), and what was left out.
-
-    The same files, by the same rules, as the sandbox's private copy
-    (`workspace.prepare_run`): nbgrader's ignore patterns, no notebooks, no
-    top-level names of release files, and `safe_copy`'s checks and caps.
-    """
-    files, notes = [], []
-    skip = workspace.submission_skip(reserved, ignore)
-    for item in safe_copy.walk_plain_files(folder, workspace.SUBMISSION_LIMITS, notes, skip):
-        content, why = safe_copy.read_plain_file(item, workspace.SUBMISSION_LIMITS)
-        if content is None:
-            notes.append(f"{safe_copy.shown(item.relative)}: {why}")
-        else:
-            files.append((item.relative, content))
-    return files, notes
 
 
 class _Quiet(LoggingConfigurable):
@@ -93,7 +73,8 @@ def sanitize(course: Course, student: str, notebook: str, log: logging.Logger) -
 
 def make_job(course: Course, student: str, notebook: str, release_dir: str, student_python: str,
              reserved: set, log: logging.Logger) -> SandboxJob:
-    files, notes = pack_files(course.submitted(student), course.coursedir.ignore, reserved)
+    notes = []
+    files = list(workspace.submission_files(course.submitted(student), reserved, notes, course.coursedir.ignore))
     return SandboxJob(
         student=student, assignment=course.assignment, notebook=notebook,
         notebook_json=sanitize(course, student, notebook, log), files=files, skipped=notes,

@@ -1,32 +1,48 @@
 """What the instructor sees while a class is graded: a progress bar, each student's status, a summary.
 
-On a terminal, finished students scroll by as lines and a live block at
-the bottom shows the bar and every student in progress with their elapsed
-time. Elsewhere (a log file, CI) each change is one plain line.
+On a terminal a `rich` live block at the bottom shows the bar and every
+student in progress with their elapsed time, and finished students scroll
+by above it. Elsewhere (a log file, CI) each change is one plain line.
 
-Student ids and failure messages can carry a submission's text, so every
-line is written through `untrusted_text.printable`: the only escape
-sequences on the terminal are the display's own.
+Student ids and failure messages can carry a submission's text, so they go
+through `untrusted_text.printable` (no control characters, hence no escape
+sequences) and reach rich only as `Text`, never as markup: an id such as
+``[bold]x[/]`` is shown as typed, and the only escape sequences on the
+terminal are the display's own.
 """
 from __future__ import annotations
 
+import io
 import sys
 import time
 from dataclasses import dataclass, field
 
+from rich import box
+from rich.console import Console, Group
+from rich.live import Live
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
 from ...grading.untrusted_text import printable
 
-BAR_WIDTH = 30
 LINE_LIMIT = 1000
 REFRESH_S = 0.5
+SUMMARY_COLUMNS = ("student", "status", "score", "notebook", "caps hit", "stopped", "worker / reason")
 
 
 def clock(seconds: float | None) -> str:
+    """``seconds`` as ``mm:ss`` or ``h:mm:ss``; ``-`` for None."""
     if seconds is None:
         return "-"
     seconds = int(round(seconds))
     hours, rest = divmod(seconds, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+def shown(text) -> Text:
+    """Untrusted ``text`` as rich `Text`: one line, no control characters, never read as markup."""
+    return Text(printable(text, LINE_LIMIT))
 
 
 @dataclass
@@ -61,16 +77,33 @@ class _Active:
 
 
 class Display:
-    """Progress of one grading run."""
+    """Progress of one grading run, live on a terminal and line by line elsewhere.
+
+    Parameters
+    ----------
+    total : int
+        How many students the run has (the coordinator sets it once it knows).
+    stream : file-like, optional
+        Where to write; standard error by default.
+    live : bool, optional
+        Draw the live block; by default when ``stream`` is a terminal.
+    """
 
     def __init__(self, total: int, stream=None, live: bool | None = None):
-        self.stream = stream or sys.stderr
-        self.live = self.stream.isatty() if live is None else live
+        stream = stream or sys.stderr
+        self.live = stream.isatty() if live is None else live
+        # A plain stream gets lines as long as they are: no wrapping, no colour, no cursor moves.
+        self.console = Console(file=stream, force_terminal=self.live, force_interactive=self.live,
+                               width=None if self.live else 2 * LINE_LIMIT,
+                               markup=False, emoji=False, highlight=False)
         self.total = total
         self.started = time.monotonic()
         self.active: dict[str, _Active] = {}
         self.done: list[Outcome] = []
-        self._drawn = 0
+        self._bar = Progress(BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}", markup=False),
+                             TimeElapsedColumn(), console=self.console)
+        self._task = self._bar.add_task("", total=total)
+        self._screen = Live(console=self.console, auto_refresh=False, transient=True, get_renderable=self._block)
         self._last = 0.0
 
     # --- events -----------------------------------------------------------------
@@ -80,7 +113,7 @@ class Display:
     def running(self, student: str, worker: str) -> None:
         if student in self.active:
             self.active[student] = _Active("running", time.monotonic(), worker)
-            self._line(f"  running  {student} on {worker or 'a worker'}")
+            self._say(Text.assemble("  running  ", shown(student), " on ", shown(worker or "a worker")))
 
     def judging(self, student: str) -> None:
         entry = self.active.get(student)
@@ -90,91 +123,96 @@ class Display:
     def finished(self, outcome: Outcome) -> None:
         self.active.pop(outcome.student, None)
         self.done.append(outcome)
-        self._line(self._finished_text(outcome))
+        self._say(self._finished_text(outcome))
         if not self.live:
-            self._line(self._bar())
+            self._say(Text(f"{len(self.done)}/{self.total} {self._tally()}; "
+                           f"elapsed {clock(time.monotonic() - self.started)}"))
 
     # --- drawing ----------------------------------------------------------------
-    def _counts(self) -> dict:
-        counts = {"graded": 0, "skipped": 0, "failed": 0, "interrupted": 0}
+    def _tally(self) -> str:
+        """How the finished students ended and how many are running or waiting."""
+        counts = {"graded": 0, "skipped": 0, "failed": 0}
         for outcome in self.done:
             counts[outcome.status] = counts.get(outcome.status, 0) + 1
-        return counts
-
-    def _bar(self) -> str:
-        counts = self._counts()
-        finished = len(self.done)
-        filled = int(BAR_WIDTH * finished / self.total) if self.total else BAR_WIDTH
         running = sum(1 for a in self.active.values() if a.state in ("running", "judging"))
         queued = sum(1 for a in self.active.values() if a.state == "queued")
-        return (f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {finished}/{self.total} done: "
-                f"{counts['graded']} graded, {counts['skipped']} skipped, {counts['failed']} failed; "
-                f"{running} running, {queued} queued; elapsed {clock(time.monotonic() - self.started)}")
+        return (f"done: {counts['graded']} graded, {counts['skipped']} skipped, {counts['failed']} failed; "
+                f"{running} running, {queued} queued")
 
     @staticmethod
-    def _finished_text(outcome: Outcome) -> str:
+    def _finished_text(outcome: Outcome) -> Text:
+        student = shown(outcome.student)
         if outcome.status == "skipped":
-            return f"  skipped  {outcome.student}: already graded ({outcome.score_text})"
+            return Text.assemble("  skipped  ", student, f": already graded ({outcome.score_text})")
         if outcome.status == "graded":
             caps = f", caps hit: {', '.join(outcome.caps)}" if outcome.caps else ""
             resumed = ", from the stored run" if outcome.resumed else ""
-            return (f"  graded   {outcome.student}: {outcome.score_text}, notebook "
-                    f"{clock(outcome.notebook_s)}{caps}{resumed}")
-        return f"  {outcome.status.upper():<8} {outcome.student}: {outcome.message}"
+            return Text.assemble("  graded   ", student, f": {outcome.score_text}, notebook "
+                                 f"{clock(outcome.notebook_s)}", shown(caps), resumed)
+        return Text.assemble(f"  {outcome.status.upper():<8} ", student, ": ", shown(outcome.message))
 
-    def _block(self) -> list[str]:
+    def _status(self) -> Progress:
+        """The bar, brought up to date: students finished of all, the tally, the time since the start."""
+        self._bar.update(self._task, total=self.total, completed=len(self.done), description=self._tally())
+        return self._bar
+
+    def _block(self) -> Group:
+        """The live block: the bar, then each student being run or judged, longest first."""
         now = time.monotonic()
-        lines = [self._bar()]
+        students = Table.grid(padding=(0, 2))
         for student, entry in sorted(self.active.items(), key=lambda item: item[1].since):
             if entry.state != "queued":
-                where = f" on {entry.worker}" if entry.worker else ""
-                lines.append(f"    {entry.state:<8} {student:<20} {clock(now - entry.since)}{where}")
-        return lines
+                students.add_row("  " + entry.state, shown(student), clock(now - entry.since), shown(entry.worker))
+        return Group(self._status(), students)
 
-    def _erase(self) -> None:
-        if self._drawn:
-            self.stream.write(f"\x1b[{self._drawn}F\x1b[J")
-            self._drawn = 0
-
-    def _line(self, text: str) -> None:
-        text = printable(text, LINE_LIMIT)
-        if self.live:
-            self._erase()
-            self.stream.write(text + "\n")
-            self.refresh(force=True)
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
+    def _say(self, line: Text) -> None:
+        """One event: a plain line, or on a terminal a line above the live block."""
+        self.console.print(line, soft_wrap=not self.live)
+        self.refresh(force=True)
 
     def refresh(self, force: bool = False) -> None:
+        """Redraw the live block, at most every `REFRESH_S` seconds unless ``force``."""
         if not self.live or (not force and time.monotonic() - self._last < REFRESH_S):
             return
-        self._erase()
-        block = [printable(line, LINE_LIMIT) for line in self._block()]
-        self.stream.write("\n".join(block) + "\n")
-        self.stream.flush()
-        self._drawn = len(block)
+        if not self._screen.is_started:
+            self._screen.start()
+        self._screen.refresh()
         self._last = time.monotonic()
 
     def close(self) -> None:
-        if self.live:
-            self._erase()
-            self.stream.write(self._bar() + "\n")
-            self.stream.flush()
+        """Replace the live block by the bar alone."""
+        if self._screen.is_started:
+            self._screen.stop()
+            self.console.print(self._status())
 
 
 def summary_table(outcomes: list[Outcome], wall_s: float) -> str:
-    """The closing table: one row per student, then the totals."""
-    rows = [("student", "status", "score", "notebook", "caps hit", "stopped", "worker / reason")]
+    """The closing table: one row per student, then the totals.
+
+    Parameters
+    ----------
+    outcomes : list of Outcome
+        How each student's grading ended.
+    wall_s : float
+        Seconds the whole run took.
+
+    Returns
+    -------
+    str
+        Plain text, no escape sequences: a header, one row per student with
+        its cells separated by spaces (the first two are the student and the
+        status, the last the worker or the failure), then the totals.
+    """
+    table = Table(*SUMMARY_COLUMNS, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for o in sorted(outcomes, key=lambda o: o.student):
         detail = o.message if o.status in ("failed", "interrupted") else o.worker
-        rows.append((o.student, o.status + (" (resumed)" if o.resumed else ""), o.score_text,
-                     clock(o.notebook_s), ", ".join(o.caps) or "-", o.stop or "-", detail or "-"))
-    rows = [tuple(printable(cell, LINE_LIMIT) for cell in row) for row in rows]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths)) + "  " + row[-1]
-             for row in rows]
-    lines.insert(1, "-" * len(lines[0]))
+        table.add_row(*(shown(cell) for cell in (
+            o.student, o.status + (" (resumed)" if o.resumed else ""), o.score_text, clock(o.notebook_s),
+            ", ".join(o.caps) or "-", o.stop or "-", detail or "-")))
+    text = io.StringIO()
+    Console(file=text, width=len(SUMMARY_COLUMNS) * (LINE_LIMIT + 2), color_system=None,
+            markup=False, emoji=False, highlight=False).print(table)
+    lines = [line.rstrip() for line in text.getvalue().splitlines()]
     count = lambda status: sum(o.status == status for o in outcomes)  # noqa: E731
     executed = [o.notebook_s for o in outcomes if o.status == "graded" and o.notebook_s is not None]
     lines.append("")

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...grading import records, workspace
+from ...grading.kernel_side import answer_keys
 
 DEFAULT_STAGE_DIRECTORY = ".grading/batch"
 RESULT_FILE = "result.json"
@@ -66,14 +67,11 @@ class StoredExecution:
         partial.replace(self.folder / JUDGEMENT_FILE)
 
     def install_answers(self, store: Path) -> records.RunRecord:
-        """Copy the answers and the run record into ``store`` (emptied first); return the record."""
-        store = Path(store)
-        if store.exists():
-            shutil.rmtree(store)
-        store.mkdir(parents=True)
-        for path in sorted(self.answers.iterdir()):
-            if workspace.ANSWER_FILE.match(path.name) and path.is_file() and not path.is_symlink():
-                shutil.copyfile(path, store / path.name)
+        """Copy the answers (those `workspace.collect_answers` accepts) and the run record into ``store``.
+
+        ``store`` is emptied first; the record is returned.
+        """
+        workspace.collect_answers(self.answers, store)
         record = self.record()
         record.write(store)
         return record
@@ -98,7 +96,7 @@ class ExecutionStore:
         (partial / "answers").mkdir(parents=True)
         (partial / f"{result.notebook}.ipynb").write_text(result.notebook_json)
         for name, content in result.answers.items():
-            if workspace.ANSWER_FILE.match(name):
+            if answer_keys.key_of(name):  # a plain name, so written inside answers/; judged on install
                 (partial / "answers" / name).write_bytes(content)
         (partial / records.RUN_FILE).write_text(json.dumps(result.record, indent=1))
         meta = {key: getattr(result, key) for key in

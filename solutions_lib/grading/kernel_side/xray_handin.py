@@ -2,27 +2,30 @@
 
 This file is mounted read-only into every grading sandbox, and the
 instructor notebook's hidden test cells call `hand_in`. It imports nothing
-but numpy and the standard library, because the sandbox has no access to
-the instructor package.
+but numpy, the standard library and `answer_keys` beside it (mounted with
+it), because the sandbox has no access to the instructor package.
 
 `hand_in` only *saves* answers: it never judges them. The verdict is
 computed after the kernel has exited, by the trusted grader, from these
 files alone. A submission that replaces or bypasses this function can
 change nothing but its own answers, which it could write anyway.
 
-Answers are written as ``<key>.npz`` in the folder named by the
+Answers are written as ``<key>.npz`` (`answer_keys`) in the folder named by the
 environment variable ``XRAY_ANSWERS_DIR``; without it (any run outside the
 autograder), `hand_in` does nothing.
 """
 from __future__ import annotations
 
 import os
-import re
 
 import numpy as np
 
+if __package__:  # imported by the grader, as part of solutions_lib
+    from . import answer_keys
+else:  # in the kernel, where this folder is on the path
+    import answer_keys
+
 ANSWERS_ENV = "XRAY_ANSWERS_DIR"
-KEY_PATTERN = re.compile(r"^[a-z0-9_]+(-[a-z0-9_]+)?$")
 
 # Fixed calls used to probe a student's betaModel(r, S0, rc, beta): scalar
 # calls (one row each), then one call with an array of radii. The grader
@@ -72,8 +75,7 @@ def hand_in(key: str, **answers) -> None:
     folder = os.environ.get(ANSWERS_ENV)
     if not folder:
         return
-    if not KEY_PATTERN.match(key):
-        raise ValueError(f"bad answer key {key!r}")
+    path = os.path.join(folder, answer_keys.file_name(key))  # ValueError for a bad key
     arrays, problems = {}, []
     for name, value in answers.items():
         try:
@@ -82,4 +84,4 @@ def hand_in(key: str, **answers) -> None:
             problems.append(str(exc))
     if problems:
         arrays["__problems__"] = np.array(problems)
-    np.savez(os.path.join(folder, f"{key}.npz"), **arrays)
+    np.savez(path, **arrays)

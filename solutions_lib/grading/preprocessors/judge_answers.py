@@ -35,7 +35,7 @@ class JudgeAnswers(NbGraderPreprocessor):
     """Replace each autograded cell's outputs with the trusted verdict on its answers.
 
     Which check judges a cell is read from the instructor's copy of the
-    notebook (`handins.notebook_spec`, with the hidden-test delimiters of
+    notebook (`handins.instructor_spec`, with the hidden-test delimiters of
     nbgrader's `ClearHiddenTests`); the answers come from the files
     `SandboxedExecute` collected; the data set is the student's assigned
     one. All cells are judged by one `judgement.Judgement`, which loads
@@ -68,8 +68,7 @@ class JudgeAnswers(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         course = CourseDirectory(config=self.config)
-        source = os.path.join(course.root, course.source_directory, info["assignment"], f"{info['notebook']}.ipynb")
-        spec = handins.notebook_spec(source, handins.HiddenTestMarkers.from_config(self.config)).handins
+        spec = handins.instructor_spec(course, self.config, info["assignment"], info["notebook"]).handins
         answers_dir = info.get("answers_dir")
         choice = self.choose_dataset(course.root, info["student"], answers_dir)
         submitted = course.format_path(course.submitted_directory, info["student"], info["assignment"])

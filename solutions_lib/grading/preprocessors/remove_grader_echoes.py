@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 from nbformat.notebooknode import NotebookNode
 from nbgrader.coursedir import CourseDirectory
@@ -34,9 +33,8 @@ class RemoveGraderEchoes(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         course = CourseDirectory(config=self.config)
-        source = os.path.join(course.root, course.source_directory, info["assignment"], f"{info['notebook']}.ipynb")
-        markers = handins.HiddenTestMarkers.from_config(self.config)
-        self._lines = hidden_lines(handins.notebook_spec(source, markers).hidden)
+        spec = handins.instructor_spec(course, self.config, info["assignment"], info["notebook"])
+        self._lines = hidden_lines(spec.hidden)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):

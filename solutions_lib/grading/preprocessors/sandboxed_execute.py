@@ -104,7 +104,7 @@ class SandboxedExecute(Execute):
         record = self.execute_submission(
             nb, self._submitted_folder(resources), store, info["student"], info["assignment"],
             release_dir=self.resolve_release_directory(root, info["assignment"]),
-            student_python=self.resolve_student_python(root), resources=resources,
+            student_python=self.resolve_student_python(root), resources=resources, ignore=self._course().ignore,
         )
         info["answers_dir"] = str(store)
         info["run_record"] = record
@@ -122,13 +122,15 @@ class SandboxedExecute(Execute):
         return submitted if os.path.isdir(submitted) else resources["metadata"]["path"]
 
     def execute_submission(self, nb: NotebookNode, submission_dir, store, student: str, assignment: str,
-                           release_dir, student_python: str, skipped=(), resources=None) -> records.RunRecord:
+                           release_dir, student_python: str, skipped=(), resources=None,
+                           ignore=()) -> records.RunRecord:
         """Run ``nb`` in a sandbox over a copy of ``submission_dir``; collect its answers into ``store``.
 
         The notebook's cells get their outputs in place. ``store`` is
         emptied, then receives the answer files and the run record, which is
         also returned. ``skipped`` notes files left out before this call
-        (they join the record's list). Needs neither nbgrader's converter
+        (they join the record's list); ``ignore`` holds nbgrader's ignore
+        patterns (`workspace.submission_files`). Needs neither nbgrader's converter
         nor the gradebook nor the course folder: the parallel grader's
         workers call it with only the release files and the student
         environment at hand.
@@ -142,7 +144,7 @@ class SandboxedExecute(Execute):
             self.log.warning("Grading WITHOUT the sandbox: student code runs with your rights.")
         self._uid = sandbox.sandbox_uid() if (self.sandbox and os.geteuid() == 0) else None
         self._run = workspace.prepare_run(submission_dir, release_dir, self._uid, copy_release=not self.sandbox,
-                                          quota_mb=self.quota_mb)
+                                          quota_mb=self.quota_mb, ignore=ignore)
         store = Path(store)
         record = records.RunRecord(student, assignment, self.sandbox,
                                    skipped_files=[*skipped, *self._run.skipped])
@@ -152,7 +154,7 @@ class SandboxedExecute(Execute):
         finally:
             record.wall_s = round(time.monotonic() - started, 1)
             try:
-                record.answers, record.refused = workspace.collect_answers(self._run, store)
+                record.answers, record.refused = workspace.collect_answers(self._run.answers, store)
             finally:
                 self._run.remove()
         record.caps_hit = sorted(self._caps_hit(nb, record.stop))

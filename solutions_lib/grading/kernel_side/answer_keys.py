@@ -1,0 +1,39 @@
+"""How answer files are named: ``<key>.npz``, the key a check and maybe a model (``chains-single``).
+
+The student's kernel writes answer files under these names (`xray_handin`)
+and the grader takes back only files so named and reads the check and the
+model from the key (`workspace`, `handins`): both import this one module.
+Like `xray_handin` it is mounted read-only into the sandbox (the whole
+``kernel_side`` folder is on the kernel's path) and imports only the
+standard library.
+"""
+from __future__ import annotations
+
+import re
+
+KEY = re.compile(r"[a-z0-9_]+(-[a-z0-9_]+)?")
+SUFFIX = ".npz"
+
+
+def is_key(text) -> bool:
+    """Is ``text`` a whole answer key: lower-case letters, digits and ``_``, at most one ``-``?"""
+    return isinstance(text, str) and KEY.fullmatch(text) is not None
+
+
+def file_name(key: str) -> str:
+    """The answer file of ``key``; ValueError if ``key`` is not one."""
+    if not is_key(key):
+        raise ValueError(f"bad answer key {key!r}")
+    return key + SUFFIX
+
+
+def key_of(name: str) -> str | None:
+    """The key of the answer file ``name``, or None when ``name`` is not an answer file's."""
+    key = name[: -len(SUFFIX)] if isinstance(name, str) and name.endswith(SUFFIX) else None
+    return key if is_key(key) else None
+
+
+def check_and_model(key: str) -> tuple[str, str | None]:
+    """The check a key names and its model (None without one): ``chains-single`` -> (chains, single)."""
+    check, _, model = key.partition("-")
+    return check, model or None
