@@ -24,6 +24,8 @@ DOCUMENTED = (
     "data/catalogue.py",
     "data/errors.py",
     "data/mock/*.py",
+    "engine/*.py",
+    "engine/models/*.py",
     "engine/moves/*.py",
     "grading/untrusted_text.py",
     "grading/syscall_filter.py",
