@@ -39,6 +39,7 @@ DOCUMENTED = (
     "grading/cells.py",
     "grading/assignments.py",
     "course/assign.py",
+    "course/report/*.py",
     "course/release.py",
     "course/safe_collect.py",
     "course/datasets_cli.py",
