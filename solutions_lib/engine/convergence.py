@@ -32,8 +32,15 @@ def gelman_rubin(chains: np.ndarray, return_variance: bool = False):
     Parameters
     ----------
     chains : ndarray, shape (n_chains, n_steps, n_parameters)
+        The samples.
     return_variance : bool
-        Also return V, the pooled variance estimate (shape (n_parameters,)).
+        Also return V, the pooled variance estimate.
+
+    Returns
+    -------
+    R : ndarray, shape (n_parameters,)
+    V : ndarray, shape (n_parameters,)
+        Only with ``return_variance``.
     """
     n_steps = chains.shape[1]
     between = n_steps * np.var(np.mean(chains, axis=1), axis=0)
@@ -63,14 +70,20 @@ def effective_samples(chains: np.ndarray, maxlag: int = MAXLAG) -> np.ndarray:
     Parameters
     ----------
     chains : ndarray, shape (n_chains, n_steps, n_parameters)
+        The samples.
     maxlag : int
         Largest lag of the autocorrelation summed (fewer than ``n_steps``); the notebook's by default.
+
+    Returns
+    -------
+    ndarray, shape (n_parameters,)
 
     Raises
     ------
     MaxlagTooShort
-        When for some parameter the sum of consecutive autocorrelations never
-        turns negative within ``maxlag``.
+        When ``maxlag`` is not between 1 and ``n_steps`` (exclusive), or for
+        some parameter the sum of consecutive autocorrelations never turns
+        negative within ``maxlag``.
     """
     n_chains, n_steps, n_parameters = chains.shape
     if not 1 < maxlag < n_steps:

@@ -26,16 +26,29 @@ from .likelihood import PixelData, loglike_batch
 
 
 def validate_chains(chains, n_params: int | None = None, model=None) -> np.ndarray:
-    """Return chains as a float array (n_chains, n_samples, n_params), or raise ValueError saying why.
+    """Check chains and return them as a float array.
 
     Parameters
     ----------
-    chains : array_like
-        Should be shaped (n_chains, n_samples, n_params), all finite.
+    chains : array_like, shape (n_chains, n_samples, n_params)
+        The posterior samples; all entries must be finite.
     n_params : int, optional
-        The number of parameters required (any, if neither this nor ``model`` is given).
+        The number of parameters required (any, if neither this nor ``model``
+        is given).
     model : `models.Model`, optional
         Requires its number of parameters, and names it in the message.
+
+    Returns
+    -------
+    ndarray, shape (n_chains, n_samples, n_params)
+        ``chains`` as float64.
+
+    Raises
+    ------
+    ValueError
+        If ``chains`` is not numeric, not 3-D, has the wrong number of
+        parameters, is empty or holds NaN or infinite values; the message
+        says which.
     """
     if model is not None:
         n_params = model.n_params
@@ -58,13 +71,42 @@ def validate_chains(chains, n_params: int | None = None, model=None) -> np.ndarr
 
 
 def thin(chains: np.ndarray, per_chain: int = 1000) -> np.ndarray:
-    """Keep at most ``per_chain`` evenly spaced samples of each chain."""
+    """Keep at most ``per_chain`` evenly spaced samples of each chain.
+
+    Parameters
+    ----------
+    chains : ndarray, shape (n_chains, n_samples, n_params)
+        The samples.
+    per_chain : int, optional
+        The most samples to keep from each chain.
+
+    Returns
+    -------
+    ndarray, shape (n_chains, m, n_params)
+        Every k-th sample of each chain, with ``m <= per_chain``.
+    """
     step = max(1, int(np.ceil(chains.shape[1] / per_chain)))
     return chains[:, ::step]
 
 
 def dic_from_deviance(deviance: np.ndarray) -> float:
-    """<D> + var(D)/2 from the deviances of posterior samples, after checking they are finite."""
+    """DIC, ``<D> + var(D)/2``, from the deviances of posterior samples.
+
+    Parameters
+    ----------
+    deviance : array_like
+        ``-2 log L`` of each sample.
+
+    Returns
+    -------
+    float
+        The DIC.
+
+    Raises
+    ------
+    ValueError
+        If there are fewer than 2 deviances or any is not finite.
+    """
     deviance = np.asarray(deviance, dtype=float)
     if deviance.size < 2 or not np.all(np.isfinite(deviance)):
         raise ValueError("The log-likelihood is not finite for some samples (or there are fewer than 2).")
@@ -72,14 +114,37 @@ def dic_from_deviance(deviance: np.ndarray) -> float:
 
 
 def compute_dic(chains, data, model, thin_to: int = 1000, max_samples: int = 4000) -> float:
-    """DIC of the reference likelihood for chains of ``model`` (a `models.Model`).
+    """DIC of the reference likelihood for chains of ``model``.
 
-    ``data`` is the tutorial's data dict or a `PixelData`. Each chain is
-    thinned to at most ``thin_to`` samples, and further so that at most
-    ``max_samples`` samples are used in all (many short emcee walkers);
-    from 4000 samples with n_eff of a few hundred the Monte Carlo error of
-    <D> is below 0.3 and that of var(D)/2 about 10% of pD (<1). Uses the
-    batched likelihood.
+    Each chain is thinned to at most ``thin_to`` samples, and further so
+    that at most ``max_samples`` samples are used in all (many short emcee
+    walkers); from 4000 samples with n_eff of a few hundred the Monte Carlo
+    error of <D> is below 0.3 and that of var(D)/2 about 10% of pD (<1).
+    Uses the batched likelihood.
+
+    Parameters
+    ----------
+    chains : array_like, shape (n_chains, n_samples, n_params)
+        Posterior samples in the model's paramnames order.
+    data : dict or `PixelData`
+        The tutorial's data dict or the pixels built from it.
+    model : `models.Model`
+        The model the chains sample.
+    thin_to : int, optional
+        The most samples kept from each chain.
+    max_samples : int, optional
+        The most samples used in all.
+
+    Returns
+    -------
+    float
+        The DIC (without the ``2 sum(log N!)`` constant, see above).
+
+    Raises
+    ------
+    ValueError
+        If the chains are malformed (see `validate_chains`) or the
+        log-likelihood is not finite at some sample.
     """
     chains = validate_chains(chains, model=model)
     per_chain = max(1, min(thin_to, max_samples // chains.shape[0]))

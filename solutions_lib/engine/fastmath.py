@@ -67,6 +67,15 @@ def vlog(u):
 
     u = m 2^e with m in [sqrt(1/2), sqrt(2)); log m = 2 atanh(f) with
     f = (m-1)/(m+1), |f| <= 0.172, summed as an odd series to f^13.
+
+    Parameters
+    ----------
+    u : float
+        A positive, normal (not subnormal), finite number; nothing is checked.
+
+    Returns
+    -------
+    float
     """
     bits = _as_int(u)
     e = (bits - SQRT_HALF_BITS + ONE_BITS) >> 52        # biased exponent, always >= 0
@@ -89,6 +98,15 @@ def vexp(t):
 
     t = k ln2 + r with |r| <= ln2/2, exp(r) by its Taylor series to r^10,
     times 2^k built from bits.
+
+    Parameters
+    ----------
+    t : float
+        The exponent; values beyond +-700 are clamped to +-700.
+
+    Returns
+    -------
+    float
     """
     t = min(max(t, -700.0), 700.0)
     kd = t * INV_LN2 + ROUND_MAGIC

@@ -20,10 +20,22 @@ def _mu(theta, pixels):
 
 
 def fisher_information(theta, data) -> np.ndarray:
-    """Expected information matrix at ``theta`` (6 or 9 entries, paramnames order, natural units).
+    """Expected information matrix at ``theta``.
 
     Derivatives of mu are central differences: steps of 1e-4 pixel for the
     centre, 1e-5 relative for the other parameters.
+
+    Parameters
+    ----------
+    theta : array_like, shape (6,) or (9,)
+        Single or double model parameters in paramnames order, natural units.
+    data : dict or `PixelData`
+        The tutorial's data dict or the pixels built from it.
+
+    Returns
+    -------
+    ndarray, shape (n_params, n_params)
+        ``J^T diag(1/mu) J``.
     """
     pixels = PixelData.from_data(data)
     theta = np.asarray(theta, dtype=float)
@@ -39,5 +51,18 @@ def fisher_information(theta, data) -> np.ndarray:
 
 
 def fisher_sd(theta, data) -> np.ndarray:
-    """Marginal standard deviations implied by the expected information at ``theta``."""
+    """Marginal standard deviations implied by the expected information at ``theta``.
+
+    Parameters
+    ----------
+    theta : array_like, shape (6,) or (9,)
+        Parameters in paramnames order, natural units.
+    data : dict or `PixelData`
+        The tutorial's data dict or the pixels built from it.
+
+    Returns
+    -------
+    ndarray, shape (n_params,)
+        Square roots of the diagonal of the inverse information matrix.
+    """
     return np.sqrt(np.diag(np.linalg.inv(fisher_information(theta, data))))

@@ -73,21 +73,67 @@ STARTS_TO_OPTIMISE = 2  # how many of the data-derived starting points the optim
 
 
 def neff_target(model: Model) -> int:
-    """The effective sample size every parameter of a ``model`` fit must reach: `NEFF_MARGIN` times the notebook's."""
+    """The effective sample size every parameter of a ``model`` fit must reach.
+
+    It is `NEFF_MARGIN` times the notebook's threshold.
+
+    Parameters
+    ----------
+    model : `models.Model`
+        The fitted model; its ``min_neff`` is the notebook's threshold.
+
+    Returns
+    -------
+    int
+    """
     return round(NEFF_MARGIN * model.min_neff)
 
 
 class ConvergenceError(RuntimeError):
     """The chains did not meet the convergence targets within the step bound.
 
-    ``.result`` holds the unconverged `FitResult` (chains, diagnostics, DIC)."""
+    Attributes
+    ----------
+    result : FitResult
+        The unconverged fit (chains, diagnostics, DIC).
+    """
 
     result = None
 
 
 @dataclass
 class FitResult:
-    """Outcome of one fit; arrays are in paramnames order and natural units."""
+    """Outcome of one fit; arrays are in paramnames order and natural units.
+
+    Attributes
+    ----------
+    model : `models.Model`
+        The fitted model.
+    paramnames : list of str
+        The model's parameter names, the order of every array.
+    chains : ndarray, shape (n_chains, n_samples, n_params)
+        Posterior samples, burn-in removed; each emcee walker is one chain.
+    map : ndarray, shape (n_params,)
+        The posterior maximum.
+    R : ndarray, shape (n_params,)
+        ``incredible.GelmanRubinR`` of the chains.
+    neff : ndarray, shape (n_params,)
+        ``incredible.effective_samples`` with maxlag `convergence.MAXLAG`.
+    dic : float
+        DIC without the sum(log N!) constant (nan if not computed).
+    seconds : float
+        Wall time of the whole fit, including the DIC.
+    acceptance : float
+        The sampler's mean acceptance fraction.
+    prior : `priors.Prior`
+        The bounds the fit used (set from the data).
+    extra : dict
+        Further records: ``loglike_max``, ``evaluations``,
+        ``log_factorial_sum``, ``converged`` and, for a nested model,
+        ``nested_loglike_max``.
+    checks : `selfcheck.FitChecks`
+        The fit's self-checks; passed when empty.
+    """
 
     model: Model
     paramnames: list
@@ -119,10 +165,32 @@ class FitResult:
         return self.samples.std(axis=0, ddof=1)
 
     def percentile(self, q: float) -> np.ndarray:
-        """The ``q``-th percentile (0-100) of each parameter's pooled samples."""
+        """The ``q``-th percentile of each parameter's pooled samples.
+
+        Parameters
+        ----------
+        q : float
+            Percentile, 0-100.
+
+        Returns
+        -------
+        ndarray, shape (n_params,)
+        """
         return np.percentile(self.samples, q, axis=0)
 
     def as_dict(self, values) -> dict:
+        """Name each value by its parameter.
+
+        Parameters
+        ----------
+        values : array_like, shape (n_params,)
+            Values in paramnames order.
+
+        Returns
+        -------
+        dict
+            ``{name: float}``.
+        """
         return {name: float(v) for name, v in zip(self.paramnames, values)}
 
     def summary(self) -> dict:
@@ -140,10 +208,21 @@ class FitResult:
 
 
 def diagnostics(chains: np.ndarray):
-    """incredible's R and n_eff (maxlag `convergence.MAXLAG`, throw=True), as the notebook computes them.
+    """incredible's R and n_eff, as the notebook computes them.
 
-    n_eff is 0 where incredible cannot estimate it (it raises when the
-    autocorrelation has not died out within maxlag, or chains are too short).
+    n_eff uses maxlag `convergence.MAXLAG` and throw=True; it is 0 where
+    incredible cannot estimate it (it raises when the autocorrelation has
+    not died out within maxlag, or chains are too short).
+
+    Parameters
+    ----------
+    chains : ndarray, shape (n_chains, n_samples, n_params)
+        The samples.
+
+    Returns
+    -------
+    R : ndarray, shape (n_params,)
+    neff : ndarray, shape (n_params,)
     """
     R = convergence.gelman_rubin(chains)
     try:
@@ -154,19 +233,53 @@ def diagnostics(chains: np.ndarray):
 
 
 def converged(R, neff, model: Model) -> bool:
-    """Do R and n_eff (each shaped (n_params,)) of ``model`` chains meet `R_TARGET` and `neff_target`?"""
+    """Whether R and n_eff of ``model`` chains meet `R_TARGET` and `neff_target`.
+
+    Parameters
+    ----------
+    R, neff : ndarray, shape (n_params,)
+        The chains' diagnostics (see `diagnostics`).
+    model : `models.Model`
+        The fitted model.
+
+    Returns
+    -------
+    bool
+    """
     return bool(np.all(R < R_TARGET) and np.all(neff >= neff_target(model)))
 
 
 class Posterior:
-    """Log-posterior of ``model`` (a `models.Model`) and the good pixels ``pixels`` in sampler
-    coordinates, with the `priors.Prior` ``prior``."""
+    """Log-posterior of a model and the good pixels, in sampler coordinates.
+
+    Parameters
+    ----------
+    pixels : `likelihood.PixelData`
+        The good pixels.
+    model : `models.Model`
+        The model; its coordinates and support.
+    prior : `priors.Prior`
+        The prior bounds.
+    """
 
     def __init__(self, pixels: PixelData, model: Model, prior: Prior):
         self.pixels, self.model, self.prior = pixels, model, prior
 
     def batch(self, z) -> np.ndarray:
-        """Log-posterior density in z (likelihood + log prior density in z) for rows of z."""
+        """Log-posterior density in z for rows of z.
+
+        The likelihood plus the log prior density in z (`models.Model.log_jacobian_z`).
+
+        Parameters
+        ----------
+        z : array_like, shape (n, ndim) or (ndim,)
+            Points in sampler coordinates.
+
+        Returns
+        -------
+        ndarray, shape (n,)
+            -inf outside the prior or where the likelihood is not finite.
+        """
         z = np.atleast_2d(np.asarray(z, dtype=float))
         theta = self.model.from_sampler(z)
         out = np.full(z.shape[0], -np.inf)
@@ -177,8 +290,20 @@ class Posterior:
         return out
 
     def objective(self, z) -> float:
-        """Log-likelihood inside the prior, -inf outside: the posterior density with
-        respect to the prior's own flat coordinates, whose maximum is reported as MAP."""
+        """Log-likelihood inside the prior, -inf outside.
+
+        This is the posterior density with respect to the prior's own flat
+        coordinates, whose maximum is reported as MAP.
+
+        Parameters
+        ----------
+        z : array_like, shape (ndim,)
+            A point in sampler coordinates.
+
+        Returns
+        -------
+        float
+        """
         theta = self.model.from_sampler(np.asarray(z, dtype=float))
         if not self.model.in_support(theta, self.prior)[0]:
             return -np.inf
@@ -189,6 +314,10 @@ class Posterior:
 def fit(data, model: Model, seed: int = 0, nested_map=None, progress: bool = True,
         with_dic: bool = True, require_convergence: bool = True, **schedule) -> FitResult:
     """Fit ``model`` to the good pixels of ``data``.
+
+    The prior is set from the data (`priors.Prior.from_pixels`). The
+    finished fit checks itself (`selfcheck.check_fit`): its ``checks`` say
+    what failed, and a `selfcheck.FitCheckWarning` is issued.
 
     Parameters
     ----------
@@ -215,9 +344,18 @@ def fit(data, model: Model, seed: int = 0, nested_map=None, progress: bool = Tru
         ``n_walkers`` (chains), ``n_burn``, ``block``, ``max_steps`` (steps
         per walker) override the model's ``schedule``.
 
-    The prior is set from the data (`priors.Prior.from_pixels`). The
-    finished fit checks itself (`selfcheck.check_fit`): its ``checks`` say
-    what failed, and a `selfcheck.FitCheckWarning` is issued.
+    Returns
+    -------
+    FitResult
+
+    Raises
+    ------
+    ValueError
+        If the data are unusable, hold no counts, or there are too few
+        walkers for the model.
+    ConvergenceError
+        If ``require_convergence`` and the targets were not met within
+        ``max_steps``; its ``result`` holds the unconverged fit.
     """
     started = time.perf_counter()
     plan = _schedule(model, schedule)
@@ -354,11 +492,48 @@ def _maximum(pixels: PixelData, model: Model, guess: np.ndarray, prior: Prior) -
 
 
 def fit_single(data, seed: int = 0, progress: bool = True, **options) -> FitResult:
-    """Fit one beta component plus background (see `fit`)."""
+    """Fit one beta component plus background (see `fit`).
+
+    Parameters
+    ----------
+    data : dict or `likelihood.PixelData`
+        The tutorial's data dict or the pixels.
+    seed : int, optional
+        Seeds the fit.
+    progress : bool, optional
+        Progress messages on stderr.
+    **options
+        Further arguments of `fit` (``with_dic``, ``require_convergence``,
+        schedule overrides).
+
+    Returns
+    -------
+    FitResult
+    """
     return fit(data, SINGLE, seed, progress=progress, **options)
 
 
 def fit_double(data, seed: int = 0, single: FitResult | None = None, progress: bool = True,
                **options) -> FitResult:
-    """Fit two concentric beta components plus background, starting from ``single``'s maximum."""
+    """Fit two concentric beta components plus background, starting from ``single``'s maximum.
+
+    Parameters
+    ----------
+    data : dict or `likelihood.PixelData`
+        The tutorial's data dict or the pixels.
+    seed : int, optional
+        Seeds the fit.
+    single : FitResult, optional
+        A single-model fit of the same data; without it the single maximum
+        is found here.
+    progress : bool, optional
+        Progress messages on stderr.
+    **options
+        Further arguments of `fit` (``with_dic``, ``require_convergence``,
+        schedule overrides).
+
+    Returns
+    -------
+    FitResult
+    """
     return fit(data, DOUBLE, seed, nested_map=None if single is None else single.map, progress=progress, **options)

@@ -15,7 +15,22 @@ APERTURE = 100.0   # pixels (about 3.3 arcmin): the radius within which fluxes a
 
 
 def flux_per_brightness(rc, beta, radius: float = APERTURE):
-    """Flux inside ``radius`` of a beta component with unit central brightness (S0 = 1)."""
+    """Flux inside ``radius`` of a beta component with unit central brightness (S0 = 1).
+
+    Parameters
+    ----------
+    rc : float or array_like
+        Core radius in pixels.
+    beta : float or array_like
+        Slope; ``beta`` near 1/2 uses the logarithmic limit.
+    radius : float, optional
+        Aperture radius in pixels.
+
+    Returns
+    -------
+    float or ndarray
+        Flux per unit S0, broadcast over ``rc`` and ``beta``.
+    """
     rc, beta = np.asarray(rc, dtype=float), np.asarray(beta, dtype=float)
     a = 1.5 - 3.0 * beta
     t = np.log1p((radius / rc) ** 2)
@@ -26,5 +41,20 @@ def flux_per_brightness(rc, beta, radius: float = APERTURE):
 
 
 def aperture_flux(S0, rc, beta, radius: float = APERTURE):
-    """Flux inside ``radius`` of the component ``(S0, rc, beta)``."""
+    """Flux inside ``radius`` of the component ``(S0, rc, beta)``.
+
+    Parameters
+    ----------
+    S0 : float or array_like
+        Central surface brightness in counts/s/cm^2/pixel.
+    rc, beta : float or array_like
+        Core radius (pixels) and slope.
+    radius : float, optional
+        Aperture radius in pixels.
+
+    Returns
+    -------
+    float or ndarray
+        Flux in counts/s/cm^2, broadcast over the arguments.
+    """
     return np.asarray(S0, dtype=float) * flux_per_brightness(rc, beta, radius)

@@ -57,12 +57,21 @@ _LOOP = dict(fastmath={"contract", "reassoc"}, error_model="numpy", cache=True)
 class PixelData:
     """Good pixels in likelihood order: those with counts first.
 
-    x, y : float64 (n,) pixel coordinates (x = column, y = row);
-    exposure : float64 (n,) in cm^2 s; counts : float64 (n,);
-    n_positive : number of leading pixels with counts > 0;
-    shape : (ny, nx) of the image (the prior on the centre uses it);
-    log_factorial_sum : sum of log(N!) over the pixels, the constant that
-    the log-likelihood leaves out.
+    Attributes
+    ----------
+    x, y : ndarray, shape (n,)
+        Pixel coordinates, float64 (x = column, y = row).
+    exposure : ndarray, shape (n,)
+        Exposure in cm^2 s.
+    counts : ndarray, shape (n,)
+        Counts, float64.
+    n_positive : int
+        Number of leading pixels with counts > 0.
+    shape : tuple of int
+        ``(ny, nx)`` of the image (the prior on the centre uses it).
+    log_factorial_sum : float
+        Sum of log(N!) over the pixels, the constant that the log-likelihood
+        leaves out.
     """
 
     x: np.ndarray
@@ -79,7 +88,24 @@ class PixelData:
 
     @classmethod
     def from_data(cls, data) -> "PixelData":
-        """Build from the tutorial's ``data`` dict (``flatim``, ``flatex``, ``flatx``, ``flaty``)."""
+        """Build from the tutorial's ``data`` dict.
+
+        Parameters
+        ----------
+        data : dict or `PixelData`
+            With ``flatim``, ``flatex``, ``flatx`` and ``flaty`` (and optionally
+            ``im``, for the image shape); a `PixelData` is returned as it is.
+
+        Returns
+        -------
+        PixelData
+
+        Raises
+        ------
+        ValueError
+            If a key is missing, the arrays are empty or of unequal lengths, a
+            count is negative or not finite, or an exposure is not positive.
+        """
         if isinstance(data, PixelData):
             return data
         missing = [k for k in ("flatim", "flatex", "flatx", "flaty") if k not in data]
@@ -161,7 +187,18 @@ def _pixels_double(x, y, e, n, lo, hi, npos, x0, y0, S0, rc, beta, B, S02, rc2, 
 
 @njit(cache=True)
 def in_domain(theta):
-    """Parameters for which mu > 0 everywhere and the kernels are defined."""
+    """Whether the kernels are defined at ``theta`` (mu > 0 everywhere).
+
+    Parameters
+    ----------
+    theta : ndarray, shape (6,) or (9,)
+        Parameters in paramnames order.
+
+    Returns
+    -------
+    bool
+        False for non-finite values, S0, rc or B <= 0, S02 < 0 or rc2 <= 0.
+    """
     for k in range(theta.size):
         if not math.isfinite(theta[k]):
             return False
@@ -209,9 +246,23 @@ def _theta(theta, nparams: int) -> np.ndarray:
 def loglike(theta, data) -> float:
     """Log-likelihood (without -sum log N!) for 6 (single) or 9 (double) parameters.
 
-    ``data`` is a `PixelData` (fast: build it once) or the tutorial's data
-    dict (converted on every call). Returns -inf for parameters outside the
-    model's domain (S0, rc, B <= 0, S02 < 0, rc2 <= 0, non-finite values).
+    Parameters
+    ----------
+    theta : array_like, shape (6,) or (9,)
+        Parameters in paramnames order, natural units.
+    data : `PixelData` or dict
+        The pixels (fast: build them once) or the tutorial's data dict
+        (converted on every call).
+
+    Returns
+    -------
+    float
+        The log-likelihood; -inf outside the model's domain (see `in_domain`).
+
+    Raises
+    ------
+    ValueError
+        If ``theta`` has neither 6 nor 9 entries, or ``data`` is unusable.
     """
     px = PixelData.from_data(data)
     theta = np.ascontiguousarray(theta, dtype=np.float64)
@@ -221,19 +272,61 @@ def loglike(theta, data) -> float:
 
 
 def loglike_single(theta, data) -> float:
-    """Log-likelihood for ``(x0, y0, S0, rc, beta, B)``; see `loglike`."""
+    """Log-likelihood for ``(x0, y0, S0, rc, beta, B)``; see `loglike`.
+
+    Parameters
+    ----------
+    theta : array_like, shape (6,)
+        Parameters in paramnames order.
+    data : `PixelData` or dict
+        The pixels or the tutorial's data dict.
+
+    Returns
+    -------
+    float
+    """
     px = PixelData.from_data(data)
     return float(_one(px.x, px.y, px.exposure, px.counts, px.n_positive, _theta(theta, 6)))
 
 
 def loglike_double(theta, data) -> float:
-    """Log-likelihood for ``(x0, y0, S0, rc, beta, B, S02, rc2, beta2)``; see `loglike`."""
+    """Log-likelihood for ``(x0, y0, S0, rc, beta, B, S02, rc2, beta2)``; see `loglike`.
+
+    Parameters
+    ----------
+    theta : array_like, shape (9,)
+        Parameters in paramnames order.
+    data : `PixelData` or dict
+        The pixels or the tutorial's data dict.
+
+    Returns
+    -------
+    float
+    """
     px = PixelData.from_data(data)
     return float(_one(px.x, px.y, px.exposure, px.counts, px.n_positive, _theta(theta, 9)))
 
 
 def loglike_batch(thetas, data) -> np.ndarray:
-    """Log-likelihoods of several parameter vectors (rows) at once, spread over threads."""
+    """Log-likelihoods of several parameter vectors at once, spread over threads.
+
+    Parameters
+    ----------
+    thetas : array_like, shape (n, 6) or (n, 9)
+        One parameter vector per row (a single vector is taken as one row).
+    data : `PixelData` or dict
+        The pixels or the tutorial's data dict.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        The log-likelihood of each row; -inf outside the domain.
+
+    Raises
+    ------
+    ValueError
+        If the rows have neither 6 nor 9 entries.
+    """
     px = PixelData.from_data(data)
     thetas = np.ascontiguousarray(np.atleast_2d(thetas), dtype=np.float64)
     if thetas.ndim != 2 or thetas.shape[1] not in (6, 9):
@@ -244,8 +337,16 @@ def loglike_batch(thetas, data) -> np.ndarray:
 def loglike_numpy(theta, data: dict) -> float:
     """Plain float64 numpy evaluation, the yardstick for the fast kernels.
 
-    ``theta`` has 6 (single) or 9 (double) entries in paramnames order;
-    ``data`` is the tutorial's data dict (or a `PixelData`).
+    Parameters
+    ----------
+    theta : array_like, shape (6,) or (9,)
+        Parameters in paramnames order.
+    data : dict or `PixelData`
+        The tutorial's data dict or the pixels built from it.
+
+    Returns
+    -------
+    float
     """
     px = PixelData.from_data(data)
     mu = expected_counts(dict(zip(PARAMNAMES2, np.asarray(theta, dtype=np.float64))),

@@ -20,17 +20,45 @@ _beta_profile_jit = njit(cache=True)(beta_profile)
 def beta_model(r, S0, rc, beta):
     """Beta-model surface brightness ``S0 * (1 + (r/rc)^2)^(-3 beta + 1/2)``.
 
-    ``r`` may be a scalar or an array (same shape returned).
+    Parameters
+    ----------
+    r : float or ndarray
+        Radius in pixels.
+    S0 : float
+        Central surface brightness.
+    rc : float
+        Core radius in pixels.
+    beta : float
+        Slope.
+
+    Returns
+    -------
+    float or ndarray
+        The brightness, of the same shape as ``r``.
     """
     return _beta_profile_jit((r / rc) ** 2, S0, beta)
 
 
 def expected_counts(params: dict, x, y, exposure) -> np.ndarray:
-    """Model counts ``mu = S_CL(r) E + B`` at pixels (x, y) with exposure E (cm^2 s).
+    """Model counts ``mu = S_CL(r) E + B`` at pixels (x, y) with exposure E.
 
-    ``params`` has paramnames keys (one component) or paramnames2 keys (two;
-    a zero or missing ``S02`` means one). Plain float64 numpy, the yardstick
-    for the fast kernels and the source of exact-model counts.
+    Plain float64 numpy, the yardstick for the fast kernels and the source
+    of exact-model counts.
+
+    Parameters
+    ----------
+    params : dict
+        Parameters by name: the paramnames keys (one component) or the
+        paramnames2 keys (two; a zero or missing ``S02`` means one).
+    x, y : ndarray, shape (n,)
+        Pixel coordinates (column, row).
+    exposure : ndarray, shape (n,)
+        Exposure of each pixel in cm^2 s.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        Expected counts per pixel.
     """
     r2 = (x - params["x0"]) ** 2 + (y - params["y0"]) ** 2
     s = beta_profile(r2 / params["rc"] ** 2, params["S0"], params["beta"])

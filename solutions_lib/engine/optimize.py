@@ -10,7 +10,7 @@ CELL = 8  # pixels per side of the cells used to find the brightest region
 
 
 def initial_guess(data) -> np.ndarray:
-    """Rough single-beta parameters from the data (paramnames order).
+    """Rough single-beta parameters read off the data.
 
     Centre: the brightest 8x8-pixel cell of the exposure-corrected counts
     (smoothed over its 3x3 neighbourhood), refined by count-weighted
@@ -18,6 +18,16 @@ def initial_guess(data) -> np.ndarray:
     in the outer 30% of the good pixels (by distance from that centre).
     S0: mean surface brightness above the background within 3 pixels.
     rc = 8 pixels and beta = 0.7 are typical values; the optimiser refines all.
+
+    Parameters
+    ----------
+    data : dict or `PixelData`
+        The tutorial's data dict or the pixels built from it.
+
+    Returns
+    -------
+    ndarray, shape (6,)
+        ``(x0, y0, S0, rc, beta, B)`` in natural units.
     """
     pixels = PixelData.from_data(data)
     x, y, counts, exposure = pixels.x, pixels.y, pixels.counts, pixels.exposure
@@ -49,15 +59,42 @@ def initial_guess(data) -> np.ndarray:
 
 def maximize(objective, starts, model, max_evals: int = 4000, n_best: int | None = None,
              polish: bool = True):
-    """Maximum of ``objective(z)`` (sampler coordinates of ``model``, a `models.Model`) from several starts.
+    """Maximum of ``objective`` over the sampler coordinates of ``model``, from several starts.
 
-    ``starts`` are natural parameter vectors; ``objective`` returns -inf
-    outside the prior. Powell's method (no gradients needed, copes with
-    the strongly correlated posterior) from the ``n_best`` starts with the
-    highest objective (all by default), then, with ``polish``, a second
-    pass from the best point. Powell never ends below its start, so the
-    maximum is at least the objective of every start (the best start is
-    always run). Returns (theta_best, objective_max) in natural units.
+    Powell's method (no gradients needed, copes with the strongly correlated
+    posterior) from the ``n_best`` starts with the highest objective, then,
+    with ``polish``, a second pass from the best point. Powell never ends
+    below its start, so the maximum is at least the objective of every start
+    (the best start is always run).
+
+    Parameters
+    ----------
+    objective : callable
+        ``objective(z) -> float`` of a sampler-coordinate vector; -inf outside
+        the prior.
+    starts : iterable of array_like
+        Starting points as natural parameter vectors; those where the
+        objective is not finite are dropped.
+    model : `models.Model`
+        Converts between natural and sampler coordinates.
+    max_evals : int, optional
+        Function evaluations allowed to each Powell run.
+    n_best : int, optional
+        How many of the best starts to run (all, by default).
+    polish : bool, optional
+        Whether to restart Powell once from the best point found.
+
+    Returns
+    -------
+    theta : ndarray, shape (n_params,)
+        The best point, in natural units.
+    value : float
+        The objective there.
+
+    Raises
+    ------
+    RuntimeError
+        If no start has a finite objective, or no run found a finite one.
     """
     def negative(z):
         value = objective(z)
@@ -94,10 +131,24 @@ def maximize(objective, starts, model, max_evals: int = 4000, n_best: int | None
 def laplace_covariance(logpost_z, z_map, steps=None) -> np.ndarray:
     """Covariance of the Gaussian approximation at the maximum, in sampler coordinates.
 
-    The Hessian comes from central differences (steps of 1e-3 in every
+    The Hessian comes from central differences (steps of ``steps`` in every
     sampler coordinate, then a second pass with a tenth of the implied
     standard deviations). If it is not negative definite (e.g. at a prior
     bound), the diagonal of the curvature is used instead.
+
+    Parameters
+    ----------
+    logpost_z : callable
+        ``logpost_z(z) -> float``, the log-posterior in sampler coordinates.
+    z_map : ndarray, shape (ndim,)
+        The maximum.
+    steps : array_like, shape (ndim,), optional
+        Difference steps of the first pass; 1e-3 in every coordinate by
+        default.
+
+    Returns
+    -------
+    ndarray, shape (ndim, ndim)
     """
     d = z_map.size
     steps = np.full(d, 1e-3) if steps is None else np.asarray(steps, float)

@@ -77,12 +77,23 @@ CORE_RATIO_MIN = 2.0          # rc2 >= CORE_RATIO_MIN * rc
 class Prior:
     """The prior bounds of one observation, in natural units (see the module's description).
 
-    ``shape`` is the image's (ny, nx); ``S0``, ``F``, ``B`` and ``rc`` are
-    (lower, upper) pairs: the single model's central brightness, the double
-    model's total flux inside `flux.APERTURE`, the background (counts per
-    pixel) and both core radii (pixels). Build it from the data with
-    `from_pixels`; it is frozen, so a fit's prior is a record of what it used.
-    Each model turns it into its own bounds (`models.Model.box`, ``in_support``).
+    Build it from the data with `from_pixels`; it is frozen, so a fit's
+    prior is a record of what it used. Each model turns it into its own
+    bounds (`models.Model.box`, ``in_support``).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The image's ``(ny, nx)``.
+    S0 : tuple of float
+        (lower, upper) of the single model's central brightness.
+    F : tuple of float
+        (lower, upper) of the double model's total flux inside
+        `flux.APERTURE`.
+    B : tuple of float
+        (lower, upper) of the background, in counts per pixel.
+    rc : tuple of float
+        (lower, upper) of both core radii, in pixels.
     """
 
     shape: tuple
@@ -93,12 +104,26 @@ class Prior:
 
     @classmethod
     def from_pixels(cls, pixels) -> "Prior":
-        """The prior of the good pixels ``pixels`` (a `likelihood.PixelData`).
+        """The prior of the good pixels ``pixels``.
 
         Scales: the count rate N / E (N counts in the good pixels, E their
         mean exposure) and the mean counts per good pixel N / n; bounds at
         `S0_RANGE`, `FLUX_RANGE` and `B_RANGE` times them, core radii from
         `RC_MIN` to the image's larger side.
+
+        Parameters
+        ----------
+        pixels : `likelihood.PixelData`
+            The good pixels.
+
+        Returns
+        -------
+        Prior
+
+        Raises
+        ------
+        ValueError
+            If the good pixels hold no counts.
         """
         counts = float(np.sum(pixels.counts))
         if not counts > 0:
@@ -114,8 +139,23 @@ class Prior:
                    rc=(RC_MIN, float(max(shape))))
 
     def range_of(self, name: str) -> tuple:
-        """(lower, upper) of parameter ``name``: paramnames2 but S02 (the double model bounds S0 and S02
-        through F and f, which it also answers for)."""
+        """(lower, upper) of one parameter.
+
+        Parameters
+        ----------
+        name : str
+            A name of paramnames2 other than S02 (the double model bounds S0 and
+            S02 through F and f, which this also answers for).
+
+        Returns
+        -------
+        tuple of float
+
+        Raises
+        ------
+        KeyError
+            If ``name`` has no range.
+        """
         ny, nx = self.shape
         ranges = {"x0": (0.0, float(nx - 1)), "y0": (0.0, float(ny - 1)), "S0": self.S0,
                   "rc": self.rc, "rc2": self.rc, "beta": BETA_BOUNDS, "beta2": BETA_BOUNDS, "B": self.B,
@@ -131,7 +171,17 @@ class Prior:
 
     @classmethod
     def from_dict(cls, record: dict) -> "Prior":
-        """Inverse of `as_dict` (a stored fit's prior, e.g. in the reference answers)."""
+        """Inverse of `as_dict` (a stored fit's prior, e.g. in the reference answers).
+
+        Parameters
+        ----------
+        record : dict
+            As written by `as_dict`.
+
+        Returns
+        -------
+        Prior
+        """
         bounds = record["bounds"]
         return cls(shape=tuple(record["shape"]), S0=tuple(bounds["S0"]), F=tuple(bounds["F"]),
                    B=tuple(bounds["B"]), rc=tuple(bounds["rc"]))

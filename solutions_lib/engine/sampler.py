@@ -67,19 +67,68 @@ class Schedule:
 
 
 def say(label: str, message: str, enabled: bool = True) -> None:
+    """Print a progress message, tagged with ``label``, on stderr.
+
+    Parameters
+    ----------
+    label : str
+        Shown in brackets before the message (e.g. the model's name).
+    message : str
+        The text.
+    enabled : bool, optional
+        If False, print nothing.
+    """
     if enabled:
         print(f"[{label}] {message}", file=sys.stderr, flush=True)
 
 
 def de_moves():
-    """80% differential-evolution moves, 20% snooker moves (`moves.SnookerMove`; not
-    emcee 3.1.6's DESnookerMove, which does not sample its target)."""
+    """80% differential-evolution moves, 20% snooker moves.
+
+    The snooker move is `moves.SnookerMove`, not emcee 3.1.6's
+    DESnookerMove, which does not sample its target.
+
+    Returns
+    -------
+    list of (emcee move, float)
+        Moves and their weights, as ``emcee.EnsembleSampler(moves=...)`` takes them.
+    """
     return [(emcee.moves.DEMove(), 0.8), (SnookerMove(), 0.2)]
 
 
 def start_points(logpost_batch, z_map, cov, n_walkers, rng, spread=1.0, tries=200):
-    """Walkers drawn from the Laplace approximation (``spread`` times its width),
-    keeping only points with finite posterior."""
+    """Walkers drawn from the Laplace approximation, keeping only points with finite posterior.
+
+    The draws start at ``spread`` times the approximation's width; the
+    width is halved after every 10 tries that did not yield enough points.
+
+    Parameters
+    ----------
+    logpost_batch : callable
+        ``logpost_batch(z) -> ndarray`` of shape ``(n,)`` for rows ``z`` of
+        shape ``(n, ndim)``.
+    z_map : ndarray, shape (ndim,)
+        The maximum, in sampler coordinates.
+    cov : ndarray, shape (ndim, ndim)
+        The Laplace covariance there.
+    n_walkers : int
+        How many points to return.
+    rng : numpy.random.Generator
+        Source of the draws.
+    spread : float, optional
+        Initial scale of the width.
+    tries : int, optional
+        The most batches of ``n_walkers`` draws.
+
+    Returns
+    -------
+    ndarray, shape (n_walkers, ndim)
+
+    Raises
+    ------
+    RuntimeError
+        If ``tries`` batches did not give ``n_walkers`` finite points.
+    """
     chol = np.linalg.cholesky(cov + 1e-12 * np.mean(np.diag(cov)) * np.eye(z_map.size))
     points = []
     s = spread
@@ -97,7 +146,21 @@ def start_points(logpost_batch, z_map, cov, n_walkers, rng, spread=1.0, tries=20
 class Ensemble:
     """emcee.EnsembleSampler with DE moves, seeded, run in chunks with progress on stderr.
 
-    ``moves``, a list of (emcee move, weight) pairs, replaces the default `de_moves`.
+    Parameters
+    ----------
+    logpost_batch : callable
+        Vectorised log-posterior: rows ``z`` of shape ``(n, ndim)`` to an
+        array of shape ``(n,)``.
+    starts : array_like, shape (nwalkers, ndim)
+        The walkers' starting points, in sampler coordinates.
+    seed : int
+        Seeds emcee's random state (taken modulo 2^32).
+    label : str, optional
+        Tag of the progress messages.
+    progress : bool, optional
+        Whether to print progress on stderr.
+    moves : list of (emcee move, float), optional
+        Replaces the default `de_moves`.
     """
 
     def __init__(self, logpost_batch, starts, seed, label="mcmc", progress=True, moves=None):
@@ -115,7 +178,15 @@ class Ensemble:
         return self.starts.shape[0]
 
     def run(self, n_steps: int, what: str = "sampling"):
-        """Advance all walkers ``n_steps`` (appending to the stored chain)."""
+        """Advance all walkers ``n_steps``, appending to the stored chain.
+
+        Parameters
+        ----------
+        n_steps : int
+            Steps per walker.
+        what : str, optional
+            What the steps are for, in the progress messages.
+        """
         last = time.perf_counter()
         done = 0
         while done < n_steps:
@@ -134,7 +205,18 @@ class Ensemble:
         self.sampler.reset()
 
     def chain(self, discard: int = 0) -> np.ndarray:
-        """Samples as (n_walkers, n_steps, ndim), sampler coordinates."""
+        """The stored samples, one chain per walker, in sampler coordinates.
+
+        Parameters
+        ----------
+        discard : int, optional
+            Steps dropped from the start of each chain.
+
+        Returns
+        -------
+        ndarray, shape (nwalkers, nsteps, ndim)
+            Walker-first, unlike emcee's ``(nsteps, nwalkers, ndim)``.
+        """
         return np.swapaxes(self.sampler.get_chain(discard=discard), 0, 1)
 
     @property

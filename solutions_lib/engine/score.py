@@ -205,6 +205,11 @@ def loglike_and_score(thetas, data) -> tuple[np.ndarray, np.ndarray]:
         outside the model's domain (S0, rc, B <= 0, S02 < 0, rc2 <= 0, non-finite values).
     score : ndarray, shape (n_rows, 6) or (n_rows, 9)
         ``d ln L / d theta`` for each row; NaN outside the model's domain.
+
+    Raises
+    ------
+    ValueError
+        If the rows have neither 6 nor 9 entries.
     """
     px = PixelData.from_data(data)
     thetas = np.ascontiguousarray(np.atleast_2d(thetas), dtype=np.float64)
@@ -214,5 +219,18 @@ def loglike_and_score(thetas, data) -> tuple[np.ndarray, np.ndarray]:
 
 
 def score_batch(thetas, data) -> np.ndarray:
-    """Gradients of the log-likelihood at each row of ``thetas`` (see `loglike_and_score`)."""
+    """Gradients of the log-likelihood at each row of ``thetas`` (see `loglike_and_score`).
+
+    Parameters
+    ----------
+    thetas : array_like, shape (n_rows, 6) or (n_rows, 9)
+        Parameter vectors in paramnames order, natural units.
+    data : PixelData or dict
+        The good pixels or the tutorial's data dict.
+
+    Returns
+    -------
+    ndarray, shape (n_rows, 6) or (n_rows, 9)
+        NaN rows outside the model's domain.
+    """
     return loglike_and_score(thetas, data)[1]

@@ -103,13 +103,21 @@ class FitCheckWarning(UserWarning):
 class Finding:
     """One failed self-check.
 
-    check : 'prior_wall', 'degenerate_components' or 'double_below_single'.
-    model : the name of the model of the fit it concerns.
-    parameter : the parameter or relation ('F', 'beta - beta2', 'log-likelihood', ...).
-    bound : 'lower' or 'upper' for a wall; '' otherwise.
-    amount : the posterior mass within the margin of the wall, or the
+    Parameters
+    ----------
+    check : str
+        'prior_wall', 'degenerate_components' or 'double_below_single'.
+    model : str
+        The name of the model of the fit it concerns.
+    parameter : str
+        The parameter or relation ('F', 'beta - beta2', 'log-likelihood', ...).
+    bound : str
+        'lower' or 'upper' for a wall; '' otherwise.
+    amount : float
+        The posterior mass within the margin of the wall, or the
         log-likelihood by which the double maximum falls short.
-    message : what was found and what to change.
+    message : str
+        What was found and what to change.
     """
 
     check: str
@@ -122,7 +130,13 @@ class Finding:
 
 @dataclass(frozen=True)
 class FitChecks:
-    """The findings of a fit's self-checks; ``passed`` when there are none."""
+    """The findings of a fit's self-checks; ``passed`` when there are none.
+
+    Parameters
+    ----------
+    findings : tuple of Finding, optional
+        The failed checks.
+    """
 
     findings: tuple = ()
 
@@ -136,7 +150,17 @@ class FitChecks:
 
     @classmethod
     def from_dict(cls, record: dict) -> "FitChecks":
-        """Inverse of `as_dict` (for stored results, e.g. the reference answers)."""
+        """Inverse of `as_dict` (for stored results, e.g. the reference answers).
+
+        Parameters
+        ----------
+        record : dict
+            As written by `as_dict`; only its ``findings`` are read.
+
+        Returns
+        -------
+        FitChecks
+        """
         return cls(tuple(Finding(**finding) for finding in record["findings"]))
 
     def lines(self) -> list[str]:
@@ -145,7 +169,19 @@ class FitChecks:
 
 
 def check_fit(result) -> FitChecks:
-    """The self-checks of a finished fit (`fitting.FitResult` with its ``model`` and ``prior``)."""
+    """The self-checks of a finished fit.
+
+    Parameters
+    ----------
+    result : `fitting.FitResult`
+        The fit; its ``model``, ``prior``, ``map``, ``samples`` and, for a
+        nested model, the maxima in ``extra`` are read.
+
+    Returns
+    -------
+    FitChecks
+        The findings (see the module's description); passed when none.
+    """
     model, prior = result.model, result.prior
     points = np.vstack([result.map, result.samples])     # the maximum first, then the samples
     flat = model.to_flat(points)

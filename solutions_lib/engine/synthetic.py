@@ -21,9 +21,24 @@ STRONG_CORE = dict(x0=80.3, y0=78.6, S0=2.0e-6, rc=3.0, beta=0.9, B=0.05,
 def synthetic_data(params: dict | None = None, shape=(160, 160), exposure=5e7, seed=0) -> dict:
     """The tutorial's data dict for a synthetic image (all pixels good).
 
-    ``params`` uses paramnames (single) or paramnames2 (double) keys;
-    ``exposure`` is the on-axis exposure map value in cm^2 s (it falls by
-    up to 30% towards the corners, like vignetting).
+    Parameters
+    ----------
+    params : dict, optional
+        Parameters by paramnames (single) or paramnames2 (double) keys;
+        `STRONG_CORE` by default.
+    shape : tuple of int, optional
+        ``(ny, nx)`` of the image.
+    exposure : float, optional
+        The on-axis exposure map value in cm^2 s; it falls by up to 30%
+        towards the corners, like vignetting.
+    seed : int, optional
+        Seeds the Poisson draw.
+
+    Returns
+    -------
+    dict
+        ``im``, ``ex``, ``imx``, ``imy``, ``goodpix``, ``flatim``, ``flatex``,
+        ``flatx``, ``flaty`` and ``truth`` (the parameters used).
     """
     params = dict(STRONG_CORE if params is None else params)
     rng = np.random.default_rng(seed)
@@ -45,12 +60,28 @@ def synthetic_data(params: dict | None = None, shape=(160, 160), exposure=5e7, s
 def redraw_counts(data: dict, params: dict, seed=0) -> dict:
     """A copy of ``data`` whose counts are drawn exactly from the model with ``params``.
 
-    The geometry stays: the exposure map and the good pixels of ``data``
-    (``im``, ``ex``, ``imx``, ``imy``, ``goodpix``). Every good pixel gets
-    Poisson(S_CL(r) E + B) counts, every masked pixel 0. Validation uses it
-    to test the engine on data that the model describes exactly, on the
-    course's real layouts, which the course mocks are not (their particle
-    background follows the dither coverage, and faint sources stay unmasked).
+    The geometry stays: the exposure map and the good pixels of ``data``.
+    Every good pixel gets Poisson(S_CL(r) E + B) counts, every masked pixel
+    0. Validation uses it to test the engine on data that the model
+    describes exactly, on the course's real layouts, which the course mocks
+    are not (their particle background follows the dither coverage, and
+    faint sources stay unmasked).
+
+    Parameters
+    ----------
+    data : dict
+        The tutorial's data dict; ``im``, ``ex``, ``imx``, ``imy`` and
+        ``goodpix`` are read.
+    params : dict
+        Parameters by paramnames or paramnames2 keys.
+    seed : int, optional
+        Seeds the Poisson draw.
+
+    Returns
+    -------
+    dict
+        A new data dict with the good-pixel entries rebuilt
+        (`data.observation.add_good_pixels`).
     """
     mask = np.ones(data["im"].shape, dtype=bool)
     mask.ravel()[data["goodpix"]] = False
@@ -63,13 +94,29 @@ def redraw_counts(data: dict, params: dict, seed=0) -> dict:
 def draw_truth(rng, like: dict, ex, cool_core: str, counts_per_60ks: float = 25000.0) -> dict:
     """Cluster and background parameters drawn the way the simulator draws them.
 
-    ``like`` is a course data set's truth (its centre, exposure time and
-    background set the scene), ``ex`` its exposure map (cm^2 s) and
-    ``cool_core`` 'strong', 'weak' or 'none'. The shape parameters come from
-    `data.mock.simulate.cluster_parameters`; the centre moves by up to 5 pixels;
-    the cluster's expected counts are ``counts_per_60ks`` scaled to the
-    exposure, times 0.8-1.25; the background is the data set's times 0.85-1.15.
-    Returns paramnames2 keys (S02 = 0, rc2 = beta2 = None without a core).
+    The shape parameters come from `data.mock.simulate.cluster_parameters`;
+    the centre moves by up to 5 pixels; the cluster's expected counts are
+    ``counts_per_60ks`` scaled to the exposure, times 0.8-1.25; the
+    background is the data set's times 0.85-1.15.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of the draws.
+    like : dict
+        A course data set's truth: its ``params`` (centre, ``B``) and
+        ``exposure_s`` set the scene.
+    ex : array_like, shape (ny, nx)
+        Its exposure map, in cm^2 s.
+    cool_core : str
+        'strong', 'weak' or 'none'.
+    counts_per_60ks : float, optional
+        The cluster's expected counts in a 60 ks exposure.
+
+    Returns
+    -------
+    dict
+        paramnames2 keys (S02 = 0, rc2 = beta2 = None without a core).
     """
     from ..data.mock.simulate import cluster_parameters
 

@@ -31,7 +31,18 @@ class ReferenceCheckError(RuntimeError):
 
 
 def read_reference(path=REFERENCE_FILE) -> dict:
-    """The whole document at ``path``: description, seed and ``datasets``."""
+    """The whole reference document at ``path``.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The JSON file; `REFERENCE_FILE` by default.
+
+    Returns
+    -------
+    dict
+        ``description``, ``seed`` and ``datasets``.
+    """
     return json.loads(Path(path).read_text())
 
 
@@ -42,10 +53,26 @@ def reference_answers() -> dict:
 
 
 def reference_for(name: str, model: str) -> dict:
-    """Posterior summary and DIC of ``model`` ('single' or 'double') on data set ``name``.
+    """Posterior summary and DIC of ``model`` on data set ``name``.
 
-    Raises `ReferenceCheckError` when that fit failed its self-checks or was
-    stored without them.
+    Parameters
+    ----------
+    name : str
+        A course data set.
+    model : str
+        'single' or 'double'.
+
+    Returns
+    -------
+    dict
+        The stored entry.
+
+    Raises
+    ------
+    KeyError
+        If nothing is stored for ``name`` and ``model``.
+    ReferenceCheckError
+        If that fit failed its self-checks or was stored without them.
     """
     entry = reference_answers()["datasets"][name][model]
     if "checks" not in entry:
@@ -62,7 +89,22 @@ def reference_for(name: str, model: str) -> dict:
 
 
 def write_reference(results: dict, seed: int, path=REFERENCE_FILE) -> Path:
-    """Write ``results`` (per data set, as `reference_cli.reference_answers` makes them) to ``path``."""
+    """Write the reference answers to ``path``.
+
+    Parameters
+    ----------
+    results : dict
+        Per data set, as `reference_cli.reference_answers` makes them.
+    seed : int
+        The seed the fits used, recorded in the file.
+    path : str or Path, optional
+        Where to write; parent folders are created.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
     document = {
         "description": DESCRIPTION,
         "seed": seed,

@@ -55,14 +55,22 @@ SCALE_PARAMS = ("S0", "rc", "B", "S02", "rc2")  # positive parameters whose prio
 class SteinResult:
     """The identities' deviations on the judged parameters.
 
-    judged : names of the judged parameters, in paramnames order;
-    mean_score : (len(judged),) mean score of each, in sd of its score (0 for posterior draws);
-    mean_error : (len(judged),) its standard error;
-    spread : (len(judged), len(judged)) spread-curvature matrix, ``-Cov(theta_j, s_k) sd_k / sd_j``
-        (identity for posterior draws);
-    spread_error : its standard errors, entry by entry;
-    tau : (n_params,) integrated autocorrelation time of every parameter along the chains, in
-        handed-in steps (about 1 for independent draws).
+    Parameters
+    ----------
+    judged : tuple of str
+        Names of the judged parameters, in paramnames order.
+    mean_score : ndarray, shape (n_judged,)
+        Mean score of each, in sd of its score (0 for posterior draws).
+    mean_error : ndarray, shape (n_judged,)
+        Its standard error.
+    spread : ndarray, shape (n_judged, n_judged)
+        Spread-curvature matrix, ``-Cov(theta_j, s_k) sd_k / sd_j``
+        (identity for posterior draws).
+    spread_error : ndarray, shape (n_judged, n_judged)
+        Its standard errors, entry by entry.
+    tau : ndarray, shape (n_params,)
+        Integrated autocorrelation time of every parameter along the chains,
+        in handed-in steps (about 1 for independent draws).
     """
 
     judged: tuple
@@ -113,13 +121,25 @@ class SteinResult:
 def judged_parameters(reference: dict, model: Model) -> tuple:
     """Names of the parameters the data determine, from the reference posterior of ``model``.
 
-    ``reference`` is `reference.reference_for`'s summary (median, sd, q005,
-    q995, the prior it was sampled under, for the double model compact_share).
     Left out: parameters near a bound of the prior or known only loosely,
     those whose interval reaches a wall between parameters
     (`models.Model.walled_names`), and the normalisations bound by the
     compact share (`models.Model.share_names`) when that share may approach
     its ceiling.
+
+    Parameters
+    ----------
+    reference : dict
+        `reference.reference_for`'s summary: ``median``, ``sd``, ``q005``,
+        ``q995`` (each name -> value), the ``prior`` it was sampled under and,
+        for the double model, ``compact_share``.
+    model : `engine.models.Model`
+        The model.
+
+    Returns
+    -------
+    tuple of str
+        In paramnames order.
     """
     names = model.paramnames
     lower, upper = model.box(priors.Prior.from_dict(reference["prior"]))
@@ -140,8 +160,19 @@ def judged_parameters(reference: dict, model: Model) -> tuple:
 
 
 def thinned(chains: np.ndarray, n_samples: int | None = None) -> np.ndarray:
-    """Every chain thinned by the same stride so that at most about ``n_samples`` (default
-    ``STEIN_SAMPLES``) draws remain."""
+    """Every chain thinned by the same stride so that at most about ``n_samples`` draws remain.
+
+    Parameters
+    ----------
+    chains : ndarray, shape (n_chains, n_samples, n_params)
+        The chains.
+    n_samples : int, optional
+        Draws wanted in all; `STEIN_SAMPLES` by default.
+
+    Returns
+    -------
+    ndarray, shape (n_chains, m, n_params)
+    """
     n_samples = n_samples or STEIN_SAMPLES
     n_chains, length = chains.shape[:2]
     stride = max(1, int(np.ceil(n_chains * length / n_samples)))
@@ -157,7 +188,17 @@ def _standard_errors(series: np.ndarray) -> np.ndarray:
 
 
 def autocorrelation_times(chains: np.ndarray) -> np.ndarray:
-    """Integrated autocorrelation time of every parameter, in steps of the handed-in chains."""
+    """Integrated autocorrelation time of every parameter, in steps of the handed-in chains.
+
+    Parameters
+    ----------
+    chains : ndarray, shape (n_chains, n_samples, n_params)
+        The chains.
+
+    Returns
+    -------
+    ndarray, shape (n_params,)
+    """
     return np.asarray(integrated_time(np.swapaxes(chains, 0, 1), c=5, tol=0, quiet=True))
 
 
@@ -166,20 +207,51 @@ class ZeroSpread(ValueError):
 
 
 def likelihood_at_draws(chains: np.ndarray, pixels: PixelData) -> tuple[np.ndarray, np.ndarray]:
-    """ln L and its gradient (the score) at the draws Stein's identities use, `thinned` ``chains``, flattened.
+    """ln L and its gradient (the score) at the draws Stein's identities use.
 
-    One pass over the pixels gives both: the grader takes the deviances of
-    the same draws for their spread and the DIC.
+    Those draws are `thinned` ``chains``, flattened. One pass over the pixels
+    gives both: the grader takes the deviances of the same draws for their
+    spread and the DIC.
+
+    Parameters
+    ----------
+    chains : ndarray, shape (n_chains, n_samples, n_params)
+        The chains.
+    pixels : `engine.likelihood.PixelData`
+        The student's pixels.
+
+    Returns
+    -------
+    loglike : ndarray, shape (n_draws,)
+    score : ndarray, shape (n_draws, n_params)
     """
     return loglike_and_score(thinned(chains).reshape(-1, chains.shape[-1]), pixels)
 
 
 def stein_statistics(chains: np.ndarray, model: Model, judged: tuple, score: np.ndarray) -> SteinResult:
-    """Stein's identities on ``chains`` (n_chains, n_samples, n_params) for the parameters ``judged``.
+    """Stein's identities on ``chains`` for the parameters ``judged``.
 
-    ``score`` is the gradient of ln L at `thinned` ``chains``, flattened
-    (`likelihood_at_draws`). Raises `ZeroSpread` if a parameter does not
-    vary, since no posterior of these data fixes any parameter exactly.
+    Parameters
+    ----------
+    chains : ndarray, shape (n_chains, n_samples, n_params)
+        The chains.
+    model : `engine.models.Model`
+        Their model.
+    judged : tuple of str
+        The parameters to judge (`judged_parameters`).
+    score : ndarray, shape (n_draws, n_params)
+        The gradient of ln L at `thinned` ``chains``, flattened
+        (`likelihood_at_draws`).
+
+    Returns
+    -------
+    SteinResult
+
+    Raises
+    ------
+    ZeroSpread
+        If a parameter does not vary, since no posterior of these data fixes
+        any parameter exactly.
     """
     names = model.paramnames
     spreads = chains.reshape(-1, chains.shape[-1]).std(axis=0)

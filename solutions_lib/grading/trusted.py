@@ -35,10 +35,16 @@ CACHED_PIXEL_SETS = 8      # per data set: a student's own good pixels are asked
 class SkyTruth:
     """What a sane region mask must respect on one data set, in image pixels.
 
-    centre : (row, column) of the cluster's true centre, rounded;
-    sources : (n, 2) int array, (row, column) of the bright point sources on usable pixels;
-    unused : bool (ny, nx), usable pixels inside the reference mask's boxes (chips or streaks not used);
-    chips : int (ny, nx), the chips in use (usable and not unused), labelled 1..n, 0 elsewhere.
+    Parameters
+    ----------
+    centre : tuple of int
+        (row, column) of the cluster's true centre, rounded.
+    sources : ndarray of int, shape (n, 2)
+        (row, column) of the bright point sources on usable pixels.
+    unused : ndarray of bool, shape (ny, nx)
+        Usable pixels inside the reference mask's boxes (chips or streaks not used).
+    chips : ndarray of int, shape (ny, nx)
+        The chips in use (usable and not unused), labelled 1..n, 0 elsewhere.
     """
 
     centre: tuple
@@ -51,10 +57,22 @@ class SkyTruth:
 class TrustedDataset:
     """One course data set as the checks need it.
 
-    image : int (ny, nx) counts; exposure : float (ny, nx) in cm^2 s;
-    exposure_mask : bool (ny, nx), the expected ``exp_mask``;
-    sky : `SkyTruth`; reference : model name -> the stored reference posterior summary and DIC;
-    reference_goodpix : flat indices of the pixels the reference mask keeps.
+    Parameters
+    ----------
+    name : str
+        The data set.
+    image : ndarray of int, shape (ny, nx)
+        Counts.
+    exposure : ndarray, shape (ny, nx)
+        Exposure map in cm^2 s.
+    exposure_mask : ndarray of bool, shape (ny, nx)
+        The expected ``exp_mask``.
+    sky : SkyTruth
+        What a region mask must respect.
+    reference : dict
+        Model name -> the stored reference posterior summary and DIC.
+    reference_goodpix : ndarray of int
+        Flat indices of the pixels the reference mask keeps.
     """
 
     name: str
@@ -71,17 +89,50 @@ class TrustedDataset:
         return self.image.shape
 
     def plausible_goodpix(self, goodpix) -> np.ndarray | None:
-        """A student's ``goodpix`` as flat indices if it is plausible on these data, else None."""
+        """A student's ``goodpix`` as flat indices if it is plausible on these data, else None.
+
+        Parameters
+        ----------
+        goodpix : array_like
+            The student's good pixels.
+
+        Returns
+        -------
+        ndarray of int64 or None
+            See `checks.images.plausible_goodpix`.
+        """
         goodpix = np.asarray(goodpix)
         return plausible_goodpix(goodpix, ~self.exposure_mask.ravel(), int(np.count_nonzero(self.sky.chips)))
 
     def fit_pixels(self, goodpix) -> PixelData:
-        """The pixels a student fitted (their ``goodpix``, or None), or the reference mask's if not plausible."""
+        """The pixels a student fitted, or the reference mask's if theirs are not plausible.
+
+        Parameters
+        ----------
+        goodpix : array_like or None
+            The student's good pixels.
+
+        Returns
+        -------
+        `engine.likelihood.PixelData`
+        """
         chosen = self.plausible_goodpix(goodpix) if goodpix is not None else None
         return self.pixels(self.reference_goodpix if chosen is None else chosen)
 
     def pixels(self, goodpix: np.ndarray) -> PixelData:
-        """The likelihood's pixels for the flat indices ``goodpix`` (plausible ones), kept for the next asker."""
+        """The likelihood's pixels for the flat indices ``goodpix``, kept for the next asker.
+
+        The last `CACHED_PIXEL_SETS` sets are kept.
+
+        Parameters
+        ----------
+        goodpix : ndarray of int
+            Plausible flat indices.
+
+        Returns
+        -------
+        `engine.likelihood.PixelData`
+        """
         key = hashlib.sha256(np.ascontiguousarray(goodpix, dtype=np.int64).tobytes()).hexdigest()
         if key in self._pixels:
             self._pixels.move_to_end(key)
@@ -118,7 +169,22 @@ def _bright_sources(truth: dict, usable: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=CACHED_DATASETS)
 def trusted_dataset(name: str) -> TrustedDataset:
-    """The trusted inputs of course data set ``name`` (read once per process; KeyError if not a course data set)."""
+    """The trusted inputs of course data set ``name``, read once per process.
+
+    Parameters
+    ----------
+    name : str
+        A course data set.
+
+    Returns
+    -------
+    TrustedDataset
+
+    Raises
+    ------
+    KeyError
+        If ``name`` is not a course data set.
+    """
     obs = load_observation(catalogue.course_data_dir(name))
     regions = catalogue.reference_region_string(name)
     expected = exposure_mask(obs.ex)

@@ -28,7 +28,19 @@ class Reason(StrEnum):
 
 @dataclass(frozen=True)
 class Verdict:
-    """A check's decision. ``flag``: what the hand grader should look at although the check passed."""
+    """A check's decision.
+
+    Parameters
+    ----------
+    passed : bool
+        Whether the check passed.
+    reason : Reason
+        Why (``Reason.PASSED`` for a pass).
+    message : str, optional
+        What to tell the student.
+    flag : str, optional
+        What the hand grader should look at although the check passed.
+    """
 
     passed: bool
     reason: Reason
@@ -41,13 +53,50 @@ class Verdict:
 
     @classmethod
     def from_dict(cls, stored: dict) -> "Verdict":
+        """Inverse of `as_dict`.
+
+        Parameters
+        ----------
+        stored : dict
+            As ``verdicts.json`` stores it; ``message`` and ``flag`` may be missing.
+
+        Returns
+        -------
+        Verdict
+        """
         return cls(bool(stored["passed"]), Reason(stored["reason"]), stored.get("message", ""),
                    stored.get("flag", ""))
 
 
 def ok(message: str = "", flag: str = "") -> Verdict:
+    """A passing verdict.
+
+    Parameters
+    ----------
+    message : str, optional
+        What to tell the student.
+    flag : str, optional
+        What the hand grader should look at.
+
+    Returns
+    -------
+    Verdict
+    """
     return Verdict(True, Reason.PASSED, message, flag)
 
 
 def fail(reason: Reason, message: str) -> Verdict:
+    """A failing verdict.
+
+    Parameters
+    ----------
+    reason : Reason
+        Why it failed.
+    message : str
+        What to tell the student.
+
+    Returns
+    -------
+    Verdict
+    """
     return Verdict(False, reason, message)

@@ -38,13 +38,30 @@ def _write_csv(path: Path, header: list, rows: list) -> None:
 
 
 def neutralise_csv(path: Path) -> None:
-    """Rewrite a CSV file written by another tool (nbgrader's export) with every text cell as `_write_csv` writes it."""
+    """Rewrite a CSV file written by another tool (nbgrader's export) with every text cell as `_write_csv` writes it.
+
+    Parameters
+    ----------
+    path : Path
+        The file, rewritten in place.
+    """
     with open(path, newline="") as handle:
         header, *rows = list(csv.reader(handle)) or [[]]
     _write_csv(path, header, rows)
 
 
 def write_tables(data: ClassData, out: Path) -> None:
+    """Write ``students.csv``, ``cells.csv``, ``comparison.csv`` and ``datasets.csv``.
+
+    Text cells are neutralised (see the module's description).
+
+    Parameters
+    ----------
+    data : `collect.ClassData`
+        What the report shows.
+    out : Path
+        The existing folder to write into.
+    """
     cells = [c.grade_id for c in data.cells]
     _write_csv(out / "students.csv",
                ["student_id", "dataset", "notebook_dataset", "total", "max_total", *cells, "notebook_run_s",
@@ -84,7 +101,18 @@ def write_tables(data: ClassData, out: Path) -> None:
 
 
 def nbgrader_export(course_root: Path, destination: Path, exporter: str | None = None) -> None:
-    """``nbgrader export --to DESTINATION [--exporter EXPORTER]`` for the course, in this process."""
+    """``nbgrader export --to DESTINATION [--exporter EXPORTER]`` for the course, in this process.
+
+    Parameters
+    ----------
+    course_root : Path
+        The nbgrader course root; the working directory while nbgrader runs
+        (it reads ``nbgrader_config.py`` from there).
+    destination : Path
+        The CSV file to write.
+    exporter : str, optional
+        Dotted name of an nbgrader export plugin; nbgrader's default if None.
+    """
     from nbgrader.apps.exportapp import ExportApp
 
     app = ExportApp()
@@ -103,7 +131,25 @@ def nbgrader_export(course_root: Path, destination: Path, exporter: str | None =
 
 def write_report(course_root=".", out="reports", assignment: str = "xray_image",
                  notebook: str = "xray_image") -> Path:
-    """Write the page and the tables into ``out`` (relative to the course root); return the page's path."""
+    """Write the page and the tables into ``out``; return the page's path.
+
+    Parameters
+    ----------
+    course_root : str or Path, optional
+        The nbgrader course root.
+    out : str or Path, optional
+        The output folder, relative to the course root unless absolute;
+        created if missing.
+    assignment : str, optional
+        The nbgrader assignment.
+    notebook : str, optional
+        The notebook within it.
+
+    Returns
+    -------
+    Path
+        ``class_report.html`` in ``out``.
+    """
     from .page import render
 
     root = Path(course_root).resolve()
@@ -121,6 +167,13 @@ def write_report(course_root=".", out="reports", assignment: str = "xray_image",
 
 
 def add_parser(subparsers):
+    """Add the ``report`` subcommand to the command line.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The main parser's subcommands.
+    """
     parser = subparsers.add_parser(
         "report", help="write the class report (HTML page and CSV tables) from the gradebook and the graded answers")
     parser.add_argument("assignment", nargs="?", default="xray_image")
@@ -130,6 +183,18 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
+    """Run the ``report`` subcommand.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        With ``course_root``, ``out`` and ``assignment`` (also the notebook's name).
+
+    Returns
+    -------
+    int
+        The exit status, 0.
+    """
     page = write_report(args.course_root, args.out, args.assignment, args.assignment)
     print(f"class report: {page}")
     print(f"tables: {', '.join(str(page.parent / name) for name in CSV_FILES)}")

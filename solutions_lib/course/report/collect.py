@@ -36,6 +36,25 @@ TOP_MESSAGES = 3
 
 @dataclass
 class CellSummary:
+    """How the class did on one graded cell.
+
+    Attributes
+    ----------
+    grade_id : str
+        The cell's nbgrader id.
+    max_score : float
+        Its points.
+    kind : str
+        "auto" (judged by the grader) or "manual" (graded by hand).
+    scores : list of float
+        Every student's score.
+    passed, judged : int
+        Students whose verdict passed, and students with a verdict.
+    failures : collections.Counter
+        Reason -> count.
+    examples : dict
+        Reason -> Counter of its messages, numbers blanked.
+    """
     grade_id: str
     max_score: float
     kind: str  # "auto" (judged by the grader) or "manual" (graded by hand)
@@ -54,18 +73,48 @@ class CellSummary:
         return float(np.mean(self.scores)) if self.scores else None
 
     def add_failure(self, reason: str, message: str) -> None:
+        """Count one failed verdict of this cell.
+
+        Parameters
+        ----------
+        reason : str
+            The verdict's reason.
+        message : str
+            Its message; counted with its numbers blanked (`normalise_message`).
+        """
         self.failures[reason] += 1
         self.examples.setdefault(reason, Counter())[normalise_message(message)] += 1
 
     def common_failures(self, count: int = TOP_MESSAGES) -> list[tuple[str, int, str]]:
-        """The most common reasons of failure: (reason, count, its most common message with numbers blanked)."""
+        """The most common reasons of failure.
+
+        Parameters
+        ----------
+        count : int, optional
+            How many reasons to return.
+
+        Returns
+        -------
+        list of (str, int, str)
+            (reason, count, its most common message with numbers blanked),
+            commonest first.
+        """
         return [(reason, times, self.examples[reason].most_common(1)[0][0])
                 for reason, times in self.failures.most_common(count)]
 
 
 @dataclass
 class Posterior:
-    """Pooled posterior summary of one student's single-beta chains (median, 68% interval)."""
+    """Pooled posterior summary of one student's single-beta chains.
+
+    Attributes
+    ----------
+    median, low, high : dict
+        Parameter name -> median and the ends of the central 68% interval,
+        for ``beta`` and ``rc``.
+    samples : int
+        Samples pooled.
+    """
 
     median: dict
     low: dict
@@ -75,6 +124,43 @@ class Posterior:
 
 @dataclass
 class StudentRow:
+    """One student's line of the report.
+
+    Attributes
+    ----------
+    student : str
+        The student's id.
+    assigned : str
+        The data set assigned (the default one without an assignment).
+    notebook_dataset : str or None
+        The data set the notebook used, if recorded.
+    fallback : bool
+        True when the student had no assigned data set.
+    scores : dict
+        grade_id -> score.
+    total, max_total : float
+        The submission's score and the points possible.
+    run_s : float or None
+        Wall time of the graded run.
+    caps : list of str
+        Grader caps the run hit.
+    stop : str
+        Why the run stopped early ('' if it did not).
+    missing : list of str
+        grade_ids whose answers were never handed in.
+    posterior : Posterior or None
+        Summary of the single-beta chains, if usable.
+    chains_passed, dic_passed : bool or None
+        Whether the chain and DIC cells passed (None: not judged).
+    dic1, dic2 : float or None
+        The student's DICs, if usable.
+    hand_checks : dict
+        Flag -> grade_ids that passed but a person should look at.
+    repairs : list of str
+        What was repaired in the notebook before grading.
+    files_refused : bool
+        Files were refused at collection or moved aside before grading.
+    """
     student: str
     assigned: str
     notebook_dataset: str | None
@@ -127,6 +213,21 @@ class StudentRow:
 
 @dataclass
 class DatasetRow:
+    """One data set: the students on it beside the reference and the truth.
+
+    Attributes
+    ----------
+    name : str
+        The data set.
+    students : list of StudentRow
+        Students with a posterior or a DIC on this data set.
+    reference : dict or None
+        ``{"beta": (median, q005, q995), "rc": ..., "delta_dic": float}``
+        (`reference_summary`).
+    truth : dict or None
+        ``{"beta": float, "rc": float, "n_components": int, "core": str}``
+        (`truth_summary`).
+    """
     name: str
     students: list  # StudentRow with a posterior or a DIC on this data set
     reference: dict | None  # {"beta": (median, q005, q995), "rc": ..., "delta_dic": float}
@@ -156,6 +257,19 @@ class DatasetRow:
 
 @dataclass
 class ClassData:
+    """Everything the class report shows.
+
+    Attributes
+    ----------
+    assignment : str
+        The nbgrader assignment.
+    cells : list of CellSummary
+        In notebook order.
+    students : list of StudentRow
+        By student id.
+    datasets : list of DatasetRow
+        In catalogue order; data sets nobody was assigned are left out.
+    """
     assignment: str
     cells: list  # CellSummary, in notebook order
     students: list  # StudentRow
@@ -163,7 +277,18 @@ class ClassData:
 
 
 def normalise_message(message: str) -> str:
-    """A failure message with its numbers blanked, so that the same mistake counts once."""
+    """A failure message with its numbers blanked, so that the same mistake counts once.
+
+    Parameters
+    ----------
+    message : str
+        The verdict's message.
+
+    Returns
+    -------
+    str
+        Stripped, numbers replaced by ``#``, at most 300 characters.
+    """
     return re.sub(r"-?\d+(\.\d+)?(e[-+]?\d+)?", "#", message.strip())[:300]
 
 
@@ -213,6 +338,24 @@ def _dics(folder: Path) -> tuple[float | None, float | None]:
 
 
 def reference_summary(name: str) -> dict | None:
+    """The reference's single-beta summary and DIC1 - DIC2 on data set ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A data set.
+
+    Returns
+    -------
+    dict or None
+        ``beta`` and ``rc`` as (median, q005, q995) and ``delta_dic``; None
+        when no reference is stored for it or the file cannot be read.
+
+    Raises
+    ------
+    grading.reference.ReferenceCheckError
+        If a stored reference fit failed its self-checks.
+    """
     from ...grading.reference import reference_for
 
     try:
@@ -225,6 +368,19 @@ def reference_summary(name: str) -> dict | None:
 
 
 def truth_summary(name: str) -> dict | None:
+    """The simulator's truth of data set ``name``, as the report shows it.
+
+    Parameters
+    ----------
+    name : str
+        A data set.
+
+    Returns
+    -------
+    dict or None
+        ``beta``, ``rc``, ``n_components`` and ``core``; None when the truth
+        cannot be read.
+    """
     try:
         truth = catalogue.load_truth(name)
     except (OSError, ValueError):
@@ -235,6 +391,21 @@ def truth_summary(name: str) -> dict | None:
 
 
 def collect(course_root, assignment: str = "xray_image", notebook: str = "xray_image") -> ClassData:
+    """Read everything the report shows from the gradebook and the graded answers.
+
+    Parameters
+    ----------
+    course_root : str or Path
+        The nbgrader course root.
+    assignment : str, optional
+        The nbgrader assignment.
+    notebook : str, optional
+        The notebook within it.
+
+    Returns
+    -------
+    ClassData
+    """
     from nbgrader.api import Gradebook
 
     course = load_course(course_root, assignment)
@@ -269,7 +440,27 @@ def _passed(verdicts: dict, grade_ids) -> bool | None:
 
 def student_row(course: Course, student: str, scores: dict, total: float, max_total: float,
                 cells: dict, by_key: dict) -> StudentRow:
-    """One student's row, from their scores and what the grader kept; adds their verdicts to ``cells``."""
+    """One student's row, from their scores and what the grader kept; adds their verdicts to ``cells``.
+
+    Parameters
+    ----------
+    course : `config.Course`
+        The course's configuration.
+    student : str
+        The student's id.
+    scores : dict
+        grade_id -> score from the gradebook.
+    total, max_total : float
+        The submission's score and the points possible.
+    cells : dict
+        grade_id -> CellSummary; updated in place.
+    by_key : dict
+        Answer key -> the grade_ids that hand it in.
+
+    Returns
+    -------
+    StudentRow
+    """
     folder = course.answers_folder(student)
     try:
         verdicts = records.read_verdicts(folder)

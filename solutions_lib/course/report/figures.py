@@ -85,7 +85,18 @@ def _limits(ax, values) -> None:
 
 
 def comparison_figure(data: ClassData) -> bytes | None:
-    """One row per data set: students' beta and r_c (median, 68%) and DIC1 - DIC2, with reference and truth."""
+    """One row per data set: students' beta and r_c (median, 68%) and DIC1 - DIC2, with reference and truth.
+
+    Parameters
+    ----------
+    data : `collect.ClassData`
+        What the report shows; data sets without students' answers are left out.
+
+    Returns
+    -------
+    bytes or None
+        A PNG, or None when no data set has answers.
+    """
     rows = [row for row in data.datasets if row.students]
     if not rows:
         return None
@@ -119,7 +130,18 @@ def comparison_figure(data: ClassData) -> bytes | None:
 
 
 def scores_figure(data: ClassData) -> bytes | None:
-    """Histogram of the students' totals."""
+    """Histogram of the students' totals.
+
+    Parameters
+    ----------
+    data : `collect.ClassData`
+        What the report shows.
+
+    Returns
+    -------
+    bytes or None
+        A PNG, or None when there are no students.
+    """
     if not data.students:
         return None
     totals = [s.total for s in data.students]
@@ -134,7 +156,18 @@ def scores_figure(data: ClassData) -> bytes | None:
 
 
 def cells_figure(data: ClassData) -> bytes | None:
-    """Share of the class passing each automatically judged cell (mean score share for hand-graded ones)."""
+    """Share of the class passing each automatically judged cell (mean score share for hand-graded ones).
+
+    Parameters
+    ----------
+    data : `collect.ClassData`
+        What the report shows.
+
+    Returns
+    -------
+    bytes or None
+        A PNG, or None when there are no graded cells.
+    """
     cells = data.cells
     if not cells:
         return None

@@ -19,6 +19,16 @@ class LmsGradesExport(ExportPlugin):
     """One row per student, one column per assignment: the final score."""
 
     def export(self, gradebook: Gradebook) -> None:
+        """Write the grades CSV to ``self.to`` (``lms_grades.csv`` by default).
+
+        Only the assignments and students nbgrader was asked for (all, by
+        default); scores are net of late penalties, floored at 0.
+
+        Parameters
+        ----------
+        gradebook : nbgrader.api.Gradebook
+            The course's gradebook.
+        """
         destination = self.to or "lms_grades.csv"
         assignments = [a for a in gradebook.assignments if not self.assignment or a.name in self.assignment]
         students = [s for s in gradebook.students if not self.student or s.id in self.student]

@@ -88,7 +88,20 @@ def _cards(data: ClassData) -> list[tuple[str, object]]:
 
 
 def render(data: ClassData, files: list[str]) -> str:
-    """The report page for ``data``, linking to the CSV ``files`` written beside it."""
+    """The report page for ``data``, linking to the CSV ``files`` written beside it.
+
+    Parameters
+    ----------
+    data : `collect.ClassData`
+        What the report shows.
+    files : list of str
+        Names of the CSV files in the page's folder.
+
+    Returns
+    -------
+    str
+        The HTML page.
+    """
     reference = [(row.name, row.reference_prefers_double) for row in data.datasets]
     return _ENVIRONMENT.get_template("report.html.j2").render(
         assignment=data.assignment,

@@ -27,6 +27,10 @@ def model_named(name: str) -> Model:
     name : str
         A key of `MODELS` ("single", "double").
 
+    Returns
+    -------
+    Model
+
     Raises
     ------
     ValueError

@@ -76,7 +76,22 @@ class Model(ABC):
         return len(self.paramnames)
 
     def vector(self, params: dict) -> np.ndarray:
-        """The parameters of ``params`` (name -> value, extra names ignored) as a vector in `paramnames` order."""
+        """The parameters of ``params`` as a vector in `paramnames` order.
+
+        Parameters
+        ----------
+        params : dict
+            Name -> value; names the model does not have are ignored.
+
+        Returns
+        -------
+        ndarray, shape (n_params,)
+
+        Raises
+        ------
+        KeyError
+            If a parameter of the model is missing.
+        """
         return np.array([params[name] for name in self.paramnames], dtype=float)
 
     # --- coordinates -----------------------------------------------------------------------------
@@ -104,15 +119,37 @@ class Model(ABC):
         return flat
 
     def from_flat(self, flat) -> np.ndarray:
-        """Inverse of `to_flat`; ``flat`` is shaped (..., n_params)."""
+        """Inverse of `to_flat`.
+
+        Parameters
+        ----------
+        flat : array_like, shape (..., n_params)
+            Flat coordinates along the last axis.
+
+        Returns
+        -------
+        ndarray, shape (..., n_params)
+        """
         theta = np.array(flat, dtype=float)
         for i in self._log_positions():
             theta[..., i] = np.exp(theta[..., i])
         return theta
 
     def flat_to_sampler(self, flat) -> np.ndarray:
-        """Flat coordinates (..., n_params) to sampler coordinates: per beta component
-        ``v = log(3 beta - 1/2)`` in place of beta and ``u = log rc - v/2`` in place of log rc."""
+        """Flat coordinates to sampler coordinates.
+
+        Per beta component ``v = log(3 beta - 1/2)`` takes the place of beta and
+        ``u = log rc - v/2`` that of log rc.
+
+        Parameters
+        ----------
+        flat : array_like, shape (..., n_params)
+            Flat coordinates along the last axis.
+
+        Returns
+        -------
+        ndarray, shape (..., n_params)
+        """
         z = np.array(flat, dtype=float)
         for i_rc, i_beta in self._profile_positions():
             v = np.log(3.0 * z[..., i_beta] - 0.5)
@@ -121,7 +158,17 @@ class Model(ABC):
         return z
 
     def sampler_to_flat(self, z) -> np.ndarray:
-        """Inverse of `flat_to_sampler`; ``z`` is shaped (..., n_params)."""
+        """Inverse of `flat_to_sampler`.
+
+        Parameters
+        ----------
+        z : array_like, shape (..., n_params)
+            Sampler coordinates along the last axis.
+
+        Returns
+        -------
+        ndarray, shape (..., n_params)
+        """
         flat = np.array(z, dtype=float)
         for i_rc, i_beta in self._profile_positions():
             v = flat[..., i_beta].copy()
@@ -130,16 +177,48 @@ class Model(ABC):
         return flat
 
     def to_sampler(self, theta) -> np.ndarray:
-        """Natural parameters (..., n_params) to the coordinates the optimiser and sampler work in."""
+        """Natural parameters to the coordinates the optimiser and sampler work in.
+
+        Parameters
+        ----------
+        theta : array_like, shape (..., n_params)
+            Parameter vectors in `paramnames` order along the last axis.
+
+        Returns
+        -------
+        ndarray, shape (..., n_params)
+        """
         return self.flat_to_sampler(self.to_flat(theta))
 
     def from_sampler(self, z) -> np.ndarray:
-        """Sampler coordinates (..., n_params) back to natural parameters in `paramnames` order."""
+        """Sampler coordinates back to natural parameters in `paramnames` order.
+
+        Parameters
+        ----------
+        z : array_like, shape (..., n_params)
+            Sampler coordinates along the last axis.
+
+        Returns
+        -------
+        ndarray, shape (..., n_params)
+        """
         return self.from_flat(self.sampler_to_flat(z))
 
     def sampler_centre(self, theta) -> np.ndarray:
-        """A maximum ``theta`` (n_params,) in sampler coordinates, finite where the Laplace
-        approximation and the walkers are centred on it."""
+        """A maximum in sampler coordinates, where the Laplace approximation and the walkers are centred.
+
+        Unlike `to_sampler`, the result must be finite; this base version is
+        `to_sampler`.
+
+        Parameters
+        ----------
+        theta : array_like, shape (n_params,)
+            The maximum, in natural units.
+
+        Returns
+        -------
+        ndarray, shape (n_params,)
+        """
         return self.to_sampler(theta)
 
     def log_jacobian_z(self, z) -> np.ndarray:
@@ -148,6 +227,7 @@ class Model(ABC):
         Parameters
         ----------
         z : array_like, shape (n_points, n_params) or (n_params,)
+            Points in sampler coordinates.
 
         Returns
         -------
@@ -159,34 +239,84 @@ class Model(ABC):
 
     # --- prior -----------------------------------------------------------------------------------
     def box(self, prior: Prior) -> tuple[np.ndarray, np.ndarray]:
-        """Lower and upper bounds, each shaped (n_params,), of the natural parameters under ``prior``."""
+        """Lower and upper bounds of the natural parameters under ``prior``.
+
+        Parameters
+        ----------
+        prior : `priors.Prior`
+            The observation's prior; `share_names` get ``(0, inf)``.
+
+        Returns
+        -------
+        lower, upper : ndarray, shape (n_params,)
+        """
         pairs = [(0.0, np.inf) if name in self.share_names else prior.range_of(name)
                  for name in self.paramnames]
         lower, upper = zip(*pairs)
         return np.array(lower), np.array(upper)
 
     def in_support(self, theta, prior: Prior) -> np.ndarray:
-        """Which rows of ``theta`` (n_points, n_params) or (n_params,) lie inside ``prior``; bool (n_points,)."""
+        """Which rows of ``theta`` lie inside ``prior``.
+
+        Parameters
+        ----------
+        theta : array_like, shape (n_points, n_params) or (n_params,)
+            Natural parameter vectors.
+        prior : `priors.Prior`
+            The observation's prior.
+
+        Returns
+        -------
+        ndarray of bool, shape (n_points,)
+            True where a row is finite and within the bounds.
+        """
         lower, upper = self.box(prior)
         theta = np.atleast_2d(np.asarray(theta, dtype=float))
         return np.all(np.isfinite(theta), axis=1) & np.all(theta >= lower, axis=1) & np.all(theta <= upper, axis=1)
 
     def pull_inside(self, theta, prior: Prior) -> np.ndarray:
-        """A copy of one parameter vector ``theta`` (n_params,) moved just inside the bounds of `box`.
+        """A copy of one parameter vector moved just inside the bounds of `box`.
 
         Optimiser starts read off the data lie inside already; with a prior
         too narrow for the data they would not, and the fit, instead of
         stopping, runs into the bound, where its self-checks report it.
+
+        Parameters
+        ----------
+        theta : array_like, shape (n_params,)
+            Natural parameters.
+        prior : `priors.Prior`
+            The observation's prior.
+
+        Returns
+        -------
+        ndarray, shape (n_params,)
         """
         lower, upper = self.box(prior)
         inside = np.exp(1e-3)      # a thousandth of an e-fold inside a bound
         return np.clip(np.asarray(theta, dtype=float), lower * inside, upper / inside)
 
     def log_prior(self, theta, prior: Prior) -> float:
-        """Log-prior density of one vector ``theta`` (n_params,) up to a constant: 0 inside, -inf outside.
+        """Log-prior density of one vector up to a constant: 0 inside, -inf outside.
 
         The density is uniform in the coordinates of `to_flat`; this is its
         log with respect to those coordinates (a constant).
+
+        Parameters
+        ----------
+        theta : array_like, shape (n_params,)
+            Natural parameters in `paramnames` order.
+        prior : `priors.Prior`
+            The observation's prior.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        ValueError
+            If ``theta`` does not have the model's number of parameters.
         """
         theta = np.asarray(theta, dtype=float)
         if theta.shape != (self.n_params,):
@@ -195,14 +325,25 @@ class Model(ABC):
         return 0.0 if bool(self.in_support(theta, prior)[0]) else -np.inf
 
     def walled_names(self, low: dict, high: dict) -> tuple:
-        """Parameters whose central posterior interval (``low`` to ``high``, name -> value) reaches a
-        wall of the prior between parameters (none for a box)."""
+        """Parameters whose central posterior interval reaches a wall of the prior between parameters.
+
+        A box prior has no such walls, so this base version returns none.
+
+        Parameters
+        ----------
+        low, high : dict
+            Name -> lower and upper end of each parameter's interval.
+
+        Returns
+        -------
+        tuple of str
+        """
         return ()
 
     # --- starts ----------------------------------------------------------------------------------
     @abstractmethod
     def optimiser_starts(self, guess: np.ndarray, nested_map: np.ndarray | None) -> list:
-        """Natural parameter vectors (n_params,) from which the optimiser starts.
+        """Natural parameter vectors from which the optimiser starts.
 
         Parameters
         ----------
@@ -211,10 +352,14 @@ class Model(ABC):
             background read off the image.
         nested_map : ndarray or None
             The maximum of the `nested` model (None when there is none).
+
+        Returns
+        -------
+        list of ndarray, shape (n_params,)
         """
 
     def walker_starts(self, logpost_batch, z_map, cov, n_walkers: int, rng) -> np.ndarray:
-        """Starting points of the walkers, shape (n_walkers, n_params), in sampler coordinates.
+        """Starting points of the walkers, in sampler coordinates.
 
         Parameters
         ----------
@@ -225,17 +370,46 @@ class Model(ABC):
         cov : ndarray, shape (n_params, n_params)
             The Laplace covariance there.
         n_walkers : int
+            How many walkers.
         rng : numpy.random.Generator
+            Source of the draws.
+
+        Returns
+        -------
+        ndarray, shape (n_walkers, n_params)
         """
         return start_points(logpost_batch, z_map, cov, n_walkers, rng)
 
     # --- components ------------------------------------------------------------------------------
     def order_components(self, chains: np.ndarray) -> tuple[np.ndarray, float]:
-        """``chains`` (..., n_params) relabelled into the model's order of components, and the
-        fraction of samples that had to be relabelled (a model of one component: unchanged, 0)."""
+        """Relabel ``chains`` into the model's order of components.
+
+        A model of one component returns them unchanged.
+
+        Parameters
+        ----------
+        chains : ndarray, shape (..., n_params)
+            Samples in `paramnames` order.
+
+        Returns
+        -------
+        chains : ndarray, shape (..., n_params)
+        fraction : float
+            The fraction of samples that had to be relabelled (0 here).
+        """
         return chains, 0.0
 
     def compact_share(self, theta) -> np.ndarray | None:
-        """The compact component's share of the flux inside `flux.APERTURE` for rows of ``theta``
-        (..., n_params); None for a model without one."""
+        """The compact component's share of the flux inside `flux.APERTURE`.
+
+        Parameters
+        ----------
+        theta : array_like, shape (..., n_params)
+            Natural parameters.
+
+        Returns
+        -------
+        ndarray, shape (...) or None
+            None for a model without a compact component (this base version).
+        """
         return None

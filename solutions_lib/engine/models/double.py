@@ -58,7 +58,20 @@ NESTED_SHARE = 1e-6           # the compact component's share of the flux in `ne
 
 
 def fluxes(theta) -> tuple[np.ndarray, np.ndarray]:
-    """Total flux F inside `flux.APERTURE` and the compact share f of double-model rows ``theta`` (..., 9)."""
+    """Total flux F inside `flux.APERTURE` and the compact share f of double-model rows.
+
+    Parameters
+    ----------
+    theta : array_like, shape (..., 9)
+        Double-model parameters in paramnames2 order.
+
+    Returns
+    -------
+    total : ndarray, shape (...)
+        F = F1 + F2.
+    share : ndarray, shape (...)
+        f = F1 / F.
+    """
     theta = np.asarray(theta, dtype=float)
     f1 = theta[..., I_S0] * flux_per_brightness(theta[..., I_RC], theta[..., I_BETA])
     f2 = theta[..., I_S02] * flux_per_brightness(theta[..., I_RC2], theta[..., I_BETA2])
@@ -67,8 +80,22 @@ def fluxes(theta) -> tuple[np.ndarray, np.ndarray]:
 
 
 def share_at_most(theta: np.ndarray, share: float) -> np.ndarray:
-    """``theta`` (9,) with S0 lowered, if need be, so that the compact component
-    carries at most ``share`` of the flux (the prior allows up to `priors.F_SHARE_MAX`)."""
+    """``theta`` with S0 lowered, if need be, so that the compact component carries at most ``share`` of the flux.
+
+    The prior allows shares up to `priors.F_SHARE_MAX`.
+
+    Parameters
+    ----------
+    theta : ndarray, shape (9,)
+        Double-model parameters; returned unchanged (not copied) if the share
+        is small enough.
+    share : float
+        The largest share allowed.
+
+    Returns
+    -------
+    ndarray, shape (9,)
+    """
     total, current = fluxes(theta)
     if current > share:
         theta = theta.copy()
@@ -78,8 +105,23 @@ def share_at_most(theta: np.ndarray, share: float) -> np.ndarray:
 
 
 def into_prior(theta: np.ndarray, share: float) -> np.ndarray:
-    """A start ``theta`` (9,) moved just inside the prior: core radii above the lower bound,
-    rc2 >= CORE_RATIO_MIN rc, beta >= beta2, compact share at most ``share``."""
+    """A start moved just inside the prior.
+
+    Core radii above the lower bound, rc2 >= CORE_RATIO_MIN rc, beta >=
+    beta2, compact share at most ``share``.
+
+    Parameters
+    ----------
+    theta : array_like, shape (9,)
+        Double-model parameters.
+    share : float
+        The largest compact share allowed.
+
+    Returns
+    -------
+    ndarray, shape (9,)
+        A new array.
+    """
     theta = np.array(theta, dtype=float)
     theta[I_RC] = max(theta[I_RC], 1.05 * RC_MIN)
     theta[I_RC2] = max(theta[I_RC2], 1.05 * CORE_RATIO_MIN * theta[I_RC])
@@ -88,18 +130,28 @@ def into_prior(theta: np.ndarray, share: float) -> np.ndarray:
 
 
 def nested_start(single_map: np.ndarray) -> np.ndarray:
-    """The single model's maximum ``single_map`` (6,) as a double-model point (9,): it is the extended
-    component, and a compact one (a quarter of its core radius, steeper) carries `NESTED_SHARE` of the flux.
+    """The single model's maximum as a double-model point.
 
-    Its log-likelihood is the single maximum's to within that share; the
-    optimiser (`optimize.maximize`) always runs from its best start and never
-    ends below it, so with this start among the others the double maximum
-    cannot fall below the single one. It is also the right start where the
-    data need no core (measured on cl_j0309 with a 1% share: the other starts
-    led Powell to a point 100 in log-likelihood below the one reached from
+    It is the extended component, and a compact one (a quarter of its core
+    radius, steeper) carries `NESTED_SHARE` of the flux. Its log-likelihood
+    is the single maximum's to within that share; the optimiser
+    (`optimize.maximize`) always runs from its best start and never ends
+    below it, so with this start among the others the double maximum cannot
+    fall below the single one. It is also the right start where the data
+    need no core (measured on cl_j0309 with a 1% share: the other starts led
+    Powell to a point 100 in log-likelihood below the one reached from
     here). (Where the single core radius is below 2.1 pixels, `into_prior`
     must widen the extended component to make room for a compact one of at
     least 1 pixel, and the point is no longer the single maximum.)
+
+    Parameters
+    ----------
+    single_map : ndarray, shape (6,)
+        The single model's maximum.
+
+    Returns
+    -------
+    ndarray, shape (9,)
     """
     x0, y0, S0, rc, beta, B = single_map
     return into_prior(np.array([x0, y0, S0, rc / 4.0, min(max(beta, 0.6) * 1.3, 2.5), B, S0, rc, beta]),
@@ -122,13 +174,34 @@ class DoubleBeta(Model):
 
     # --- coordinates: the normalisations become the total flux F and the compact share f ---------
     def to_flat(self, theta) -> np.ndarray:
-        """As `Model.to_flat`, with log F and f in place of S0 and S02."""
+        """As `Model.to_flat`, with log F and f in place of S0 and S02.
+
+        Parameters
+        ----------
+        theta : array_like, shape (..., 9)
+            Natural parameters.
+
+        Returns
+        -------
+        ndarray, shape (..., 9)
+        """
         natural = np.array(theta, dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             natural[..., I_S0], natural[..., I_S02] = fluxes(theta)
         return super().to_flat(natural)
 
     def from_flat(self, flat) -> np.ndarray:
+        """Inverse of `to_flat`: S0 and S02 from log F and f.
+
+        Parameters
+        ----------
+        flat : array_like, shape (..., 9)
+            Flat coordinates.
+
+        Returns
+        -------
+        ndarray, shape (..., 9)
+        """
         theta = super().from_flat(flat)
         total, share = theta[..., I_S0].copy(), theta[..., I_S02].copy()
         theta[..., I_S0] = share * total / flux_per_brightness(theta[..., I_RC], theta[..., I_BETA])
@@ -136,25 +209,69 @@ class DoubleBeta(Model):
         return theta
 
     def flat_to_sampler(self, flat) -> np.ndarray:
-        """As `Model.flat_to_sampler`, with ``w = logit(f / F_SHARE_MAX)`` in place of the share f."""
+        """As `Model.flat_to_sampler`, with ``w = logit(f / F_SHARE_MAX)`` in place of the share f.
+
+        Parameters
+        ----------
+        flat : array_like, shape (..., 9)
+            Flat coordinates.
+
+        Returns
+        -------
+        ndarray, shape (..., 9)
+        """
         z = super().flat_to_sampler(flat)
         with np.errstate(divide="ignore"):
             z[..., I_S02] = logit(z[..., I_S02] / F_SHARE_MAX)
         return z
 
     def sampler_to_flat(self, z) -> np.ndarray:
+        """Inverse of `flat_to_sampler`.
+
+        Parameters
+        ----------
+        z : array_like, shape (..., 9)
+            Sampler coordinates.
+
+        Returns
+        -------
+        ndarray, shape (..., 9)
+        """
         flat = super().sampler_to_flat(z)
         flat[..., I_S02] = F_SHARE_MAX * expit(flat[..., I_S02])
         return flat
 
     def sampler_centre(self, theta) -> np.ndarray:
-        """As `Model.sampler_centre`; a maximum with the share at 0 or 1/2 (no cool core) lies at
-        w = -inf or +inf, so w is clipped to +-`SHARE_Z_LIMIT`."""
+        """As `Model.sampler_centre`, with w clipped to +-`SHARE_Z_LIMIT`.
+
+        A maximum with the share at 0 or 1/2 (no cool core) lies at w = -inf
+        or +inf.
+
+        Parameters
+        ----------
+        theta : array_like, shape (9,)
+            The maximum, in natural units.
+
+        Returns
+        -------
+        ndarray, shape (9,)
+        """
         z = self.to_sampler(theta)
         z[I_S02] = np.clip(z[I_S02], -SHARE_Z_LIMIT, SHARE_Z_LIMIT)
         return z
 
     def log_jacobian_z(self, z) -> np.ndarray:
+        """As `Model.log_jacobian_z`, plus the log of ``df/dw``.
+
+        Parameters
+        ----------
+        z : array_like, shape (n_points, 9) or (9,)
+            Points in sampler coordinates.
+
+        Returns
+        -------
+        ndarray, shape (n_points,)
+        """
         z = np.atleast_2d(z)
         w = z[:, I_S02]
         # d f / d w = F_SHARE_MAX * s (1 - s), s = sigmoid(w); log s = -log(1 + e^-w)
@@ -162,6 +279,19 @@ class DoubleBeta(Model):
 
     # --- prior: the box, the walls between the components, the flux and its share ---------------
     def in_support(self, theta, prior: Prior) -> np.ndarray:
+        """As `Model.in_support`, with the walls between the components and the bounds on F and f.
+
+        Parameters
+        ----------
+        theta : array_like, shape (n_points, 9) or (9,)
+            Natural parameter vectors.
+        prior : `priors.Prior`
+            The observation's prior.
+
+        Returns
+        -------
+        ndarray of bool, shape (n_points,)
+        """
         ok = super().in_support(theta, prior)
         theta = np.atleast_2d(np.asarray(theta, dtype=float))
         ok &= theta[:, I_RC2] >= CORE_RATIO_MIN * theta[:, I_RC]
@@ -173,8 +303,21 @@ class DoubleBeta(Model):
         return ok
 
     def pull_inside(self, theta, prior: Prior) -> np.ndarray:
-        """As `Model.pull_inside`, then both normalisations scaled together so that the flux F lies
-        inside its range (the order of the components is `into_prior`'s business)."""
+        """As `Model.pull_inside`, then both normalisations scaled so that F lies inside its range.
+
+        The order of the components is `into_prior`'s business.
+
+        Parameters
+        ----------
+        theta : array_like, shape (9,)
+            Natural parameters.
+        prior : `priors.Prior`
+            The observation's prior.
+
+        Returns
+        -------
+        ndarray, shape (9,)
+        """
         theta = super().pull_inside(theta, prior)
         inside = np.exp(1e-3)
         total = fluxes(theta)[0]
@@ -184,7 +327,20 @@ class DoubleBeta(Model):
         return theta
 
     def walled_names(self, low: dict, high: dict) -> tuple:
-        """The core radii when rc2 >= 2 rc may bind inside the interval, the slopes when beta >= beta2 may."""
+        """The parameters next to a wall between the components that may bind inside their intervals.
+
+        The core radii when rc2 >= 2 rc may bind, the slopes when beta >= beta2 may.
+
+        Parameters
+        ----------
+        low, high : dict
+            Name -> lower and upper end of each parameter's interval; ``rc``,
+            ``rc2``, ``beta`` and ``beta2`` are read.
+
+        Returns
+        -------
+        tuple of str
+        """
         walled = ()
         if CORE_RATIO_MIN * high["rc"] >= low["rc2"]:
             walled += ("rc", "rc2")
@@ -194,9 +350,23 @@ class DoubleBeta(Model):
 
     # --- starts ----------------------------------------------------------------------------------
     def optimiser_starts(self, guess: np.ndarray, nested_map: np.ndarray | None) -> list:
-        """Starts built from the single model's maximum ``nested_map`` and the data's ``guess``:
-        a compact bright core inside a wider component in a few proportions of the single fit,
-        typical cores and haloes, and the single maximum itself (`nested_start`)."""
+        """Starts built from the single model's maximum and the data's ``guess``.
+
+        A compact bright core inside a wider component in a few proportions of
+        the single fit, typical cores and haloes, and the single maximum itself
+        (`nested_start`).
+
+        Parameters
+        ----------
+        guess : ndarray, shape (6,)
+            `optimize.initial_guess` of the data; its background is used.
+        nested_map : ndarray, shape (6,)
+            The single model's maximum (required, despite the base signature).
+
+        Returns
+        -------
+        list of ndarray, shape (9,)
+        """
         x0, y0, S0, rc, beta, B = nested_map
         scaled = [
             np.array([x0, y0, S0 * f, rc * g, min(max(beta, 0.5) * 1.2, 2.5), B, S0 * h, rc * k, beta])
@@ -213,15 +383,33 @@ class DoubleBeta(Model):
         return [into_prior(start, 0.4) for start in scaled + typical] + [nested_start(nested_map)]
 
     def walker_starts(self, logpost_batch, z_map, cov, n_walkers: int, rng) -> np.ndarray:
-        """As `Model.walker_starts`, then up to half of the walkers replaced by points whose compact
-        share is smaller than the maximum's (down to e^-8 of it) and whose compact core radius and
-        slope are drawn uniformly over the prior, kept if their log-posterior is within 10 of the
-        maximum's.
+        """As `Model.walker_starts`, with up to half of the walkers spread over the compact component.
 
-        Where the data need no core those points abound, and the walkers
-        start spread over the region they must explore (measured on cl_j0309:
-        from the Laplace ball alone R stayed above 1.05 for 2900 steps);
-        where there is a core almost none qualify and the Laplace draws stay.
+        Those walkers are replaced by points whose compact share is smaller than
+        the maximum's (down to e^-8 of it) and whose compact core radius and
+        slope are drawn uniformly over the prior, kept if their log-posterior is
+        within 10 of the maximum's. Where the data need no core those points
+        abound, and the walkers start spread over the region they must explore
+        (measured on cl_j0309: from the Laplace ball alone R stayed above 1.05
+        for 2900 steps); where there is a core almost none qualify and the
+        Laplace draws stay.
+
+        Parameters
+        ----------
+        logpost_batch : callable
+            Log-posterior of rows of sampler coordinates (n_points, 9) -> (n_points,).
+        z_map : ndarray, shape (9,)
+            The maximum in sampler coordinates.
+        cov : ndarray, shape (9, 9)
+            The Laplace covariance there.
+        n_walkers : int
+            How many walkers.
+        rng : numpy.random.Generator
+            Source of the draws.
+
+        Returns
+        -------
+        ndarray, shape (n_walkers, 9)
         """
         walkers = super().walker_starts(logpost_batch, z_map, cov, n_walkers, rng)
         best = logpost_batch(z_map[None, :])[0]
@@ -242,9 +430,23 @@ class DoubleBeta(Model):
 
     # --- components ------------------------------------------------------------------------------
     def order_components(self, chains: np.ndarray) -> tuple[np.ndarray, float]:
-        """Chains (..., 9) with component 1 the smaller core in every sample, and the fraction of
-        samples swapped: the components are interchangeable in the likelihood, so whatever labels a
-        sampler gave them they are compared by core radius."""
+        """Relabel the components so that component 1 is the smaller core in every sample.
+
+        The components are interchangeable in the likelihood, so whatever labels
+        a sampler gave them they are compared by core radius.
+
+        Parameters
+        ----------
+        chains : ndarray, shape (..., 9)
+            Samples in paramnames2 order.
+
+        Returns
+        -------
+        chains : ndarray, shape (..., 9)
+            A relabelled copy.
+        fraction : float
+            The fraction of samples swapped.
+        """
         swap = chains[..., I_RC] > chains[..., I_RC2]
         ordered = chains.copy()
         first, second = chains[..., COMPONENT_1], chains[..., COMPONENT_2]
@@ -253,6 +455,17 @@ class DoubleBeta(Model):
         return ordered, float(swap.mean())
 
     def compact_share(self, theta) -> np.ndarray:
+        """The compact component's share f of the flux inside `flux.APERTURE`.
+
+        Parameters
+        ----------
+        theta : array_like, shape (..., 9)
+            Natural parameters.
+
+        Returns
+        -------
+        ndarray, shape (...)
+        """
         return fluxes(theta)[1]
 
 

@@ -29,8 +29,20 @@ class SingleBeta(Model):
     schedule = Schedule(n_walkers=12, n_burn=300, block=900, max_steps=6000)
 
     def optimiser_starts(self, guess: np.ndarray, nested_map: np.ndarray | None = None) -> list:
-        """``guess`` (`optimize.initial_guess`) with its core radius and brightness set to a few
-        typical proportions; ``nested_map`` is unused (the model contains no other)."""
+        """``guess`` with its core radius and brightness set to a few typical proportions.
+
+        Parameters
+        ----------
+        guess : ndarray, shape (6,)
+            `optimize.initial_guess` of the data.
+        nested_map : ndarray or None, optional
+            Unused: the model contains no other.
+
+        Returns
+        -------
+        list of ndarray, shape (6,)
+            Three starts (rc = 8, 25 and 3 pixels).
+        """
         return [guess * np.array([1, 1, f, rc / 8.0, 1, 1])
                 for f, rc in ((1.0, 8.0), (0.5, 25.0), (2.0, 3.0))]
 

@@ -41,6 +41,18 @@ def chain_format_verdict(chains: np.ndarray, model: Model) -> Verdict | None:
     then enough chains and samples to judge convergence, and at most
     `MAX_CHAINS` chains (each is thinned to at least one draw when the
     posterior is judged, so their number bounds the judge's time).
+
+    Parameters
+    ----------
+    chains : ndarray
+        The student's answer, meant to be shaped ``(n_chains, n_samples, n_params)``.
+    model : `engine.models.Model`
+        The model the chains should sample.
+
+    Returns
+    -------
+    Verdict or None
+        None when the chains can be judged.
     """
     try:
         n_chains, n_samples, _ = validate_chains(chains, model=model).shape
@@ -56,19 +68,44 @@ def chain_format_verdict(chains: np.ndarray, model: Model) -> Verdict | None:
 
 
 def order_components(chains: np.ndarray, model: Model) -> tuple[np.ndarray, str]:
-    """Well-formed ``chains`` of ``model`` in the model's order of components
-    (`models.Model.order_components`), and a note if most samples were relabelled.
+    """Well-formed ``chains`` of ``model`` in the model's order of components, and a note if most samples were relabelled.
 
     Interchangeable components are compared in the model's order, whatever
-    labels the student chose.
+    labels the student chose (`models.Model.order_components`).
+
+    Parameters
+    ----------
+    chains : ndarray, shape (n_chains, n_samples, n_params)
+        Chains that passed `chain_format_verdict`.
+    model : `engine.models.Model`
+        Their model.
+
+    Returns
+    -------
+    chains : ndarray, shape (n_chains, n_samples, n_params)
+    note : str
+        `SWAPPED_NOTE` if more than half of the samples were relabelled, else ''.
     """
     ordered, swapped = model.order_components(chains)
     return ordered, SWAPPED_NOTE if swapped > 0.5 else ""
 
 
 def convergence_verdict(chains: np.ndarray, model: Model) -> Verdict | None:
-    """A failing verdict if R or n_eff of well-formed chains of ``model`` miss the notebook's thresholds
-    (`MAX_R`, the model's ``min_neff``), else None."""
+    """A failing verdict if R or n_eff of the chains miss the notebook's thresholds, else None.
+
+    The thresholds are `MAX_R` and the model's ``min_neff``.
+
+    Parameters
+    ----------
+    chains : ndarray, shape (n_chains, n_samples, n_params)
+        Well-formed chains.
+    model : `engine.models.Model`
+        Their model.
+
+    Returns
+    -------
+    Verdict or None
+    """
     R = convergence.gelman_rubin(chains)
     if not np.all(R < MAX_R):
         return fail(Reason.NOT_CONVERGED,
@@ -87,7 +124,7 @@ def convergence_verdict(chains: np.ndarray, model: Model) -> Verdict | None:
 
 
 def deviance_spread_problem(deviance: np.ndarray, n_params: int) -> str | None:
-    """Why draws whose deviances -2 ln L are ``deviance`` cannot be draws from a posterior in ``n_params``, if so.
+    """Why draws with these deviances cannot be draws from a posterior in ``n_params`` parameters, if so.
 
     For draws from the posterior of a k-parameter model, the deviance
     D = -2 ln L varies from draw to draw with a standard deviation close to
@@ -101,6 +138,19 @@ def deviance_spread_problem(deviance: np.ndarray, n_params: int) -> str | None:
     covariance 0.74-0.87 (single model) but 15 and more (double); the same
     Gaussian at half (double) the width 0.2 (3.2-3.5); shifted by one sd
     3.2-4.3; independent Gaussians with the right marginals 38 and more.
+
+    Parameters
+    ----------
+    deviance : ndarray, shape (n_draws,)
+        -2 ln L of each draw.
+    n_params : int
+        The model's number of parameters, k.
+
+    Returns
+    -------
+    str or None
+        A message for the student, or None if the spread is plausible
+        (within `DEVIANCE_SPREAD_RANGE` of sqrt(2k), all deviances finite).
     """
     if not np.all(np.isfinite(deviance)):
         return ("Some samples describe an impossible model (a normalisation, core radius or B that is "
@@ -117,14 +167,28 @@ def deviance_spread_problem(deviance: np.ndarray, n_params: int) -> str | None:
 
 
 def draws_verdict(chains: np.ndarray, model: Model, deviance: np.ndarray, score: np.ndarray, judged: tuple) -> Verdict:
-    """Are well-formed ``chains`` draws from the posterior of ``model``?
+    """Whether well-formed ``chains`` are draws from the posterior of ``model``.
 
-    ``deviance`` and ``score`` are -2 ln L and its gradient at
-    ``stein.thinned(chains)`` (flattened), on the student's pixels;
-    ``judged`` the parameters the data determine (`stein.judged_parameters`).
     First the spread of the deviance (`deviance_spread_problem`), then
     Stein's identities on the judged parameters. A pass is flagged for the
     hand grader when the samples look independent.
+
+    Parameters
+    ----------
+    chains : ndarray, shape (n_chains, n_samples, n_params)
+        Well-formed chains in the model's order of components.
+    model : `engine.models.Model`
+        Their model.
+    deviance : ndarray, shape (n_draws,)
+        -2 ln L at ``stein.thinned(chains)``, flattened, on the student's pixels.
+    score : ndarray, shape (n_draws, n_params)
+        The gradient of ln L at the same draws.
+    judged : tuple of str
+        The parameters the data determine (`stein.judged_parameters`).
+
+    Returns
+    -------
+    Verdict
     """
     problem = deviance_spread_problem(deviance, chains.shape[-1])
     if problem:
@@ -142,7 +206,7 @@ def draws_verdict(chains: np.ndarray, model: Model, deviance: np.ndarray, score:
 
 
 def median_supported(median: float, reference: dict, name: str) -> bool:
-    """Is a student's posterior median of ``name`` consistent with the reference posterior?
+    """Whether a student's posterior median of ``name`` is consistent with the reference posterior.
 
     Near the reference median (``POSTERIOR_SIGMAS`` reference sd plus a
     small relative slack), or anywhere inside the reference's central 99%
@@ -150,6 +214,20 @@ def median_supported(median: float, reference: dict, name: str) -> bool:
     parameters are set mostly by the prior, their posteriors are skewed,
     and a student's slightly different prior moves the median within that
     interval.
+
+    Parameters
+    ----------
+    median : float
+        The student's median.
+    reference : dict
+        The reference summary (`reference.reference_for`): ``median`` and
+        ``sd``, and optionally ``q005`` and ``q995``, each name -> value.
+    name : str
+        The parameter.
+
+    Returns
+    -------
+    bool
     """
     centre, spread = reference["median"][name], reference["sd"][name]
     if abs(median - centre) <= POSTERIOR_SIGMAS * spread + POSTERIOR_REL_SLACK * abs(centre):
@@ -158,7 +236,21 @@ def median_supported(median: float, reference: dict, name: str) -> bool:
 
 
 def posterior_verdict(chains: np.ndarray, model: Model, reference: dict) -> Verdict:
-    """Posterior medians of plausible ``chains`` of ``model`` near the ``reference`` posterior's."""
+    """Whether the posterior medians of plausible ``chains`` of ``model`` are near the ``reference`` posterior's.
+
+    Parameters
+    ----------
+    chains : ndarray, shape (n_chains, n_samples, n_params)
+        Chains in the model's order of components.
+    model : `engine.models.Model`
+        Their model.
+    reference : dict
+        The reference summary of that model (see `median_supported`).
+
+    Returns
+    -------
+    Verdict
+    """
     medians = np.median(chains.reshape(-1, chains.shape[-1]), axis=0)
     off = [name for name, median in zip(model.paramnames, medians) if not median_supported(median, reference, name)]
     if off:

@@ -20,7 +20,21 @@ MIN_GOOD_SHARE = 0.5
 
 
 def same_shape(label: str, array: np.ndarray, shape) -> Verdict | None:
-    """A failing verdict if ``array`` (the answer called ``label``) does not have the image's ``shape``."""
+    """A failing verdict if ``array`` does not have the image's ``shape``, else None.
+
+    Parameters
+    ----------
+    label : str
+        The answer's name, for the message.
+    array : ndarray
+        The answer.
+    shape : tuple of int
+        The image's ``(ny, nx)``.
+
+    Returns
+    -------
+    Verdict or None
+    """
     if array.shape != tuple(shape):
         return fail(Reason.MALFORMED,
                     f"`{label}` has shape {array.shape}; it should match the image, {tuple(shape)}.")
@@ -28,7 +42,19 @@ def same_shape(label: str, array: np.ndarray, shape) -> Verdict | None:
 
 
 def exposure_mask_verdict(student: np.ndarray, expected: np.ndarray) -> Verdict:
-    """``exp_mask`` must be boolean and equal ``expected`` (exposure below half its maximum) pixel by pixel."""
+    """``exp_mask`` must be boolean and equal ``expected`` pixel by pixel.
+
+    Parameters
+    ----------
+    student : ndarray
+        The student's ``exp_mask``.
+    expected : ndarray of bool, shape (ny, nx)
+        True where the exposure is below half its maximum.
+
+    Returns
+    -------
+    Verdict
+    """
     problem = same_shape("exp_mask", student, expected.shape)
     if problem:
         return problem
@@ -45,10 +71,22 @@ def exposure_mask_verdict(student: np.ndarray, expected: np.ndarray) -> Verdict:
 def plausible_goodpix(goodpix: np.ndarray, usable: np.ndarray, pixels_in_use: int) -> np.ndarray | None:
     """``goodpix`` as flat indices if it is a sane set of usable pixels, else None.
 
-    Sane: integers, no repeats, all on ``usable`` pixels (flat boolean
-    array: above the exposure cut), and at least `MIN_GOOD_SHARE` of the
-    ``pixels_in_use`` (those on the chips in use); a mask that removes more
+    Sane: integers, no repeats, all on ``usable`` pixels, and at least
+    `MIN_GOOD_SHARE` of the ``pixels_in_use``; a mask that removes more
     has lost the cluster.
+
+    Parameters
+    ----------
+    goodpix : ndarray
+        The student's good pixels.
+    usable : ndarray of bool, shape (ny * nx,)
+        Pixels above the exposure cut, flattened.
+    pixels_in_use : int
+        The number of pixels on the chips in use.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_good,) or None
     """
     if goodpix.dtype.kind not in "iu":
         return None
@@ -67,7 +105,18 @@ def plausible_goodpix(goodpix: np.ndarray, usable: np.ndarray, pixels_in_use: in
 def rebuilt_image_verdict(new_im: np.ndarray, goodpix: np.ndarray | None, image: np.ndarray) -> Verdict:
     """``new_im`` must hold the counts of ``image`` on ``goodpix`` and NaN elsewhere.
 
-    ``goodpix``: the student's good pixels if `plausible_goodpix`, else None.
+    Parameters
+    ----------
+    new_im : ndarray
+        The student's rebuilt image.
+    goodpix : ndarray of int or None
+        The student's good pixels if `plausible_goodpix`, else None.
+    image : ndarray, shape (ny, nx)
+        The counts.
+
+    Returns
+    -------
+    Verdict
     """
     problem = same_shape("new_im", new_im, image.shape)
     if problem:
@@ -88,9 +137,21 @@ def rebuilt_image_verdict(new_im: np.ndarray, goodpix: np.ndarray | None, image:
 
 
 def largest_masked_chip_share(student: np.ndarray, chips: np.ndarray) -> float:
-    """Largest share of any chip in use (``chips``: labels 1..n, 0 elsewhere) that ``student`` masks.
+    """Largest share of any chip in use that ``student`` masks.
 
     Only chips of at least `MIN_CHIP_PIXELS` pixels count.
+
+    Parameters
+    ----------
+    student : ndarray of bool, shape (ny, nx)
+        The student's mask (True = masked).
+    chips : ndarray of int, shape (ny, nx)
+        The chips in use labelled 1..n, 0 elsewhere (`chip_labels`).
+
+    Returns
+    -------
+    float
+        0 when no chip counts.
     """
     count = int(chips.max(initial=0))
     if count == 0:
@@ -103,17 +164,41 @@ def largest_masked_chip_share(student: np.ndarray, chips: np.ndarray) -> float:
 
 
 def chip_labels(in_use: np.ndarray) -> np.ndarray:
-    """The chips in use: connected areas of ``in_use`` (the exposure cut removes the gaps between chips)."""
+    """The chips in use: connected areas of ``in_use``.
+
+    The exposure cut removes the gaps between chips, so each chip is one area.
+
+    Parameters
+    ----------
+    in_use : ndarray of bool, shape (ny, nx)
+        Usable pixels of chips in use.
+
+    Returns
+    -------
+    ndarray of int, shape (ny, nx)
+        Labels 1..n, 0 elsewhere.
+    """
     return ndimage.label(in_use)[0]
 
 
 def region_mask_verdict(student: np.ndarray, sky) -> Verdict:
-    """Is ``region_mask`` a sane mask for this sky (`trusted.SkyTruth`)?
+    """Whether ``region_mask`` is a sane mask for this sky.
 
     It must leave the cluster's centre free, cover most bright point
     sources on the chips in use and most of the unused chips (the reference
     mask's boxes), and remove neither most of a chip in use nor much of the
     usable image.
+
+    Parameters
+    ----------
+    student : ndarray, shape (ny, nx)
+        The student's ``region_mask`` (True = masked).
+    sky : `trusted.SkyTruth`
+        What the mask must respect.
+
+    Returns
+    -------
+    Verdict
     """
     problem = same_shape("region_mask", student, sky.chips.shape)
     if problem:

@@ -12,8 +12,15 @@ from ..verdict import Reason, Verdict, fail, ok
 def beta_model_verdict(arrays: dict) -> Verdict:
     """Compare the student's betaModel at the fixed probe inputs with the formula.
 
-    ``arrays`` holds ``scalar_values`` (one per row of ``PROBE_ARGS``),
-    ``array_values`` (the call with ``PROBE_ARRAY_R``) and ``error``.
+    Parameters
+    ----------
+    arrays : dict
+        ``scalar_values`` (one per row of ``PROBE_ARGS``), ``array_values``
+        (the call with ``PROBE_ARRAY_R``) and, if the call raised, ``error``.
+
+    Returns
+    -------
+    Verdict
     """
     error = str(arrays["error"]) if "error" in arrays else ""
     if error:
