@@ -293,7 +293,9 @@ def judging_key(spec: dict, answers_dir, dataset: str, note: str) -> str:
     (``spec``), the answer files in ``answers_dir``, the data set judged on and the stop note."""
     digest = hashlib.sha256(repr(sorted(spec.items())).encode() + b"\0" + dataset.encode() + b"\0"
                             + note.encode() + b"\0")
-    for path in sorted(Path(answers_dir).glob("*.npz")):
+    for path in sorted(Path(answers_dir).iterdir()):
+        if answer_keys.key_of(path.name) is None:
+            continue
         digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 

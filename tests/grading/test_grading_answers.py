@@ -211,7 +211,23 @@ def test_the_judging_key_changes_with_every_input(tmp_path):
     assert judging_key(spec, tmp_path, "cl_j0142", " (time allowance)") != key
     assert judging_key({"test_dic": [handins.HandIn("dic", ("DIC2",))]}, tmp_path, "cl_j0142", "") != key
     np.savez(tmp_path / "dic.npz", DIC1=2.0)
-    assert judging_key(spec, tmp_path, "cl_j0142", "") != key
+    changed = judging_key(spec, tmp_path, "cl_j0142", "")
+    assert changed != key
+    (tmp_path / "notes.txt").write_text("not an answer file")
+    np.savez(tmp_path / "Bad Key.npz", DIC1=3.0)
+    assert judging_key(spec, tmp_path, "cl_j0142", "") == changed  # only answer files are judged, so only they count
+
+
+def test_answer_keys_are_built_and_read_back_by_one_rule():
+    assert answer_keys.key_for("chains", "single") == "chains-single"
+    assert answer_keys.key_for("dic") == "dic"
+    for check, model in (("chains", "double"), ("dic", None), ("posterior", "single")):
+        key = answer_keys.key_for(check, model)
+        assert answer_keys.check_and_model(key) == (check, model)
+        assert answer_keys.key_of(answer_keys.file_name(key)) == key
+    for check, model in (("chains", "Single"), ("a-b", "c"), ("dic\n", None), ("", None)):
+        with pytest.raises(ValueError):
+            answer_keys.key_for(check, model)
 
 
 def test_judge_answers_takes_verdicts_made_elsewhere_only_from_the_same_inputs(tmp_path):

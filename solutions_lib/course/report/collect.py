@@ -23,6 +23,7 @@ from ...engine.models import DOUBLE, SINGLE
 from ...grading import answers, records
 from ...grading.cells import graded_cell_ids
 from ...grading.handins import read_notebook
+from ...grading.kernel_side import answer_keys
 from ...grading.submission_guard import refused_note_path
 from ...grading.untrusted_text import printable
 from ...grading.verdict import Reason
@@ -304,7 +305,8 @@ def _grade_cells(course: Course, notebook: str) -> tuple[list[str], dict]:
 
 def _posterior(folder: Path) -> Posterior | None:
     try:
-        chains = answers.load_answers(folder / "chains-single.npz")["chains"]
+        key = answer_keys.key_for("chains", SINGLE.name)
+        chains = answers.load_answers(folder / answer_keys.file_name(key))["chains"]
     except (answers.AnswerError, KeyError):
         return None
     try:
@@ -328,8 +330,8 @@ def _showable(value: float) -> bool:
 
 def _dics(folder: Path) -> tuple[float | None, float | None]:
     try:
-        arrays = answers.load_answers(folder / "dic.npz")
-        values = [np.asarray(arrays[key], dtype=float).ravel() for key in ("DIC1", "DIC2")]
+        arrays = answers.load_answers(folder / answer_keys.file_name(answer_keys.key_for("dic")))
+        values = [np.asarray(arrays[model.dic_variable], dtype=float).ravel() for model in (SINGLE, DOUBLE)]
     except (answers.AnswerError, KeyError, TypeError, ValueError):
         return None, None
     if any(v.size != 1 or not _showable(v[0]) for v in values):
@@ -497,6 +499,7 @@ def student_row(course: Course, student: str, scores: dict, total: float, max_to
     row.posterior = _posterior(folder)
     row.dic1, row.dic2 = _dics(folder)
     judged = verdicts.get("cells", {})
-    row.chains_passed = _passed(judged, by_key.get("chains-single", []) + by_key.get("posterior-single", []))
-    row.dic_passed = _passed(judged, by_key.get("dic", []))
+    single_keys = [answer_keys.key_for(check, SINGLE.name) for check in ("chains", "posterior")]
+    row.chains_passed = _passed(judged, [cell for key in single_keys for cell in by_key.get(key, [])])
+    row.dic_passed = _passed(judged, by_key.get(answer_keys.key_for("dic"), []))
     return row

@@ -20,6 +20,31 @@ def is_key(text) -> bool:
     return isinstance(text, str) and KEY.fullmatch(text) is not None
 
 
+def key_for(check: str, model: str | None = None) -> str:
+    """The answer key of ``check`` for ``model`` (``key_for("chains", "single") == "chains-single"``).
+
+    Parameters
+    ----------
+    check : str
+        The check that judges the answer, e.g. ``"chains"``.
+    model : str, optional
+        The model's name when the check judges one model's answer.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        If the result is not an answer key.
+    """
+    key = f"{check}-{model}" if model else check
+    if not is_key(key):
+        raise ValueError(f"bad answer key {key!r}")
+    return key
+
+
 def file_name(key: str) -> str:
     """The answer file of ``key``; ValueError if ``key`` is not one."""
     if not is_key(key):
