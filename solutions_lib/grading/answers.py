@@ -62,10 +62,29 @@ def _checked_member(archive: zipfile.ZipFile, member: str) -> np.ndarray:
 
 
 def load_answers(path: Path) -> dict:
-    """name -> array for every answer in the file ``path``.
+    """Read every array of the answer file ``path``, checking each header before loading it.
 
     The names of answers that could not be saved inside the kernel come
     back under ``__problems__`` as messages.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.npz`` answer file.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Answer name -> array.
+
+    Raises
+    ------
+    AnswerMissing
+        If ``path`` is not a file.
+    AnswerTooLarge
+        If an array, or the file's arrays together, exceed the caps.
+    AnswerError
+        If the file is unreadable or holds anything but a few plain arrays.
     """
     path = Path(path)
     if not path.is_file():

@@ -27,7 +27,15 @@ CONTEXT_KEYS = {"dataset"}  # hand-ins that describe the submission rather than 
 
 @dataclass(frozen=True)
 class HandIn:
-    """One ``hand_in`` call: the answer file ``key`` holding ``answers``."""
+    """One ``hand_in`` call: the answer file ``key`` holding ``answers``.
+
+    Attributes
+    ----------
+    key : str
+        The answer key, a check and maybe a model (``chains-single``).
+    answers : tuple of str
+        The keyword names of the call: the answers handed in.
+    """
 
     key: str
     answers: tuple
@@ -71,12 +79,34 @@ class HiddenTestMarkers:
 
     @classmethod
     def from_config(cls, config) -> "HiddenTestMarkers":
-        """The delimiters ``ClearHiddenTests.begin_test_delimeter`` and ``end_test_delimeter`` of ``config``."""
+        """The delimiters ``ClearHiddenTests.begin_test_delimeter`` and ``end_test_delimeter`` of ``config``.
+
+        Parameters
+        ----------
+        config : traitlets.config.Config
+            The course's configuration.
+
+        Returns
+        -------
+        HiddenTestMarkers
+        """
         clearer = ClearHiddenTests(config=config)
         return cls(clearer.begin_test_delimeter, clearer.end_test_delimeter)
 
     def regions(self, source: str) -> list[str]:
-        """The text of each hidden region of ``source``, found line by line as nbgrader finds them."""
+        """The text of each hidden region of ``source``, found line by line as nbgrader finds them.
+
+        Parameters
+        ----------
+        source : str
+            A cell's source.
+
+        Returns
+        -------
+        list of str
+            Each region's lines between the delimiters, newline-terminated; a
+            region left open at the end of the cell is dropped.
+        """
         regions, current = [], None
         for line in source.split("\n"):
             if self.begin in line:
@@ -91,7 +121,21 @@ class HiddenTestMarkers:
 
 
 def hidden_sources(notebook, markers: HiddenTestMarkers = HiddenTestMarkers()) -> dict[str, str]:
-    """grade_id -> text of the hidden region(s) of each graded code cell."""
+    """The text of the hidden region(s) of each graded code cell.
+
+    Parameters
+    ----------
+    notebook : nbformat.NotebookNode
+        The instructor notebook.
+    markers : HiddenTestMarkers, optional
+        The hidden-test delimiters; nbgrader's defaults unless given.
+
+    Returns
+    -------
+    dict of str to str
+        grade_id -> its regions joined by newlines; cells without a hidden
+        region are left out.
+    """
     table = {}
     for cell in notebook.cells:
         if is_autograded_test(cell):
@@ -102,10 +146,28 @@ def hidden_sources(notebook, markers: HiddenTestMarkers = HiddenTestMarkers()) -
 
 
 def graded_handins(notebook, markers: HiddenTestMarkers = HiddenTestMarkers()) -> dict[str, list[HandIn]]:
-    """grade_id -> the hand-ins of that cell, for every autograded code cell.
+    """The hand-ins of every autograded code cell, read from its hidden regions.
 
     A graded code cell without any ``hand_in`` maps to an empty list: the
     grader then has nothing to judge it by and gives no points.
+
+    Parameters
+    ----------
+    notebook : nbformat.NotebookNode
+        The instructor notebook.
+    markers : HiddenTestMarkers, optional
+        The hidden-test delimiters; nbgrader's defaults unless given.
+
+    Returns
+    -------
+    dict of str to list of HandIn
+        grade_id -> that cell's ``hand_in`` calls.
+
+    Raises
+    ------
+    NotebookSpecError
+        If hidden code does not parse, or a ``hand_in`` does not name a
+        valid answer key as a string literal.
     """
     table = {}
     sources = hidden_sources(notebook, markers)
@@ -117,12 +179,31 @@ def graded_handins(notebook, markers: HiddenTestMarkers = HiddenTestMarkers()) -
 
 
 def read_notebook(path):
+    """Read the notebook at ``path`` as nbformat version 4.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.ipynb`` file.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+    """
     return nbformat.read(str(path), as_version=4)
 
 
 @dataclass(frozen=True)
 class NotebookSpec:
-    """What grading reads from the instructor notebook: each graded cell's hand-ins and hidden code."""
+    """What grading reads from the instructor notebook: each graded cell's hand-ins and hidden code.
+
+    Attributes
+    ----------
+    handins : dict of str to list of HandIn
+        grade_id -> that cell's hand-ins (`graded_handins`).
+    hidden : dict of str to str
+        grade_id -> the text of its hidden regions (`hidden_sources`).
+    """
 
     handins: dict  # grade_id -> [HandIn]
     hidden: dict  # grade_id -> text of its hidden regions
@@ -135,7 +216,24 @@ def _spec(path: str, stamp: tuple, markers: HiddenTestMarkers) -> NotebookSpec:
 
 
 def notebook_spec(path, markers: HiddenTestMarkers = HiddenTestMarkers()) -> NotebookSpec:
-    """The `NotebookSpec` of the instructor notebook at ``path``, read once until the file changes."""
+    """The `NotebookSpec` of the instructor notebook at ``path``, read once until the file changes.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The instructor notebook.
+    markers : HiddenTestMarkers, optional
+        The hidden-test delimiters; nbgrader's defaults unless given.
+
+    Returns
+    -------
+    NotebookSpec
+
+    Raises
+    ------
+    NotebookSpecError
+        As `graded_handins`.
+    """
     info = os.stat(path)
     return _spec(os.path.abspath(path), (info.st_mtime_ns, info.st_size), markers)
 
@@ -154,7 +252,21 @@ def source_folder(coursedir, assignment: str) -> Path:
 
 
 def source_notebook(coursedir, assignment: str, notebook: str) -> Path:
-    """The instructor's copy of ``notebook`` (its name without .ipynb) in `source_folder`."""
+    """The instructor's copy of ``notebook`` (its name without .ipynb) in `source_folder`.
+
+    Parameters
+    ----------
+    coursedir : nbgrader.coursedir.CourseDirectory
+        The course's configured folders.
+    assignment : str
+        The assignment's name.
+    notebook : str
+        The notebook's name without .ipynb.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     return source_folder(coursedir, assignment) / f"{notebook}.ipynb"
 
 

@@ -58,6 +58,19 @@ class ChainsAnalysis:
     (`checks.chains.chain_format_verdict`); otherwise ``chains`` holds them
     as floats (components in the model's order, ``note`` saying if they were
     not), and the verdicts below are computed when first asked for.
+
+    Parameters
+    ----------
+    raw : numpy.ndarray
+        The handed-in chains, meant to be shaped ``(n_chains, n_samples, n_params)``.
+    model : `engine.models.Model`
+        The model the chains should sample.
+    data : `trusted.TrustedDataset`
+        The trusted inputs of the data set judged on.
+    goodpix : array_like or None
+        The student's good pixels handed in with the chains (the
+        reference mask's pixels are used when these are missing or
+        implausible).
     """
 
     def __init__(self, raw: np.ndarray, model: Model, data: TrustedDataset, goodpix):
@@ -116,6 +129,15 @@ class Judgement:
     ``stop_note`` ends the message of a cell whose answers were never
     handed in (why the notebook stopped, from the run record). Without
     ``answers_dir``, answers can be judged from arrays (`check`).
+
+    Parameters
+    ----------
+    answers_dir : path-like or None
+        The folder of the submission's answer files.
+    dataset : str
+        The course data set to judge on.
+    stop_note : str, optional
+        Text added to the message of a cell whose answers are missing (`stop_note`).
     """
 
     def __init__(self, answers_dir, dataset: str, stop_note: str = ""):
@@ -132,13 +154,36 @@ class Judgement:
             return None
 
     def verdicts(self, spec: dict) -> dict[str, Verdict]:
-        """grade_id -> verdict for every graded cell of ``spec`` (`handins.graded_handins`)."""
+        """The verdict of every graded cell of ``spec``.
+
+        Parameters
+        ----------
+        spec : dict of str to list of `handins.HandIn`
+            grade_id -> the cell's hand-ins (`handins.graded_handins`).
+
+        Returns
+        -------
+        dict of str to Verdict
+            grade_id -> verdict.
+        """
         return {grade_id: self.cell(hand_ins) for grade_id, hand_ins in spec.items()}
 
     def cell(self, hand_ins: list[HandIn]) -> Verdict:
         """The verdict of one graded cell: every hand-in of the cell must pass its check.
 
         A passing cell keeps the notes and flags of its checks' verdicts.
+
+        Parameters
+        ----------
+        hand_ins : list of `handins.HandIn`
+            The cell's hand-ins; those that only describe the submission
+            (``dataset``) are not checks.
+
+        Returns
+        -------
+        Verdict
+            The first failing hand-in's verdict, a ``NO_CHECK`` failure if
+            the cell has no check, or a pass.
         """
         checks = [h for h in hand_ins if h.check not in CONTEXT_KEYS]
         if not checks:
@@ -172,7 +217,22 @@ class Judgement:
         return self.check(hand_in, arrays)
 
     def check(self, hand_in: HandIn, arrays: dict) -> Verdict:
-        """The verdict of ``hand_in``'s check on its answers ``arrays`` (name -> array)."""
+        """The verdict of ``hand_in``'s check on its answers ``arrays``.
+
+        An unknown check or data set fails with ``NO_CHECK``; an answer the
+        check cannot use fails with ``MALFORMED`` rather than raising.
+
+        Parameters
+        ----------
+        hand_in : `handins.HandIn`
+            Names the check and its options (the model).
+        arrays : dict of str to numpy.ndarray
+            Answer name -> array.
+
+        Returns
+        -------
+        Verdict
+        """
         if hand_in.check not in CHECKS:
             return fail(Reason.NO_CHECK,
                         f"The grader has no check called {hand_in.check!r}; please tell your instructor.")
@@ -195,7 +255,24 @@ class Judgement:
                 f"Fix the error shown in it or above it, and rerun the notebook from the top.{self.stop_note}")
 
     def analysis(self, raw: np.ndarray, model: Model, goodpix) -> ChainsAnalysis:
-        """The analysis of chains ``raw`` of ``model`` on ``goodpix``, shared by every cell that hands them in."""
+        """The analysis of chains ``raw`` of ``model`` on ``goodpix``, shared by every cell that hands them in.
+
+        Analyses are kept by the content of ``raw`` and ``goodpix`` and the
+        model; the oldest is dropped beyond `KEPT_ANALYSES`.
+
+        Parameters
+        ----------
+        raw : numpy.ndarray
+            The handed-in chains, meant to be shaped ``(n_chains, n_samples, n_params)``.
+        model : `engine.models.Model`
+            The model the chains should sample.
+        goodpix : array_like or None
+            The student's good pixels handed in beside the chains.
+
+        Returns
+        -------
+        ChainsAnalysis
+        """
         key = (_digest(raw, np.asarray(goodpix if goodpix is not None else [])), model)
         if key in self._chains:
             self._chains.move_to_end(key)
@@ -273,8 +350,20 @@ CHECKS = {
 
 
 def notebook_dataset_name(answers_dir) -> str | None:
-    """The data set name the notebook itself used, if it handed it in (a course data set's
-    name, or `UNKNOWN_DATASET`: the student's text is never repeated)."""
+    """The data set name the notebook itself used, if it handed it in.
+
+    Parameters
+    ----------
+    answers_dir : path-like
+        The folder of the submission's answer files.
+
+    Returns
+    -------
+    str or None
+        A course data set's name, `UNKNOWN_DATASET` for any other text
+        (the student's text is never repeated), or None when no usable
+        ``dataset`` answer was handed in.
+    """
     try:
         arrays = answers.load_answers(Path(answers_dir) / answer_keys.file_name("dataset"))
         name = str(arrays["dataset_name"])
@@ -284,13 +373,44 @@ def notebook_dataset_name(answers_dir) -> str | None:
 
 
 def stop_note(record) -> str:
-    """What the message of a cell without answers adds: why the notebook stopped (a `records.RunRecord`)."""
+    """What the message of a cell without answers adds: why the notebook stopped.
+
+    Parameters
+    ----------
+    record : `records.RunRecord` or None
+        The run record of the submission.
+
+    Returns
+    -------
+    str
+        ``" (<why it stopped>)"``, or ``""`` without a record or a stop.
+    """
     return f" ({record.stop.message})" if record is not None and record.stop else ""
 
 
 def judging_key(spec: dict, answers_dir, dataset: str, note: str) -> str:
-    """A fingerprint of everything a submission's verdicts depend on: the instructor notebook's hand-ins
-    (``spec``), the answer files in ``answers_dir``, the data set judged on and the stop note."""
+    """A fingerprint of everything a submission's verdicts depend on.
+
+    That is the instructor notebook's hand-ins (``spec``), the answer files
+    in ``answers_dir`` (only files named as answer files), the data set
+    judged on and the stop note.
+
+    Parameters
+    ----------
+    spec : dict of str to list of `handins.HandIn`
+        grade_id -> the cell's hand-ins.
+    answers_dir : path-like
+        The folder of the submission's answer files.
+    dataset : str
+        The course data set judged on.
+    note : str
+        The stop note (`stop_note`).
+
+    Returns
+    -------
+    str
+        A SHA-256 hex digest.
+    """
     digest = hashlib.sha256(repr(sorted(spec.items())).encode() + b"\0" + dataset.encode() + b"\0"
                             + note.encode() + b"\0")
     for path in sorted(Path(answers_dir).iterdir()):
@@ -306,6 +426,22 @@ def judge_answers(spec: dict, answers_dir, dataset: str, note: str = "") -> dict
     What the parallel grader's judging pool computes ahead of nbgrader;
     `JudgeAnswers` takes these verdicts when its own inputs have the same
     key. Plain data (verdicts as `Verdict.as_dict`), to store as JSON.
+
+    Parameters
+    ----------
+    spec : dict of str to list of `handins.HandIn`
+        grade_id -> the cell's hand-ins.
+    answers_dir : path-like
+        The folder of the submission's answer files.
+    dataset : str
+        The course data set to judge on.
+    note : str, optional
+        The stop note (`stop_note`).
+
+    Returns
+    -------
+    dict
+        ``key``: the `judging_key`; ``verdicts``: grade_id -> verdict as a dict.
     """
     verdicts = Judgement(answers_dir, dataset, note).verdicts(spec)
     return {"key": judging_key(spec, answers_dir, dataset, note),

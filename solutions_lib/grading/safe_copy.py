@@ -59,7 +59,17 @@ class CopyLimits:
 
 @dataclass(frozen=True)
 class PlainFile:
-    """One accepted file: its relative path (``/``-separated), its size when listed, and its host path."""
+    """One accepted file: its relative path (``/``-separated), its size when listed, and its host path.
+
+    Attributes
+    ----------
+    relative : str
+        Path under the walked folder, ``/``-separated.
+    size : int
+        Size in bytes when listed.
+    path : pathlib.Path
+        Where the file is on the host.
+    """
 
     relative: str
     size: int
@@ -72,6 +82,15 @@ def plain_name(name) -> str | None:
     Acceptable: valid UTF-8 (bytes or a str without surrogate escapes), no
     control or format characters, no separators, not ``.`` or ``..``, at
     most 255 bytes.
+
+    Parameters
+    ----------
+    name : str or bytes
+        A file name as listed.
+
+    Returns
+    -------
+    str or None
     """
     if isinstance(name, bytes):
         try:
@@ -90,7 +109,18 @@ def plain_name(name) -> str | None:
 
 
 def shown(name) -> str:
-    """A name as plain ASCII text, for a reason shown to the instructor or student."""
+    """A name as plain ASCII text, for a reason shown to the instructor or student.
+
+    Parameters
+    ----------
+    name : str or bytes
+        A file name; undecodable bytes are kept as escapes.
+
+    Returns
+    -------
+    str
+        ``ascii(name)``: quoted, with non-ASCII characters escaped.
+    """
     if isinstance(name, bytes):
         name = name.decode("utf-8", "surrogateescape")
     return ascii(name)
@@ -113,6 +143,20 @@ def open_plain_file(path, max_bytes: int) -> tuple[int | None, str]:
 
     Never follows a link and never blocks on a FIFO; the checks are made on
     the open descriptor, so what is read is what was checked.
+
+    Parameters
+    ----------
+    path : str, bytes or path-like
+        The file.
+    max_bytes : int
+        Largest size accepted.
+
+    Returns
+    -------
+    fd : int or None
+        An open read-only descriptor, which the caller closes; None if refused.
+    why : str
+        Why the file was refused, or ``""``.
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
@@ -141,6 +185,24 @@ def walk_plain_files(source, limits: CopyLimits, refused: list,
     of it. The caller reads yielded files with `read_plain_file`. When
     ``refused_paths`` is a list, the host path (bytes) of each refused entry
     is appended to it, beside its reason in ``refused``.
+
+    Parameters
+    ----------
+    source : path-like
+        The folder to walk.
+    limits : CopyLimits
+        Caps on size, count and depth.
+    refused : list
+        Receives a short reason for each entry refused.
+    skip : callable, optional
+        ``skip(name, depth) -> bool``; true leaves an entry out silently.
+        By default nothing is skipped.
+    refused_paths : list, optional
+        Receives the host path (bytes) of each refused entry.
+
+    Yields
+    ------
+    PlainFile
     """
     source = Path(source)
     taken = {"files": 0, "bytes": 0}
@@ -189,7 +251,19 @@ def walk_plain_files(source, limits: CopyLimits, refused: list,
 
 
 def matches_any(name: str, patterns) -> bool:
-    """Does ``name`` match one of the glob ``patterns`` (nbgrader's ignore and include lists)?"""
+    """Does ``name`` match one of the glob ``patterns`` (nbgrader's ignore and include lists)?
+
+    Parameters
+    ----------
+    name : str
+        A file name.
+    patterns : iterable of str
+        `fnmatch` patterns.
+
+    Returns
+    -------
+    bool
+    """
     return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
 
 
@@ -198,6 +272,20 @@ def read_plain_file(item: PlainFile, limits: CopyLimits) -> tuple[bytes | None, 
 
     A file that grew since it was listed is refused, so the caps that the
     walk applied still hold for what is read.
+
+    Parameters
+    ----------
+    item : PlainFile
+        A file yielded by `walk_plain_files`.
+    limits : CopyLimits
+        The caps of the walk.
+
+    Returns
+    -------
+    content : bytes or None
+        At most ``item.size`` bytes; None if refused.
+    why : str
+        Why the file was refused, or ``""``.
     """
     fd, why = open_plain_file(item.path, min(limits.max_file_bytes, item.size))
     if fd is None:
@@ -212,6 +300,23 @@ def plain_contents(source, limits: CopyLimits, refused: list,
 
     `walk_plain_files` then `read_plain_file`: the reasons for what either
     refuses are appended to ``refused``.
+
+    Parameters
+    ----------
+    source : path-like
+        The folder to walk.
+    limits : CopyLimits
+        Caps on size, count and depth.
+    refused : list
+        Receives a short reason for each file refused.
+    skip : callable, optional
+        ``skip(name, depth) -> bool``; true leaves an entry out silently.
+
+    Yields
+    ------
+    relative : str
+        The file's ``/``-separated path under ``source``.
+    content : bytes
     """
     for item in walk_plain_files(source, limits, refused, skip):
         content, why = read_plain_file(item, limits)
@@ -224,8 +329,18 @@ def plain_contents(source, limits: CopyLimits, refused: list,
 def write_files(files: Iterable[tuple[str, bytes]], target) -> None:
     """Write (relative ``/``-separated path, content) pairs under ``target`` (made if needed).
 
-    A path that is empty, absolute or climbs with ``..`` is a ValueError:
-    nothing is written outside ``target``.
+    Parameters
+    ----------
+    files : iterable of (str, bytes)
+        Relative path and content of each file.
+    target : path-like
+        The folder to write under.
+
+    Raises
+    ------
+    ValueError
+        If a path is empty, absolute or climbs with ``..``: nothing is
+        written outside ``target`` (files before it are already written).
     """
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
@@ -240,7 +355,24 @@ def write_files(files: Iterable[tuple[str, bytes]], target) -> None:
 
 def copy_plain_tree(source, target, limits: CopyLimits,
                     skip: Callable[[str, int], bool] = lambda name, depth: False) -> list[str]:
-    """Copy the acceptable files of ``source`` into ``target`` (made if needed); return the reasons for what was refused."""
+    """Copy the acceptable files of ``source`` into ``target`` (made if needed).
+
+    Parameters
+    ----------
+    source : path-like
+        The folder to copy.
+    target : path-like
+        Where to copy it.
+    limits : CopyLimits
+        Caps on size, count and depth.
+    skip : callable, optional
+        ``skip(name, depth) -> bool``; true leaves an entry out silently.
+
+    Returns
+    -------
+    list of str
+        A reason for each entry refused.
+    """
     refused: list[str] = []
     write_files(plain_contents(source, limits, refused, skip), target)
     return refused

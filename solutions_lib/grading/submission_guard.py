@@ -38,19 +38,53 @@ log = logging.getLogger(__name__)
 
 
 def refused_note_path(submitted: Path) -> Path:
-    """The note of what was refused from ``submitted/STUDENT/ASSIGNMENT`` (outside the graded folder)."""
+    """The note of what was refused from ``submitted/STUDENT/ASSIGNMENT`` (outside the graded folder).
+
+    Parameters
+    ----------
+    submitted : path-like
+        The submission folder.
+
+    Returns
+    -------
+    pathlib.Path
+        ``ASSIGNMENT.refused.txt`` beside the folder.
+    """
     submitted = Path(submitted)
     return submitted.parent / f"{submitted.name}.refused.txt"
 
 
 def quarantine_path(submitted: Path) -> Path:
-    """Where refused entries of ``submitted/STUDENT/ASSIGNMENT`` are moved (outside the graded folder)."""
+    """Where refused entries of ``submitted/STUDENT/ASSIGNMENT`` are moved (outside the graded folder).
+
+    Parameters
+    ----------
+    submitted : path-like
+        The submission folder.
+
+    Returns
+    -------
+    pathlib.Path
+        ``ASSIGNMENT.refused/`` beside the folder.
+    """
     submitted = Path(submitted)
     return submitted.parent / f"{submitted.name}.refused"
 
 
 def timestamp_problem(folder: Path) -> str:
-    """Why ``folder``'s timestamp.txt is unusable ("" if it is absent or parses)."""
+    """Why ``folder``'s timestamp.txt is unusable.
+
+    Parameters
+    ----------
+    folder : path-like
+        The submission folder.
+
+    Returns
+    -------
+    str
+        The reason, or ``""`` if the file is absent or parses as nbgrader's
+        timestamps do.
+    """
     path = Path(folder) / TIMESTAMP_FILE
     try:
         info = os.lstat(path)
@@ -91,7 +125,21 @@ def _record(folder: Path, reasons: list[str]) -> None:
 
 
 def secure_submission(folder) -> list[str]:
-    """Move what `safe_copy` refuses out of the submitted ``folder``; return the reasons (empty: all plain)."""
+    """Move what `safe_copy` refuses out of the submitted ``folder``, and note why.
+
+    A ``folder`` that is a link or not a folder is moved aside whole. The
+    reasons are appended to `refused_note_path`.
+
+    Parameters
+    ----------
+    folder : path-like
+        ``submitted/STUDENT/ASSIGNMENT``.
+
+    Returns
+    -------
+    list of str
+        One reason per entry moved aside; empty when everything is plain.
+    """
     folder = Path(folder)
     quarantine = quarantine_path(folder)
     if os.path.islink(folder) or (folder.exists() and not folder.is_dir()):
@@ -120,6 +168,16 @@ def secure_or_set_aside(folder) -> list[str]:
 
     Then nothing of it can reach nbgrader or a worker, and the student is
     reported as not graded rather than graded on unchecked files.
+
+    Parameters
+    ----------
+    folder : path-like
+        ``submitted/STUDENT/ASSIGNMENT``.
+
+    Returns
+    -------
+    list of str
+        As `secure_submission`, or one reason when the check itself failed.
     """
     try:
         return secure_submission(folder)
@@ -134,6 +192,17 @@ def pre_convert_hook(assignment: str, student: str, notebooks: list, **_) -> Non
 
     nbgrader only logs an exception from a hook and goes on, which is why
     `secure_or_set_aside` never raises.
+
+    Parameters
+    ----------
+    assignment : str
+        The assignment being graded (unused).
+    student : str
+        The student being graded (unused).
+    notebooks : list of str
+        Paths of the notebooks about to be graded; their folders are secured.
+    **_
+        Any other arguments nbgrader passes; ignored.
     """
     for folder in sorted({os.path.dirname(os.path.abspath(path)) for path in notebooks}):
         reasons = secure_or_set_aside(folder)

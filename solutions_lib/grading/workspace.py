@@ -43,7 +43,19 @@ SKIPPED_NAMES = {".grading", ".ipynb_checkpoints", "__pycache__"}
 
 @dataclass
 class GradingRun:
-    """Temporary folders of one run (see the module docstring)."""
+    """Temporary folders of one run (see the module docstring).
+
+    Attributes
+    ----------
+    root : pathlib.Path
+        The run's temporary folder.
+    release_files : tuple of (pathlib.Path, str)
+        (host path, name) of each release file (`release_entries`).
+    skipped : list of str
+        Why each refused file of the submission was left out.
+    mounted : bool
+        Whether ``root`` is a size-capped tmpfs.
+    """
 
     root: Path
     release_files: tuple = ()
@@ -83,7 +95,23 @@ class GradingRun:
 
 
 def release_entries(release_dir) -> tuple:
-    """(host path, name) of each top-level release file the notebook reads (not notebooks)."""
+    """The top-level release files the notebook reads: every entry but notebooks and caches.
+
+    Parameters
+    ----------
+    release_dir : path-like
+        The assignment's release folder.
+
+    Returns
+    -------
+    tuple of (pathlib.Path, str)
+        (host path, name) of each entry, sorted.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``release_dir`` is not a folder.
+    """
     release_dir = Path(release_dir)
     if not release_dir.is_dir():
         raise FileNotFoundError(
@@ -145,7 +173,36 @@ def prepare_run(submission_dir, release_dir, uid: int | None, copy_release: bool
     The release files are mounted over the workspace by the sandbox; only
     an unconfined run (``copy_release``) gets copies of them instead. The
     workspace gets the `submission_files` of ``submission_dir`` (with
-    nbgrader's ``ignore`` patterns).
+    nbgrader's ``ignore`` patterns). If filling the folders fails, they are
+    removed before the error propagates.
+
+    Parameters
+    ----------
+    submission_dir : path-like
+        The submission as submitted.
+    release_dir : path-like
+        The assignment's release folder (`release_entries`).
+    uid : int or None
+        The user the sandbox runs as, when grading as root; None leaves
+        ownership alone.
+    copy_release : bool, optional
+        Copy the release files into the workspace instead of leaving mount
+        points for them.
+    quota_mb : int, optional
+        Size of the tmpfs in MiB (with ``uid`` only); 0 for none.
+    ignore : iterable of str, optional
+        nbgrader's ignore patterns.
+
+    Returns
+    -------
+    GradingRun
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``release_dir`` is missing.
+    RuntimeError
+        If the tmpfs cannot be mounted.
     """
     run = GradingRun(Path(tempfile.mkdtemp(prefix="xray-grade-")), release_entries(release_dir))
     if uid is not None and quota_mb:
@@ -179,10 +236,24 @@ def _fill(run: GradingRun, submission_dir, uid: int | None, copy_release: bool, 
 def collect_answers(source, store: Path) -> tuple[list, list]:
     """Copy the acceptable answer files of the folder ``source`` into ``store`` (emptied first).
 
-    Returns (answer keys copied, reasons files were refused). Only regular
-    files named ``<key>.npz`` (`answer_keys`) of at most `MAX_ANSWER_BYTES`
-    are taken, opened without following links. Used on a run's answers
-    folder and again on a stored run's, so both take the same files.
+    Only regular files named ``<key>.npz`` (`answer_keys`) of at most
+    `MAX_ANSWER_BYTES` are taken, opened without following links. Used on a
+    run's answers folder and again on a stored run's, so both take the same
+    files.
+
+    Parameters
+    ----------
+    source : path-like
+        The folder the answers were written to.
+    store : path-like
+        The instructor's answers folder for this submission; replaced.
+
+    Returns
+    -------
+    taken : list of str
+        The answer keys copied, in name order.
+    refused : list of str
+        A reason for each entry left out.
     """
     store = Path(store)
     if store.exists():

@@ -16,7 +16,17 @@ SUFFIX = ".npz"
 
 
 def is_key(text) -> bool:
-    """Is ``text`` a whole answer key: lower-case letters, digits and ``_``, at most one ``-``?"""
+    """Is ``text`` a whole answer key: lower-case letters, digits and ``_``, at most one ``-``?
+
+    Parameters
+    ----------
+    text : object
+        Anything; only a string can be a key.
+
+    Returns
+    -------
+    bool
+    """
     return isinstance(text, str) and KEY.fullmatch(text) is not None
 
 
@@ -46,19 +56,55 @@ def key_for(check: str, model: str | None = None) -> str:
 
 
 def file_name(key: str) -> str:
-    """The answer file of ``key``; ValueError if ``key`` is not one."""
+    """The answer file's name for ``key``: ``key`` + ``.npz``.
+
+    Parameters
+    ----------
+    key : str
+        An answer key.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        If ``key`` is not an answer key.
+    """
     if not is_key(key):
         raise ValueError(f"bad answer key {key!r}")
     return key + SUFFIX
 
 
 def key_of(name: str) -> str | None:
-    """The key of the answer file ``name``, or None when ``name`` is not an answer file's."""
+    """The key of the answer file ``name``, or None when ``name`` is not an answer file's.
+
+    Parameters
+    ----------
+    name : str
+        A file name (anything else gives None).
+
+    Returns
+    -------
+    str or None
+    """
     key = name[: -len(SUFFIX)] if isinstance(name, str) and name.endswith(SUFFIX) else None
     return key if is_key(key) else None
 
 
 def check_and_model(key: str) -> tuple[str, str | None]:
-    """The check a key names and its model (None without one): ``chains-single`` -> (chains, single)."""
+    """The check a key names and its model (None without one): ``chains-single`` -> (chains, single).
+
+    Parameters
+    ----------
+    key : str
+        An answer key.
+
+    Returns
+    -------
+    check : str
+    model : str or None
+    """
     check, _, model = key.partition("-")
     return check, model or None

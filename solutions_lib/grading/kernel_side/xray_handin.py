@@ -43,7 +43,21 @@ PROBE_ARRAY_ARGS = np.array([3.0e-5, 8.0, 0.72])
 
 
 def probe_beta_model(beta_model) -> dict:
-    """Values of ``beta_model`` at the probe inputs, and the text of any error."""
+    """Values of ``beta_model`` at the probe inputs, and the text of any error.
+
+    Parameters
+    ----------
+    beta_model : callable
+        The student's ``betaModel(r, S0, rc, beta)``.
+
+    Returns
+    -------
+    dict
+        ``scalar_values``: array of shape (6,), one value per row of
+        `PROBE_ARGS`; ``array_values``: the values at `PROBE_ARRAY_R`
+        (37 radii); ``error``: the error's type and message (at most 500
+        characters), or ``""``. Both arrays are empty after an error.
+    """
     try:
         scalar = np.array([float(beta_model(*row)) for row in PROBE_ARGS])
         array = np.asarray(beta_model(PROBE_ARRAY_R.copy(), *PROBE_ARRAY_ARGS), dtype=float)
@@ -54,7 +68,25 @@ def probe_beta_model(beta_model) -> dict:
 
 
 def as_plain_array(name: str, value) -> np.ndarray:
-    """``value`` as a numeric, boolean or text array, never a pickled object."""
+    """``value`` as a numeric, boolean or text array, never a pickled object.
+
+    Parameters
+    ----------
+    name : str
+        The answer's name, for the error message.
+    value : object
+        The answer: a string, a number, or anything `numpy.asarray` takes.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Raises
+    ------
+    TypeError
+        If ``value`` cannot become an array, or becomes one of objects or
+        another non-plain dtype.
+    """
     if isinstance(value, str):
         return np.array(value)
     try:
@@ -70,7 +102,20 @@ def hand_in(key: str, **answers) -> None:
     """Save ``answers`` (name -> value) as the answer file ``key``.
 
     A value that cannot be saved as a plain array is recorded as an error
-    message, so that the grader can say which answer was unusable.
+    message, so that the grader can say which answer was unusable. Outside
+    the autograder (no ``XRAY_ANSWERS_DIR``) nothing is written.
+
+    Parameters
+    ----------
+    key : str
+        The answer key (`answer_keys`), e.g. ``"chains-single"``.
+    **answers
+        Answer name -> value.
+
+    Raises
+    ------
+    ValueError
+        If ``key`` is not an answer key (only checked inside the autograder).
     """
     folder = os.environ.get(ANSWERS_ENV)
     if not folder:
