@@ -23,6 +23,7 @@ DOCUMENTED = (
     "data/profile.py",
     "data/catalogue.py",
     "data/errors.py",
+    "data/masks.py",
     "data/mock/*.py",
     "engine/*.py",
     "engine/models/*.py",

@@ -38,6 +38,21 @@ def parse_regions(region_string: str) -> Regions:
     (``fk5``, ``icrs``, ``image``) and shapes such as ``circle``, ``box``
     (optionally rotated) and ``polygon``. A line that ``regions`` would skip
     with a warning is an error too (`ds9_lines.parse_ds9`).
+
+    Parameters
+    ----------
+    region_string : str
+        DS9 regions, one per line.
+
+    Returns
+    -------
+    regions.Regions
+        The shapes, in sky or image coordinates as written.
+
+    Raises
+    ------
+    RegionError
+        If ``region_string`` is not a str, or a line does not parse.
     """
     if not isinstance(region_string, str):
         raise RegionError(
@@ -70,6 +85,11 @@ def region_mask(region_string: str, wcs, shape) -> np.ndarray:
     ndarray of bool, shape (ny, nx)
         True for pixels whose centre falls inside any region. A region that
         lies entirely off the image adds nothing and triggers a warning.
+
+    Raises
+    ------
+    RegionError
+        If ``region_string`` does not parse (`parse_regions`).
     """
     mask = np.zeros(shape, dtype=bool)
     for index, region in enumerate(parse_regions(region_string)):
@@ -93,6 +113,23 @@ def exposure_mask(ex: np.ndarray, fraction: float = 0.5) -> np.ndarray:
     """True where the exposure is below ``fraction`` of its maximum.
 
     Catches the space between chips, bad columns and dithered chip edges.
+
+    Parameters
+    ----------
+    ex : array_like, shape (ny, nx)
+        The exposure map.
+    fraction : float, optional
+        Threshold as a fraction of the map's maximum.
+
+    Returns
+    -------
+    ndarray of bool, shape (ny, nx)
+        True where a pixel is to be ignored.
+
+    Raises
+    ------
+    MaskError
+        If the exposure map holds NaN or infinite values.
     """
     ex = np.asarray(ex)
     if not np.all(np.isfinite(ex)):
@@ -101,7 +138,31 @@ def exposure_mask(ex: np.ndarray, fraction: float = 0.5) -> np.ndarray:
 
 
 def combined_mask(ex, wcs, region_string=None, exposure_fraction=0.5) -> np.ndarray:
-    """Union of the region mask (if any regions) and the low-exposure mask."""
+    """Union of the region mask (if any regions) and the low-exposure mask.
+
+    Parameters
+    ----------
+    ex : ndarray, shape (ny, nx)
+        The exposure map.
+    wcs : astropy.wcs.WCS
+        Celestial WCS of the image, used to place sky regions.
+    region_string : str, optional
+        DS9 regions to mask; None or empty masks none.
+    exposure_fraction : float, optional
+        Threshold of the low-exposure mask, as a fraction of the maximum.
+
+    Returns
+    -------
+    ndarray of bool, shape (ny, nx)
+        True where a pixel is to be ignored.
+
+    Raises
+    ------
+    MaskError
+        If the exposure map is not finite, or the masks remove every pixel.
+    RegionError
+        If ``region_string`` does not parse.
+    """
     mask = exposure_mask(ex, exposure_fraction)
     if region_string:
         mask |= region_mask(region_string, wcs, ex.shape)
