@@ -51,6 +51,10 @@ DOCUMENTED = (
     "course/release.py",
     "course/safe_collect.py",
     "course/datasets_cli.py",
+    "course/autograde/*.py",
+    "course/config.py",
+    "course/regrade.py",
+    "course/reference_cli.py",
     "__main__.py",
 )
 

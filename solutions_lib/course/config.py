@@ -28,7 +28,17 @@ from ..grading.preprocessors import JudgeAnswers, SandboxedExecute
 
 @dataclass
 class Course:
-    """nbgrader's view of the course, loaded as ``nbgrader autograde`` loads it."""
+    """nbgrader's view of the course, loaded as ``nbgrader autograde`` loads it.
+
+    Attributes
+    ----------
+    config : traitlets.config.Config
+        The whole configuration (``nbgrader_config.py`` and command line).
+    coursedir : nbgrader.coursedir.CourseDirectory
+        The course's configured folders.
+    assignment : str
+        The assignment's name.
+    """
 
     config: Config
     coursedir: object  # nbgrader.coursedir.CourseDirectory
@@ -43,6 +53,17 @@ class Course:
         return self.coursedir.db_url
 
     def submitted(self, student: str) -> Path:
+        """The folder ``student`` submitted the assignment in, as nbgrader places it.
+
+        Parameters
+        ----------
+        student : str
+            The student's id.
+
+        Returns
+        -------
+        pathlib.Path
+        """
         return Path(self.coursedir.format_path(self.coursedir.submitted_directory, student, self.assignment))
 
     def students(self) -> list[str]:
@@ -61,11 +82,36 @@ class Course:
         return handins.source_folder(self.coursedir, self.assignment)
 
     def source_notebook(self, notebook: str) -> Path:
-        """The instructor's copy of ``notebook`` (name without .ipynb)."""
+        """The instructor's copy of ``notebook`` (name without .ipynb).
+
+        Parameters
+        ----------
+        notebook : str
+            The notebook's name without .ipynb.
+
+        Returns
+        -------
+        pathlib.Path
+        """
         return handins.source_notebook(self.coursedir, self.assignment, notebook)
 
     def spec(self, notebook: str) -> handins.NotebookSpec:
-        """Each graded cell's hand-ins and hidden code, read with the configured hidden-test delimiters."""
+        """Each graded cell's hand-ins and hidden code, read with the configured hidden-test delimiters.
+
+        Parameters
+        ----------
+        notebook : str
+            The notebook's name without .ipynb.
+
+        Returns
+        -------
+        `grading.handins.NotebookSpec`
+
+        Raises
+        ------
+        `grading.handins.NotebookSpecError`
+            If the hidden tests are not in the expected form.
+        """
         return handins.instructor_spec(self.coursedir, self.config, self.assignment, notebook)
 
     @property
@@ -78,7 +124,17 @@ class Course:
         return SandboxedExecute(config=self.config).answers_directory
 
     def answers_folder(self, student: str) -> Path:
-        """Where the grader keeps ``student``'s answers, run record and verdicts for the assignment."""
+        """Where the grader keeps ``student``'s answers, run record and verdicts for the assignment.
+
+        Parameters
+        ----------
+        student : str
+            The student's id.
+
+        Returns
+        -------
+        pathlib.Path
+        """
         return records.answers_folder(self.root, self.answers_directory, student, self.assignment)
 
     def answered_students(self) -> list[str]:
@@ -88,7 +144,24 @@ class Course:
 
 
 def load_course(course_root, assignment: str, nbgrader_args=()) -> Course:
-    """The configuration ``nbgrader autograde ASSIGNMENT [nbgrader_args]`` would run with."""
+    """The configuration ``nbgrader autograde ASSIGNMENT [nbgrader_args]`` would run with.
+
+    ``nbgrader_config.py`` is read from ``course_root``, as nbgrader reads it
+    from the working directory.
+
+    Parameters
+    ----------
+    course_root : str or path-like
+        The course folder (holding ``nbgrader_config.py``).
+    assignment : str
+        The assignment's name.
+    nbgrader_args : iterable of str, optional
+        Further command-line options, e.g. ``--CourseDirectory.db_url=...``.
+
+    Returns
+    -------
+    Course
+    """
     from nbgrader.apps.autogradeapp import AutogradeApp
 
     root = os.path.abspath(course_root)

@@ -36,6 +36,18 @@ from ..grading.reference import REFERENCE_FILE, read_reference, write_reference
 
 
 def add_fit_parser(subparsers):
+    """Register ``fit``: fit one model to one observation.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        What `argparse.ArgumentParser.add_subparsers` returned.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The ``fit`` parser.
+    """
     parser = subparsers.add_parser("fit", help="fit the single- or double-beta model to one observation")
     parser.add_argument("datadir", help="folder with image_0.6-2.0keV.fits.gz and expmap_1.25kev.fits.gz")
     parser.add_argument("--model", choices=tuple(MODELS), default=SINGLE.name)
@@ -48,6 +60,18 @@ def add_fit_parser(subparsers):
 
 
 def run_fit(args) -> int:
+    """Fit, save the chains if asked, and print the fit's summary as one JSON line.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``fit`` options.
+
+    Returns
+    -------
+    int
+        The exit status: 2 if the chains did not converge, else 0.
+    """
     from ..data.observation import prepare
 
     region_string = Path(args.regions).read_text() if args.regions else None
@@ -60,6 +84,18 @@ def run_fit(args) -> int:
 
 
 def add_reference_parser(subparsers):
+    """Register ``reference``: refit the course data sets and rewrite the reference answers.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        What `argparse.ArgumentParser.add_subparsers` returned.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The ``reference`` parser.
+    """
     parser = subparsers.add_parser(
         "reference", help="refit every course data set and rewrite solutions_lib/reference/reference.json")
     parser.add_argument("--seed", type=int, default=0)
@@ -118,8 +154,26 @@ def _fit_and_warn(data, model, seed, progress, label, nested_map=None):
 
 
 def reference_answers(names=None, seed: int = 0, progress: bool = True) -> dict:
-    """Fit every model (`engine.models.MODELS`, each after the one it holds) to the named course data
-    sets (all by default)."""
+    """Fit every model to the named course data sets, each on its reference mask.
+
+    The models are fitted in the order of `engine.models.MODELS`, each
+    after the model nested in it, whose MAP starts its fit.
+
+    Parameters
+    ----------
+    names : list of str, optional
+        The data sets; all course data sets when None or empty.
+    seed : int, optional
+        Seed of every fit.
+    progress : bool, optional
+        Print progress messages on stderr.
+
+    Returns
+    -------
+    dict
+        Data set name -> per model name its statistics, plus
+        ``log_factorial_sum``, ``n_good_pixels`` and ``seconds``.
+    """
     from ..data import catalogue
     from ..engine.likelihood import PixelData
 
@@ -145,6 +199,20 @@ def reference_answers(names=None, seed: int = 0, progress: bool = True) -> dict:
 
 
 def run_reference(args) -> int:
+    """Refit, write the reference file and print what was written as one JSON line.
+
+    With ``--datasets``, the other data sets are kept from the existing file.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``reference`` options.
+
+    Returns
+    -------
+    int
+        The exit status: 1 if any data set lacks passing self-checks, else 0.
+    """
     output = Path(args.output)
     existing = read_reference(output) if output.exists() and args.datasets else {}
     results = dict(existing.get("datasets", {}))

@@ -22,6 +22,27 @@ from .config import load_course
 
 @dataclass
 class Row:
+    """One graded cell of one submission: its gradebook score and the verdict judged again.
+
+    Attributes
+    ----------
+    student : str
+        The student's id.
+    grade_id : str
+        The graded cell.
+    awarded, max_points : float
+        The score in the gradebook and the cell's maximum (0 and 0 when the
+        gradebook has no grade for the cell).
+    reverified : bool
+        Whether the cell passes when judged again.
+    reason : str
+        The re-judged verdict's reason (`verdict.Reason`).
+    message : str
+        The re-judged verdict's message.
+    recorded_reason : str or None
+        The reason recorded when the submission was graded; None if unknown.
+    """
+
     student: str
     grade_id: str
     awarded: float
@@ -51,7 +72,25 @@ def _recorded(folder) -> dict:
 
 
 def regrade(course_root, assignment="xray_image", notebook="xray_image") -> list[Row]:
-    """Re-judge every submission of ``assignment`` that has stored answers."""
+    """Re-judge every submission of ``assignment`` that has stored answers.
+
+    Each student is judged on their assigned data set, with the stop note
+    of their run record, and each cell is read back from the gradebook.
+
+    Parameters
+    ----------
+    course_root : str or path-like
+        The course folder (holding ``nbgrader_config.py``).
+    assignment : str, optional
+        The assignment's name.
+    notebook : str, optional
+        The notebook's name without .ipynb.
+
+    Returns
+    -------
+    list of Row
+        One row per graded cell of each student with an answers folder.
+    """
     from nbgrader.api import Gradebook, MissingEntry
 
     course = load_course(course_root, assignment)
@@ -80,6 +119,17 @@ def regrade(course_root, assignment="xray_image", notebook="xray_image") -> list
 
 
 def format_rows(rows: list[Row]) -> str:
+    """The regrade as a text table, one line per row, disagreements flagged.
+
+    Parameters
+    ----------
+    rows : list of Row
+        What `regrade` returned.
+
+    Returns
+    -------
+    str
+    """
     lines = [f"{'student':<16} {'grade cell':<22} {'points':>6}  re-judged"]
     for row in rows:
         status = "pass" if row.reverified else f"fail [{row.reason}] ({row.message})"
@@ -91,6 +141,13 @@ def format_rows(rows: list[Row]) -> str:
 
 
 def add_parser(subparsers):
+    """Register ``regrade``: re-judge submissions from their saved answers.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        What `argparse.ArgumentParser.add_subparsers` returned.
+    """
     parser = subparsers.add_parser(
         "regrade", help="re-judge autograded submissions from their saved answers and flag disagreements"
     )
@@ -100,6 +157,18 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
+    """Regrade, print the table and a summary line.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``regrade`` options.
+
+    Returns
+    -------
+    int
+        The exit status: 1 if any row is flagged, else 0.
+    """
     rows = regrade(args.course_root, args.assignment, args.assignment)
     print(format_rows(rows))
     flagged = [row for row in rows if row.flagged]

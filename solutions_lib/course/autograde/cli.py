@@ -8,6 +8,13 @@ import time
 
 
 def add_parser(subparsers):
+    """Register ``autograde``: grade every collected submission in parallel.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        What `argparse.ArgumentParser.add_subparsers` returned.
+    """
     parser = subparsers.add_parser(
         "autograde",
         help="grade every submission in submitted/ in parallel (sandboxed, resumable) into the gradebook",
@@ -41,6 +48,19 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
+    """Grade the class with a live display, then print the summary table.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``autograde`` options.
+
+    Returns
+    -------
+    int
+        The exit status: 2 if the run cannot be set up, 130 if interrupted,
+        1 if any student's grading failed, else 0.
+    """
     from .coordinator import ClassGrader, GradingSetupError
     from .progress import Display, summary_table
 

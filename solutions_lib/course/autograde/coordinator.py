@@ -52,7 +52,25 @@ class GradingSetupError(RuntimeError):
 
 
 def replay_config(course: Course, executions_directory: str):
-    """nbgrader's configuration with the execution step replaced by `ReplayExecution`."""
+    """nbgrader's configuration with the execution step replaced by `ReplayExecution`.
+
+    Parameters
+    ----------
+    course : `config.Course`
+        The course, as nbgrader's autograde loads it; its configuration is
+        copied, not changed.
+    executions_directory : str
+        The stored runs' folder, relative to the course root.
+
+    Returns
+    -------
+    traitlets.config.Config
+
+    Raises
+    ------
+    GradingSetupError
+        If ``Autograde.autograde_preprocessors`` has no execution step, or several.
+    """
     config = copy.deepcopy(course.config)
     from nbgrader.converters import Autograde
 
@@ -81,6 +99,22 @@ def _student_logger(course_root, student: str) -> tuple[logging.Logger, logging.
 
 
 def notebook_score(course: Course, student: str, notebook: str) -> tuple[float | None, float | None]:
+    """The gradebook's score of ``student``'s ``notebook``.
+
+    Parameters
+    ----------
+    course : `config.Course`
+        The course, as nbgrader's autograde loads it.
+    student : str
+        The student's id.
+    notebook : str
+        The notebook's name without .ipynb.
+
+    Returns
+    -------
+    score, max_score : float or None
+        Both None if the gradebook has no such submission.
+    """
     from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(course.coursedir.db_url, course.coursedir.course_id) as gradebook:
@@ -112,7 +146,43 @@ def _start_judge() -> None:
 
 
 class ClassGrader:
-    """One run of the parallel grader over a course (see the module docstring)."""
+    """One run of the parallel grader over a course (see the module docstring).
+
+    Parameters
+    ----------
+    course_root : str or path-like, optional
+        The course folder (holding ``nbgrader_config.py``).
+    assignment : str, optional
+        The assignment's name; it must have exactly one notebook.
+    jobs_count : int, optional
+        Workers of the local Dask cluster; the number of CPU cores by default.
+    scheduler : str, optional
+        Address or scheduler file of a running Dask scheduler, whose workers
+        are used instead of a local cluster.
+    force : bool, optional
+        Grade again submissions already graded, and execute again runs
+        already stored.
+    students : iterable of str, optional
+        Grade only these students.
+    nbgrader_args : iterable of str, optional
+        Command-line options for nbgrader.
+    release_dir, student_python : str, optional
+        The release folder and the student environment's python as the
+        workers see them; by default as configured for this machine.
+    display : `progress.Display`, optional
+        Shows progress; None shows nothing.
+    stage_directory : str, optional
+        The staging folder, relative to the course root.
+    judges : int, optional
+        Judging processes; `default_judges` by default.
+
+    Raises
+    ------
+    GradingSetupError
+        If the assignment has not exactly one notebook, has no release
+        folder, or is missing from the gradebook, or the execution step is
+        not configured as expected.
+    """
 
     def __init__(self, course_root=".", assignment: str = "xray_image", jobs_count: int | None = None,
                  scheduler: str | None = None, force: bool = False, students=None, nbgrader_args=(),
@@ -184,6 +254,31 @@ class ClassGrader:
     # --- nbgrader, in this process, one student at a time ----------------------------------
     def autograde(self, student: str, digest: str, worker: str, resumed: bool,
                   judging_s: float | None = None) -> Outcome:
+        """Run nbgrader's autograde for ``student`` on the stored run, in this process.
+
+        nbgrader logs to the student's log file. On success the student is
+        marked graded and the stored run is dropped; a failure is reported,
+        not raised.
+
+        Parameters
+        ----------
+        student : str
+            The student's id.
+        digest : str
+            The submission's digest (`prepare.submission_digest`), kept in the mark.
+        worker : str
+            The worker that ran the notebook.
+        resumed : bool
+            The run was stored by an earlier, interrupted run.
+        judging_s : float, optional
+            Seconds the pool took to judge the answers.
+
+        Returns
+        -------
+        `progress.Outcome`
+            ``graded``, with the gradebook's score and the run record's
+            figures, or ``failed`` with the gist of nbgrader's error.
+        """
         from nbgrader.converters import Autograde
         from nbgrader.coursedir import CourseDirectory
 
@@ -316,6 +411,13 @@ class ClassGrader:
         return skip, todo
 
     def run(self) -> list[Outcome]:
+        """Grade the class: skip the students graded before, run and grade the others.
+
+        Returns
+        -------
+        list of `progress.Outcome`
+            One per student, in student order.
+        """
         skip, todo = self.plan()
         students = sorted([*skip, *(student for student, _ in todo)])
         if self.display:

@@ -27,6 +27,30 @@ SETTINGS_SECTIONS = ("NotebookClient", "ExecutePreprocessor", "Execute", "Sandbo
 
 @dataclass
 class SandboxJob:
+    """Everything one submission's sandboxed run needs, sent to a worker.
+
+    Attributes
+    ----------
+    student : str
+        The student's id.
+    assignment : str
+        The assignment's name.
+    notebook : str
+        The notebook's name without .ipynb.
+    notebook_json : str
+        The notebook sanitized by nbgrader's preprocessors, hidden tests included.
+    files : list of (str, bytes)
+        The submission's own files: path relative to the submission, content.
+    skipped : list of str
+        Notes on files left out while packing.
+    release_dir : str
+        The release folder on the worker.
+    student_python : str
+        The student environment's python on the worker.
+    settings : dict
+        The config sections of `SETTINGS_SECTIONS` for the run.
+    """
+
     student: str
     assignment: str
     notebook: str  # name without .ipynb
@@ -57,6 +81,28 @@ class SandboxJob:
 
 @dataclass
 class SandboxResult:
+    """What one job's run gave back from the worker.
+
+    Attributes
+    ----------
+    student, assignment, notebook : str
+        As in the job.
+    digest : str
+        The job's `SandboxJob.digest`.
+    notebook_json : str
+        The executed notebook.
+    answers : dict of str to bytes
+        Answer file name -> content, for the files the run accepted.
+    record : dict
+        The `records.RunRecord`, as a dict.
+    worker, host : str
+        The Dask worker's address (``""`` outside Dask) and its host name.
+    started, finished : float
+        Epoch seconds.
+    log : str
+        What the executor logged (kernel failures, where execution stopped).
+    """
+
     student: str
     assignment: str
     notebook: str
@@ -85,7 +131,21 @@ def _announce(student: str, event: str) -> str:
 
 
 def run_job(job: SandboxJob) -> SandboxResult:
-    """Execute one submission in the sandbox (on a worker) and return what came out of it."""
+    """Execute one submission in the sandbox (on a worker) and return what came out of it.
+
+    The submission's files are written to a temporary folder, which is
+    removed afterwards; on a Dask worker the start is announced to the
+    coordinator through the scheduler's event log.
+
+    Parameters
+    ----------
+    job : SandboxJob
+        The packed submission.
+
+    Returns
+    -------
+    SandboxResult
+    """
     import nbformat
     from traitlets.config import Config
 

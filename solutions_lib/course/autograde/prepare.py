@@ -26,6 +26,17 @@ def worker_settings(config: Config) -> dict:
 
     The kernel's own stdout and stderr are discarded on workers (the
     notebook's outputs are kept), so that workers' logs stay readable.
+
+    Parameters
+    ----------
+    config : traitlets.config.Config
+        The course's configuration.
+
+    Returns
+    -------
+    dict
+        Section name -> its settings, for the sections of `jobs.SETTINGS_SECTIONS`
+        present in ``config``.
     """
     settings = {name: dict(config[name]) for name in SETTINGS_SECTIONS if name in config}
     settings.setdefault("SandboxedExecute", {})["discard_kernel_output"] = True
@@ -36,7 +47,18 @@ def submission_digest(folder: Path) -> str:
     """Fingerprint of a submitted folder's acceptable files (names and contents); changes on resubmission.
 
     Walks as the run copies (`safe_copy`), so no name, link or depth of a
-    submission can stop the planning of a class run.
+    submission can stop the planning of a class run. The reasons for refused
+    files count too.
+
+    Parameters
+    ----------
+    folder : path-like
+        The submitted folder.
+
+    Returns
+    -------
+    str
+        A SHA-256 hex digest.
     """
     h, refused = hashlib.sha256(), []
     for relative, content in safe_copy.plain_contents(folder, workspace.SUBMISSION_LIMITS, refused):
@@ -50,7 +72,23 @@ class _Quiet(LoggingConfigurable):
 
 
 def sanitize(course: Course, student: str, notebook: str, log: logging.Logger) -> str:
-    """The submitted notebook after nbgrader's configured sanitize preprocessors, as JSON text."""
+    """The submitted notebook after nbgrader's configured sanitize preprocessors, as JSON text.
+
+    Parameters
+    ----------
+    course : `config.Course`
+        The course, as nbgrader's autograde loads it.
+    student : str
+        The student's id.
+    notebook : str
+        The notebook's name without .ipynb.
+    log : logging.Logger
+        Receives the exporter's and preprocessors' messages.
+
+    Returns
+    -------
+    str
+    """
     from nbgrader.converters import Autograde
 
     config = copy.deepcopy(course.config)
@@ -73,6 +111,29 @@ def sanitize(course: Course, student: str, notebook: str, log: logging.Logger) -
 
 def make_job(course: Course, student: str, notebook: str, release_dir: str, student_python: str,
              reserved: set, log: logging.Logger) -> SandboxJob:
+    """Pack one submission as a job: its sanitized notebook, its own files and the sandbox settings.
+
+    Parameters
+    ----------
+    course : `config.Course`
+        The course, as nbgrader's autograde loads it.
+    student : str
+        The student's id.
+    notebook : str
+        The notebook's name without .ipynb.
+    release_dir : str
+        The release folder as the worker sees it.
+    student_python : str
+        The student environment's python as the worker sees it.
+    reserved : set of str
+        Names of the release's files, left out at the submission's top.
+    log : logging.Logger
+        Receives the sanitizing step's messages.
+
+    Returns
+    -------
+    `jobs.SandboxJob`
+    """
     notes = []
     files = list(workspace.submission_files(course.submitted(student), reserved, notes, course.coursedir.ignore))
     return SandboxJob(

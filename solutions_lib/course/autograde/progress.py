@@ -32,7 +32,17 @@ SUMMARY_COLUMNS = ("student", "status", "score", "notebook", "caps hit", "stoppe
 
 
 def clock(seconds: float | None) -> str:
-    """``seconds`` as ``mm:ss`` or ``h:mm:ss``; ``-`` for None."""
+    """``seconds`` as ``mm:ss`` or ``h:mm:ss``; ``-`` for None.
+
+    Parameters
+    ----------
+    seconds : float or None
+        A duration, rounded to whole seconds.
+
+    Returns
+    -------
+    str
+    """
     if seconds is None:
         return "-"
     seconds = int(round(seconds))
@@ -41,13 +51,49 @@ def clock(seconds: float | None) -> str:
 
 
 def shown(text) -> Text:
-    """Untrusted ``text`` as rich `Text`: one line, no control characters, never read as markup."""
+    """Untrusted ``text`` as rich `Text`: one line, no control characters, never read as markup.
+
+    Parameters
+    ----------
+    text : object
+        What to show; cut to `LINE_LIMIT` characters by `untrusted_text.printable`.
+
+    Returns
+    -------
+    rich.text.Text
+    """
     return Text(printable(text, LINE_LIMIT))
 
 
 @dataclass
 class Outcome:
-    """How one student's grading ended (one row of the summary)."""
+    """How one student's grading ended (one row of the summary).
+
+    Attributes
+    ----------
+    student : str
+        The student's id.
+    status : str
+        ``graded``, ``failed``, ``skipped`` or ``interrupted``.
+    score, max_score : float or None
+        Points awarded and possible; None when unknown.
+    notebook_s : float or None
+        Seconds the notebook ran in the sandbox (from ``run.json``).
+    caps : list of str
+        The caps the run hit.
+    stop : str
+        Why the notebook stopped, if it did.
+    worker : str
+        The worker that ran the notebook.
+    message : str
+        Why grading failed or was interrupted.
+    resumed : bool
+        Graded from a run stored by an earlier, interrupted run.
+    judging_s : float or None
+        Seconds spent judging its answers in the pool; None if not judged there.
+    nbgrader_s : float or None
+        Seconds of nbgrader's autograde of the student in the coordinator.
+    """
 
     student: str
     status: str  # graded, failed, skipped, interrupted
@@ -108,19 +154,49 @@ class Display:
 
     # --- events -----------------------------------------------------------------
     def queued(self, student: str) -> None:
+        """Note that ``student``'s job is waiting for a worker (not shown until it runs).
+
+        Parameters
+        ----------
+        student : str
+            The student's id.
+        """
         self.active[student] = _Active("queued", time.monotonic())
 
     def running(self, student: str, worker: str) -> None:
+        """Show that a queued student's notebook started on ``worker``; ignored for others.
+
+        Parameters
+        ----------
+        student : str
+            The student's id.
+        worker : str
+            The worker's address (``""`` if unknown).
+        """
         if student in self.active:
             self.active[student] = _Active("running", time.monotonic(), worker)
             self._say(Text.assemble("  running  ", shown(student), " on ", shown(worker or "a worker")))
 
     def judging(self, student: str) -> None:
+        """Show that ``student``'s answers are being judged or recorded.
+
+        Parameters
+        ----------
+        student : str
+            The student's id.
+        """
         entry = self.active.get(student)
         self.active[student] = _Active("judging", time.monotonic(), entry.worker if entry else "")
         self.refresh(force=True)
 
     def finished(self, outcome: Outcome) -> None:
+        """Show how a student's grading ended, and off a terminal the running tally.
+
+        Parameters
+        ----------
+        outcome : Outcome
+            How it ended.
+        """
         self.active.pop(outcome.student, None)
         self.done.append(outcome)
         self._say(self._finished_text(outcome))
@@ -171,7 +247,15 @@ class Display:
         self.refresh(force=True)
 
     def refresh(self, force: bool = False) -> None:
-        """Redraw the live block, at most every `REFRESH_S` seconds unless ``force``."""
+        """Redraw the live block, at most every `REFRESH_S` seconds unless ``force``.
+
+        Does nothing off a terminal.
+
+        Parameters
+        ----------
+        force : bool, optional
+            Redraw even if the last redraw was under `REFRESH_S` seconds ago.
+        """
         if not self.live or (not force and time.monotonic() - self._last < REFRESH_S):
             return
         if not self._screen.is_started:

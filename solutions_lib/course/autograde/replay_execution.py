@@ -16,7 +16,18 @@ class ExecutionMismatch(RuntimeError):
 
 
 def cell_signature(cell) -> tuple:
-    """What execution must leave unchanged in a cell: its kind, id, source and grading metadata."""
+    """What execution must leave unchanged in a cell: its kind, id, source and grading metadata.
+
+    Parameters
+    ----------
+    cell : nbformat.NotebookNode
+        A notebook cell.
+
+    Returns
+    -------
+    tuple
+        (cell type, id or None, source as one string, nbgrader metadata or None).
+    """
     source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
     return (cell.cell_type, cell.get("id"), source, cell.get("metadata", {}).get("nbgrader"))
 
@@ -51,6 +62,31 @@ class ReplayExecution(SandboxedExecute):
     ).tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict, km=None):
+        """Put the stored run's outputs in ``nb`` and install its answers and run record.
+
+        Parameters
+        ----------
+        nb : nbformat.NotebookNode
+            The submission as nbgrader has just sanitized it; its cells are
+            replaced by the executed ones.
+        resources : dict
+            nbgrader's resources; ``resources["nbgrader"]`` names the student,
+            assignment and notebook, and receives ``answers_dir``,
+            ``run_record`` and, if the pool judged the answers, their verdicts.
+        km : optional
+            Unused: nothing is executed here.
+
+        Returns
+        -------
+        nb : nbformat.NotebookNode
+        resources : dict
+
+        Raises
+        ------
+        ExecutionMismatch
+            If there is no stored run, or it did not execute this notebook
+            (cells differ in number, kind, id, source or grading metadata).
+        """
         info = resources["nbgrader"]
         root = self._course().root
         stored = stage.ExecutionStore(root, self.executions_directory).load(info["student"], info["assignment"])

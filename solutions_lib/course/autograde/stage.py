@@ -34,7 +34,16 @@ JUDGEMENT_FILE = "judgement.json"
 
 @dataclass
 class StoredExecution:
-    """One finished run in the staging folder."""
+    """One finished run in the staging folder.
+
+    Attributes
+    ----------
+    folder : pathlib.Path
+        ``executions/<student>/<assignment>/``.
+    meta : dict
+        The contents of ``result.json``: student, assignment, notebook,
+        digest, worker, host, started, finished.
+    """
 
     folder: Path
     meta: dict
@@ -44,6 +53,17 @@ class StoredExecution:
         return self.meta["digest"]
 
     def notebook_json(self, notebook: str) -> str:
+        """The executed notebook, as JSON text.
+
+        Parameters
+        ----------
+        notebook : str
+            The notebook's name without .ipynb.
+
+        Returns
+        -------
+        str
+        """
         return (self.folder / f"{notebook}.ipynb").read_text()
 
     def record(self) -> records.RunRecord:
@@ -61,7 +81,13 @@ class StoredExecution:
             return None
 
     def save_judgement(self, judged: dict) -> None:
-        """Keep the judging pool's verdicts beside the run (written whole or not at all)."""
+        """Keep the judging pool's verdicts beside the run (written whole or not at all).
+
+        Parameters
+        ----------
+        judged : dict
+            What `judgement.judge_answers` returned.
+        """
         partial = self.folder / f".{JUDGEMENT_FILE}.partial"
         partial.write_text(json.dumps(judged))
         partial.replace(self.folder / JUDGEMENT_FILE)
@@ -69,7 +95,15 @@ class StoredExecution:
     def install_answers(self, store: Path) -> records.RunRecord:
         """Copy the answers (those `workspace.collect_answers` accepts) and the run record into ``store``.
 
-        ``store`` is emptied first; the record is returned.
+        Parameters
+        ----------
+        store : path-like
+            The student's answers folder; emptied first.
+
+        Returns
+        -------
+        `records.RunRecord`
+            The stored run's record, as written to ``store``.
         """
         workspace.collect_answers(self.answers, store)
         record = self.record()
@@ -78,16 +112,51 @@ class StoredExecution:
 
 
 class ExecutionStore:
-    """The ``executions/`` part of the staging folder."""
+    """The ``executions/`` part of the staging folder.
+
+    Parameters
+    ----------
+    course_root : str or path-like
+        The course folder.
+    directory : str, optional
+        The executions folder, relative to ``course_root``.
+    """
 
     def __init__(self, course_root, directory: str = DEFAULT_STAGE_DIRECTORY + "/executions"):
         self.root = Path(course_root) / directory
 
     def folder(self, student: str, assignment: str) -> Path:
+        """Where the run of ``student``'s ``assignment`` is (or would be) stored.
+
+        Parameters
+        ----------
+        student : str
+            The student's id.
+        assignment : str
+            The assignment's name.
+
+        Returns
+        -------
+        pathlib.Path
+        """
         return self.root / student / assignment
 
     def save(self, result) -> Path:
-        """Store a `jobs.SandboxResult` atomically (a half-written run is never seen)."""
+        """Store a `jobs.SandboxResult` atomically (a half-written run is never seen).
+
+        A run stored before for the same student and assignment is replaced.
+        Answer files not named as `answer_keys` says are not written.
+
+        Parameters
+        ----------
+        result : `jobs.SandboxResult`
+            What the worker returned.
+
+        Returns
+        -------
+        pathlib.Path
+            The run's folder.
+        """
         target = self.folder(result.student, result.assignment)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.parent / f".{result.assignment}.partial-{os.getpid()}"
@@ -108,6 +177,20 @@ class ExecutionStore:
         return target
 
     def load(self, student: str, assignment: str) -> StoredExecution | None:
+        """The stored run of ``student``'s ``assignment``.
+
+        Parameters
+        ----------
+        student : str
+            The student's id.
+        assignment : str
+            The assignment's name.
+
+        Returns
+        -------
+        StoredExecution or None
+            None if there is none, or its ``result.json`` is unreadable.
+        """
         folder = self.folder(student, assignment)
         try:
             meta = json.loads((folder / RESULT_FILE).read_text())
@@ -116,6 +199,15 @@ class ExecutionStore:
         return StoredExecution(folder, meta)
 
     def discard(self, student: str, assignment: str) -> None:
+        """Remove the stored run of ``student``'s ``assignment``, and the student's folder once empty.
+
+        Parameters
+        ----------
+        student : str
+            The student's id.
+        assignment : str
+            The assignment's name.
+        """
         folder = self.folder(student, assignment)
         if folder.exists():
             shutil.rmtree(folder)
@@ -126,7 +218,15 @@ class ExecutionStore:
 
 
 class GradedMarks:
-    """The ``graded/`` part of the staging folder: which submissions are graded, from which files."""
+    """The ``graded/`` part of the staging folder: which submissions are graded, from which files.
+
+    Parameters
+    ----------
+    course_root : str or path-like
+        The course folder.
+    directory : str, optional
+        The staging folder, relative to ``course_root``.
+    """
 
     def __init__(self, course_root, directory: str = DEFAULT_STAGE_DIRECTORY):
         self.root = Path(course_root) / directory / "graded"
@@ -135,12 +235,38 @@ class GradedMarks:
         return self.root / student / f"{assignment}.json"
 
     def get(self, student: str, assignment: str) -> dict | None:
+        """The mark of ``student``'s ``assignment``.
+
+        Parameters
+        ----------
+        student : str
+            The student's id.
+        assignment : str
+            The assignment's name.
+
+        Returns
+        -------
+        dict or None
+            ``graded_at`` and what `put` was given; None if unmarked or unreadable.
+        """
         try:
             return json.loads(self._path(student, assignment).read_text())
         except (OSError, ValueError):
             return None
 
     def put(self, student: str, assignment: str, **info) -> None:
+        """Mark ``student``'s ``assignment`` as graded now (written whole or not at all).
+
+        Parameters
+        ----------
+        student : str
+            The student's id.
+        assignment : str
+            The assignment's name.
+        **info
+            What to keep with the mark (JSON-serialisable), e.g. the digest
+            of the submitted files.
+        """
         path = self._path(student, assignment)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")
@@ -148,8 +274,32 @@ class GradedMarks:
         partial.replace(path)
 
     def clear(self, student: str, assignment: str) -> None:
+        """Remove the mark of ``student``'s ``assignment``, if any.
+
+        Parameters
+        ----------
+        student : str
+            The student's id.
+        assignment : str
+            The assignment's name.
+        """
         self._path(student, assignment).unlink(missing_ok=True)
 
 
 def log_path(course_root, student: str, directory: str = DEFAULT_STAGE_DIRECTORY) -> Path:
+    """Where nbgrader's log of ``student``'s grading is kept.
+
+    Parameters
+    ----------
+    course_root : str or path-like
+        The course folder.
+    student : str
+        The student's id.
+    directory : str, optional
+        The staging folder, relative to ``course_root``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     return Path(course_root) / directory / "logs" / f"{student}.log"
