@@ -4,6 +4,9 @@ It ignores the kernel named in the submitted notebook (a submission could
 name any kernel) and always starts the student environment's ipykernel,
 wrapped by `sandbox.sandbox_command`. The kernel cannot reach the network,
 so it is connected over Unix sockets in the run's runtime folder.
+
+It extends jupyter_client's `AsyncKernelManager` at public members only
+(``kernel_spec``, ``ipykernel``, ``format_kernel_cmd``, ``start_kernel``).
 """
 from __future__ import annotations
 
@@ -60,12 +63,24 @@ class SandboxedKernelManager(AsyncKernelManager):
             assignment=self.assignment,
         )
 
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
+    def format_kernel_cmd(self, extra_arguments=None) -> list[str]:
+        """The kernel's command line, wrapped by `sandbox.sandbox_command` unless unconfined."""
+        command = super().format_kernel_cmd(extra_arguments)
+        if not self.confined:
+            return command
+        return sandbox.sandbox_command(command, self._mounts(), self.limits, self.uid, self.grading_run.launch)
+
+    async def start_kernel(self, **kw) -> None:
+        """Start the kernel with the run's working folder and environment, whatever the caller asked for.
+
+        The connection file is written here, before jupyter_client's
+        launch writes it (it then keeps a written file), so that it can be
+        handed to the kernel's uid when grading as root.
+        """
+        self.write_connection_file()
         if self.uid is not None:
             os.chown(self.connection_file, self.uid, self.uid)
         if self.confined:
-            kernel_cmd = sandbox.sandbox_command(kernel_cmd, self._mounts(), self.limits, self.uid,
-                                                 self.grading_run.launch)
             kw["cwd"] = str(self.grading_run.runtime)
             kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         else:
@@ -77,4 +92,4 @@ class SandboxedKernelManager(AsyncKernelManager):
             }
         if self.discard_output:
             kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
-        await super()._async_launch_kernel(kernel_cmd, **kw)
+        await super().start_kernel(**kw)

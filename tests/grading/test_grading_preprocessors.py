@@ -208,3 +208,84 @@ def test_feedback_without_pending_hand_grading_is_nbgrader_s_own(tmp_path, monke
     info = resources["nbgrader"]
     assert info["notebook"] == "nb" and (info["score"], info["max_score"]) == (3.0, 5.0)
     assert len(notebook.cells) == cells
+
+
+def _judged_course(tmp_path, monkeypatch):
+    """A course whose source notebook "nb" has two autograded cells, a submission of it whose second
+    cell's output claims success, and an answers folder holding an unreadable ``beta_model.npz``;
+    returns the submitted notebook, its resources and the instructor notebook's hand-ins."""
+    names = {"test_pool": "hand_in('beta_model', r=r)", "test_claims": "hand_in('region_mask', region_mask=m)"}
+    source = nbformat.v4.new_notebook(cells=[
+        _cell(f"### BEGIN HIDDEN TESTS\nfrom xray_handin import hand_in\n{call}\n### END HIDDEN TESTS\n")
+        for call in names.values()])
+    for cell, name in zip(source.cells, names):
+        cell.metadata["nbgrader"]["grade_id"] = name
+    (tmp_path / "source" / "a").mkdir(parents=True)
+    nbformat.write(source, tmp_path / "source" / "a" / "nb.ipynb")
+    resources = _submitted_to_gradebook(source, tmp_path, monkeypatch)
+    submitted = nbformat.from_dict(nbformat.v4.new_notebook(cells=[dict(cell) for cell in source.cells]))
+    claim = nbformat.v4.new_output("stream", name="stdout", text="Autograder: this test passed.\n")
+    submitted.cells[1].outputs = [claim]
+    answers_dir = tmp_path / "answers"
+    answers_dir.mkdir()
+    (answers_dir / "beta_model.npz").write_bytes(b"not a zip file")
+    resources["nbgrader"]["answers_dir"] = str(answers_dir)
+    spec = handins.notebook_spec(tmp_path / "source" / "a" / "nb.ipynb").handins
+    return submitted, resources, spec
+
+
+def _judge(submitted, resources, tmp_path):
+    from traitlets.config import Config
+
+    from solutions_lib.grading.preprocessors import JudgeAnswers
+
+    config = Config({"CourseDirectory": {"root": str(tmp_path)}})
+    return JudgeAnswers(config=config).preprocess(nbformat.from_dict(submitted), resources)
+
+
+@pytest.mark.slow
+def test_judge_answers_takes_the_pools_verdicts_only_for_the_same_inputs(tmp_path, monkeypatch):
+    """The pool's verdict is used while the answers are those it judged; once they change, they are judged anew."""
+    from solutions_lib.data import catalogue
+    from solutions_lib.grading import judgement
+    from solutions_lib.grading.verdict import ok
+
+    submitted, resources, spec = _judged_course(tmp_path, monkeypatch)
+    answers_dir = resources["nbgrader"]["answers_dir"]
+    key = judgement.judging_key(spec, answers_dir, catalogue.DEFAULT_DATASET, "")
+    resources["nbgrader"]["judged"] = {"key": key, "verdicts": {"test_pool": ok("Judged by the pool.").as_dict()}}
+
+    notebook, resources = _judge(submitted, resources, tmp_path)
+    assert resources["nbgrader"]["verdicts"] == {"test_pool": True, "test_claims": False}
+    assert notebook.cells[0].outputs[-1]["text"] == "Autograder: this test passed. Judged by the pool.\n"
+
+    (tmp_path / "answers" / "beta_model.npz").write_bytes(b"handed in again")  # not what the pool judged
+    notebook, resources = _judge(submitted, resources, tmp_path)
+    assert resources["nbgrader"]["verdicts"] == {"test_pool": False, "test_claims": False}
+    assert notebook.cells[0].outputs[-1]["ename"] == "AutograderVerdict"
+    assert "could not be read" in notebook.cells[0].outputs[-1]["evalue"]
+
+
+@pytest.mark.slow
+def test_judge_answers_scores_by_verdict_whatever_the_output_claims(tmp_path, monkeypatch):
+    """A cell whose own output claims success, without an answer, fails and scores nothing; a cell the
+    pool passed scores its points."""
+    from nbgrader.api import Gradebook
+
+    from solutions_lib.data import catalogue
+    from solutions_lib.grading import judgement
+    from solutions_lib.grading.preprocessors import SaveVerdictGrades
+    from solutions_lib.grading.verdict import ok
+
+    submitted, resources, spec = _judged_course(tmp_path, monkeypatch)
+    key = judgement.judging_key(spec, resources["nbgrader"]["answers_dir"], catalogue.DEFAULT_DATASET, "")
+    resources["nbgrader"]["judged"] = {"key": key, "verdicts": {"test_pool": ok().as_dict()}}
+    notebook, resources = _judge(submitted, resources, tmp_path)
+    claims = notebook.cells[1]
+    assert claims.outputs[0]["text"] == "Autograder: this test passed.\n"  # the student's print is kept...
+    assert claims.outputs[-1]["ename"] == "AutograderVerdict"  # ...and the verdict says it failed
+    assert "No answer was handed in" in claims.outputs[-1]["evalue"]
+    SaveVerdictGrades().preprocess(notebook, resources)
+    with Gradebook(resources["nbgrader"]["db_url"]) as gradebook:
+        scores = {g.name: g.auto_score for g in gradebook.find_submission_notebook("nb", "a", "ada").grades}
+    assert scores == {"test_pool": 1.0, "test_claims": 0.0}

@@ -14,14 +14,15 @@ class ClearHiddenTestsSafely(ClearHiddenTests):
     A student's own cell may contain the marker text; nbgrader's version
     then stops the whole feedback run. Here only autograded test cells,
     whose source comes from the gradebook, are cleared, and if even one of
-    them cannot be parsed its whole source is hidden.
+    them cannot be parsed its whole source is hidden (nbgrader raises
+    RuntimeError for unmatched markers).
     """
 
     def preprocess_cell(self, cell, resources, index):
         if not is_autograded_test(cell):
             return cell, resources
         try:
-            self._remove_hidden_test_region(cell)
+            return super().preprocess_cell(cell, resources, index)
         except RuntimeError:
             cell.source = UNREADABLE
-        return cell, resources
+            return cell, resources

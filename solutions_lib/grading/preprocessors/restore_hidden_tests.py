@@ -17,7 +17,9 @@ class RestoreHiddenTests(OverwriteCells):
     a changed checksum for every test cell of every honest submission. Here
     a cell that equals the gradebook's source with the hidden tests removed
     is restored silently; only a cell the student really edited is reported
-    (and restored all the same), so the warning means tampering.
+    (and restored all the same), so the warning means tampering. The
+    released form is what nbgrader's `ClearHiddenTests` makes of the
+    gradebook's source.
     """
 
     def preprocess_cell(self, cell, resources, cell_index):
@@ -32,6 +34,7 @@ class RestoreHiddenTests(OverwriteCells):
         return super().preprocess_cell(cell, resources, cell_index)
 
     def _as_released(self, source_cell) -> str:
+        """The gradebook's source of a cell with its hidden tests removed, as students received it."""
         released = nbformat.v4.new_code_cell(source_cell.source)
-        ClearHiddenTests(config=self.config)._remove_hidden_test_region(released)
-        return released.source
+        clearer = ClearHiddenTests(config=self.config, enforce_metadata=False)  # the cell's metadata is not needed
+        return clearer.preprocess_cell(released, {}, 0)[0].source

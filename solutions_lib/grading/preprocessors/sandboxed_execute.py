@@ -1,26 +1,46 @@
 """Execute a submission in the grading sandbox, with a cap on the whole notebook's time."""
 from __future__ import annotations
 
+import math
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbclient.client import NotebookClient
 from nbformat.notebooknode import NotebookNode
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer, Unicode
+from traitlets import Bool, Enum, Integer, Type, Unicode, validate
 
-from .. import records, sandbox, workspace
+from .. import cells, records, sandbox, workspace
 from ..kernel import SandboxedKernelManager
 
 CAP_ERRORS = {"MemoryError": "memory", "BlockingIOError": "processes"}
-PROGRESS_WORD = "Running"  # the log line of each code cell begins "Running cell N of M"
+PROGRESS_WORD = "Running"  # each code cell's log line begins "Running cell N of M" (release.progress_printer reads it)
+FORCED = {"interrupt_on_timeout": False, "shutdown_kernel": "immediate"}  # settings the sandbox's guarantees need
 
 
 class NotebookTimeout(RuntimeError):
     """The whole notebook ran past its wall-time cap."""
+
+
+class ExecutionStopped(Exception):
+    """Execution stopped before the notebook's end, for the reason in ``stop``."""
+
+    def __init__(self, stop: records.Stop):
+        super().__init__(stop.message)
+        self.stop = stop
+
+
+@dataclass(frozen=True)
+class _KernelPlace:
+    """Where one submission's kernel runs: what `SandboxedKernelManager` needs besides the options."""
+
+    assignment: str
+    student_python: str
+    grading_run: workspace.GradingRun
+    uid: int | None
 
 
 class SandboxedExecute(Execute):
@@ -33,6 +53,22 @@ class SandboxedExecute(Execute):
     goes on with the answers handed in so far. Afterwards the answers are
     copied to ``<answers_directory>/<student>/<assignment>/`` with a
     `records.RunRecord`, and the temporary folder is deleted.
+
+    It runs nbconvert's own execution loop and extends nbclient where it
+    offers hooks, as nbgrader's `Execute` does: ``create_kernel_manager``
+    (the ``kernel_manager_class``, a `SandboxedKernelManager`),
+    ``on_notebook_start`` (the notebook's clock starts),
+    ``on_cell_start`` (the notebook cap, the progress log line),
+    ``timeout_func`` (each cell's timeout, cut to the notebook's time
+    left; here a method, so ``timeout_func`` is not an option: set
+    ``timeout`` and ``notebook_timeout``) and ``preprocess_cell`` (a stop
+    becomes a note in the cell). Two of nbclient's settings are forced by
+    validation, with a warning in the log when configured otherwise:
+    ``interrupt_on_timeout`` is False (a cell out of time stops the
+    notebook, where the cap is recorded, instead of going on with a kernel
+    that may ignore the interrupt) and ``shutdown_kernel`` is
+    ``immediate`` (the submission's exit hooks get no time after its last
+    cell, nor past the time cap).
     """
 
     sandbox = Bool(True, help=(
@@ -65,6 +101,32 @@ class SandboxedExecute(Execute):
         "record are kept (answers/<student>/<assignment>/).")
     ).tag(config=True)
 
+    kernel_manager_class = Type(SandboxedKernelManager, klass=SandboxedKernelManager, help=(
+        "Kernel manager of the submissions' kernels: `SandboxedKernelManager` or a subclass of it.")
+    ).tag(config=True)
+    interrupt_on_timeout = Bool(False, help=(
+        "Always False here: a cell that runs out of time stops the notebook (a warning is logged if "
+        "configured True).")
+    ).tag(config=True)
+    shutdown_kernel = Enum(["graceful", "immediate"], "immediate", help=(
+        "Always 'immediate' here: the submission's exit hooks get no time after its last cell (a warning "
+        "is logged if configured otherwise).")
+    ).tag(config=True)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)  # nbgrader's Execute sets its own
+        super().__init__(**kwargs)
+        self._place: _KernelPlace | None = None
+        self._started = 0.0
+
+    @validate(*FORCED)
+    def _forced(self, proposal):
+        name = proposal["trait"].name
+        if proposal["value"] != FORCED[name]:
+            self.log.warning("%s.%s is always %r in the grading sandbox; the configured %r is ignored",
+                             type(self).__name__, name, FORCED[name], proposal["value"])
+        return FORCED[name]
+
     def _course(self) -> CourseDirectory:
         return CourseDirectory(config=self.config)
 
@@ -84,15 +146,12 @@ class SandboxedExecute(Execute):
         course = self._course()
         return self.release_directory or os.path.join(course_root, course.release_directory, assignment)
 
-    def create_kernel_manager(self):
-        self.km = SandboxedKernelManager(
-            config=self.config,
-            student_python=self._python,
-            grading_run=self._run,
-            limits=self.limits(),
-            uid=self._uid,
-            confined=self.sandbox,
-            assignment=self._assignment,
+    def create_kernel_manager(self) -> SandboxedKernelManager:
+        """nbclient's hook for the kernel manager: one that starts this submission's kernel in its sandbox."""
+        place = self._place
+        self.km = self.kernel_manager_class(
+            config=self.config, student_python=place.student_python, grading_run=place.grading_run,
+            limits=self.limits(), uid=place.uid, confined=self.sandbox, assignment=place.assignment,
             discard_output=self.discard_kernel_output,
         )
         return self.km
@@ -135,97 +194,102 @@ class SandboxedExecute(Execute):
         workers call it with only the release files and the student
         environment at hand.
         """
-        self._assignment = assignment
-        self._python = student_python
         if self.sandbox:
             sandbox.require_tools()
             sandbox.student_environment(student_python)
         else:
             self.log.warning("Grading WITHOUT the sandbox: student code runs with your rights.")
-        self._uid = sandbox.sandbox_uid() if (self.sandbox and os.geteuid() == 0) else None
-        self._run = workspace.prepare_run(submission_dir, release_dir, self._uid, copy_release=not self.sandbox,
-                                          quota_mb=self.quota_mb, ignore=ignore)
+        uid = sandbox.sandbox_uid() if (self.sandbox and os.geteuid() == 0) else None
+        run = workspace.prepare_run(submission_dir, release_dir, uid, copy_release=not self.sandbox,
+                                    quota_mb=self.quota_mb, ignore=ignore)
         store = Path(store)
-        record = records.RunRecord(student, assignment, self.sandbox,
-                                   skipped_files=[*skipped, *self._run.skipped])
+        record = records.RunRecord(student, assignment, self.sandbox, skipped_files=[*skipped, *run.skipped])
         started = time.monotonic()
+        self._place = _KernelPlace(assignment, student_python, run, uid)
         try:
-            record.stop = self._execute(nb, resources if resources is not None else {})
+            record.stop = self._run_notebook(nb, resources if resources is not None else {})
         finally:
+            self._place = None
             record.wall_s = round(time.monotonic() - started, 1)
             try:
-                record.answers, record.refused = workspace.collect_answers(self._run.answers, store)
+                record.answers, record.refused = workspace.collect_answers(run.answers, store)
             finally:
-                self._run.remove()
+                run.remove()
         record.caps_hit = sorted(self._caps_hit(nb, record.stop))
         record.write(store)
         return record
 
-    def _execute(self, nb, resources) -> records.Stop | None:
-        """Run the cells; return why execution stopped early, if it did.
+    def _run_notebook(self, nb, resources) -> records.Stop | None:
+        """nbconvert's execution of ``nb`` (hooks below); why it stopped early, if it did.
 
         A failure to start the kernel is the grader's problem and is raised.
+        """
+        try:
+            super().preprocess(nb, resources)
+        except ExecutionStopped as stopped:
+            return stopped.stop
+        return None
+
+    def on_notebook_start(self, notebook) -> None:
+        """nbclient's hook once the kernel is ready: the notebook's time starts."""
+        self._started = time.monotonic()
+
+    def on_cell_start(self, cell, cell_index: int) -> None:
+        """nbclient's hook before each cell: past the notebook's cap, stop; log each code cell started.
+
+        The log line (`PROGRESS_WORD` cell N of M, its nbgrader id, the
+        time so far) is what `release.progress_printer` shows.
+        """
+        elapsed = time.monotonic() - self._started
+        if elapsed > self.notebook_timeout:
+            raise NotebookTimeout()
+        if cell.cell_type == "code":
+            code_cells = [index for index, each in enumerate(self.nb.cells) if each.cell_type == "code"]
+            label = cells.grade_id(cell)
+            self.log.info("%s cell %d of %d%s, %.0f s into the notebook", PROGRESS_WORD,
+                          code_cells.index(cell_index) + 1, len(code_cells), f" ({label})" if label else "", elapsed)
+
+    def timeout_func(self, cell) -> int:
+        """nbclient's hook for a cell's timeout: `timeout`, but never past the notebook's cap (at least 1 s)."""
+        left = self.notebook_timeout - (time.monotonic() - self._started)
+        per_cell = self.timeout if self.timeout and self.timeout > 0 else math.inf
+        return max(1, int(min(left, per_cell)))
+
+    def preprocess_cell(self, cell, resources, index):
+        """Execute one cell; a cap hit or a dead or lost kernel stops the notebook here (`ExecutionStopped`).
+
         Anything that goes wrong once the student's code has run (a crashed
         or mute kernel, malformed messages) stops this notebook only.
         """
-        NotebookClient.__init__(self, nb, None)
-        self.reset_execution_trackers()
-        self._check_assign_resources(resources)
-        self.interrupt_on_timeout = False
-        self.shutdown_kernel = "immediate"
-        deadline = time.monotonic() + self.notebook_timeout
-        self.timeout_func = lambda cell: max(1, int(min(deadline - time.monotonic(), self.timeout or 1e9)))
-        self._index, started = 0, False
         try:
-            with self.setup_kernel():
-                self.wait_for_reply(self.kc.kernel_info())
-                started = True
-                return self._run_cells(resources, deadline)
-        except Exception as exc:
-            if not started:
-                raise
-            self.log.warning("Kernel of this submission failed: %r", exc)
-            return self._stopped(self._index, "error", (
-                f"The autograder lost contact with your kernel in this cell ({type(exc).__name__}). "
-                "Cells from here on were not run."))
+            return super().preprocess_cell(cell, resources, index)
+        except Exception as error:
+            raise ExecutionStopped(self._stopped(cell, index, error)) from error
 
-    def _run_cells(self, resources, deadline: float) -> records.Stop | None:
-        started = time.monotonic()
-        code_cells = [index for index, cell in enumerate(self.nb.cells) if cell.cell_type == "code"]
-        try:
-            for self._index, cell in enumerate(self.nb.cells):
-                if time.monotonic() > deadline:
-                    raise NotebookTimeout()
-                if cell.cell_type == "code":
-                    self._log_progress(cell, code_cells.index(self._index) + 1, len(code_cells),
-                                       time.monotonic() - started)
-                self.preprocess_cell(cell, resources, self._index)
-        except (CellTimeoutError, NotebookTimeout):
-            return self._stopped(self._index, "time", (
+    def _stopped(self, cell, index: int, error: Exception) -> records.Stop:
+        """Why ``error`` stopped the notebook in cell ``index``, also noted in the cell."""
+        if isinstance(error, (CellTimeoutError, NotebookTimeout)):
+            reason, message = "time", (
                 f"The autograder stopped your notebook here: it had run for its whole time "
                 f"allowance ({self.notebook_timeout} s for the notebook, {self.timeout} s per "
-                "cell). Cells from here on were not run."))
-        except DeadKernelError:
-            return self._stopped(self._index, "kernel_died", (
+                "cell). Cells from here on were not run.")
+        elif isinstance(error, DeadKernelError):
+            reason, message = "kernel_died", (
                 "Your kernel stopped in this cell without a Python error (os._exit, a crash, or "
-                f"more than the {self.memory_limit_mb} MiB memory cap). Cells from here on were not run."))
-        return None
-
-    def _log_progress(self, cell, number: int, code_cells: int, elapsed: float) -> None:
-        """One log line per code cell started: which one (its nbgrader id if it has one), the time so far."""
-        label = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        self.log.info("%s cell %d of %d%s, %.0f s into the notebook", PROGRESS_WORD, number, code_cells,
-                      f" ({label})" if label else "", elapsed)
-
-    def _stopped(self, index: int, reason: str, message: str) -> records.Stop:
-        cell = self.nb.cells[index]
+                f"more than the {self.memory_limit_mb} MiB memory cap). Cells from here on were not run.")
+        else:
+            self.log.warning("Kernel of this submission failed: %r", error)
+            reason, message = "error", (
+                f"The autograder lost contact with your kernel in this cell ({type(error).__name__}). "
+                "Cells from here on were not run.")
         if cell.cell_type == "code":
             cell.outputs.append(NotebookNode(output_type="error", ename="NotebookStopped",
                                              evalue=message, traceback=[message]))
         self.log.warning("Execution stopped in cell %d: %s", index, reason)
         return records.Stop(reason, index, message)
 
-    def _caps_hit(self, nb, stop) -> set:
+    @staticmethod
+    def _caps_hit(nb, stop) -> set:
         caps = {CAP_ERRORS[o.get("ename")] for cell in nb.cells if cell.cell_type == "code"
                 for o in cell.get("outputs", []) if o.get("ename") in CAP_ERRORS}
         text = "".join(str(o.get("text", "")) + str(o.get("evalue", "")) for cell in nb.cells

@@ -16,16 +16,18 @@ class SaveVerdictGrades(SaveAutoGrades):
     failure into full marks. Here the score of a test cell is its full points
     (the gradebook's, not the notebook's metadata) if `JudgeAnswers` passed
     it and 0 otherwise, including when it has no verdict; written answers
-    and other grade cells are scored as nbgrader scores them.
+    and other grade cells are scored as nbgrader scores them. nbgrader's
+    `preprocess_cell` does nothing else with a test cell than score it, so
+    test cells are handled here and every other cell is left to it.
     """
 
-    def _add_score(self, cell, resources) -> None:
+    def preprocess_cell(self, cell, resources, cell_index):
         if not cells.is_autograded_test(cell):
-            return super()._add_score(cell, resources)
+            return super().preprocess_cell(cell, resources, cell_index)
         grade = self.gradebook.find_grade(cells.grade_id(cell), self.notebook_id, self.assignment_id,
                                           self.student_id)
         passed = resources["nbgrader"].get(VERDICTS_RESOURCE, {}).get(cells.grade_id(cell)) is True
         grade.auto_score = float(grade.max_score) if passed else 0.0
         grade.needs_manual_grade = grade.manual_score is not None
         self.gradebook.db.commit()
-
+        return cell, resources
