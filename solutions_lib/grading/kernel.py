@@ -21,7 +21,18 @@ from . import sandbox
 
 
 class SandboxedKernelManager(AsyncKernelManager):
-    """Start the student's kernel in a bubblewrap sandbox (or plainly, if ``confined`` is off)."""
+    """Start the student's kernel in a bubblewrap sandbox (or plainly, if ``confined`` is off).
+
+    The kernel is reached over Unix sockets in the run's runtime folder and
+    is never restarted: a kernel that died stays dead, and grading goes on
+    without it.
+
+    Parameters
+    ----------
+    **kwargs
+        Traitlets options and configuration, as for jupyter_client's
+        `AsyncKernelManager`; ``grading_run`` must be given.
+    """
 
     student_python = Unicode(help="Python of the student environment that runs the kernel.")
     grading_run = Any(help="The `workspace.GradingRun` whose folders the kernel sees.")
@@ -64,7 +75,20 @@ class SandboxedKernelManager(AsyncKernelManager):
         )
 
     def format_kernel_cmd(self, extra_arguments=None) -> list[str]:
-        """The kernel's command line, wrapped by `sandbox.sandbox_command` unless unconfined."""
+        """The kernel's command line, wrapped by `sandbox.sandbox_command` unless unconfined.
+
+        Parameters
+        ----------
+        extra_arguments : list of str, optional
+            Arguments added to the kernel's own command line, as in
+            jupyter_client.
+
+        Returns
+        -------
+        list of str
+            The command that starts the kernel (in the sandbox when
+            ``confined``).
+        """
         command = super().format_kernel_cmd(extra_arguments)
         if not self.confined:
             return command
@@ -76,6 +100,13 @@ class SandboxedKernelManager(AsyncKernelManager):
         The connection file is written here, before jupyter_client's
         launch writes it (it then keeps a written file), so that it can be
         handed to the kernel's uid when grading as root.
+
+        Parameters
+        ----------
+        **kw
+            jupyter_client's launch arguments; ``cwd`` and ``env`` are
+            replaced by the run's, and ``stdout`` and ``stderr`` too when
+            ``discard_output`` is on.
         """
         self.write_connection_file()
         if self.uid is not None:

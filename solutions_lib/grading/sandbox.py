@@ -53,7 +53,19 @@ class SandboxUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource caps of one sandboxed kernel (0 means no cap)."""
+    """Resource caps of one sandboxed kernel (0 means no cap).
+
+    Attributes
+    ----------
+    memory_mb : int
+        Address space of the kernel and of each process it starts (MiB).
+    processes : int
+        Processes and threads the kernel's uid may have at once (``prlimit --nproc``).
+    file_size_mb : int
+        Largest file a process may write (MiB).
+    tmp_size_mb : int
+        Size of the sandbox's private ``/tmp`` (MiB).
+    """
 
     memory_mb: int = 8192
     processes: int = 256
@@ -65,17 +77,27 @@ class Limits:
 class Mounts:
     """Host folders the sandbox sees.
 
-    workspace: the private writable copy of the submission (becomes the
-        kernel's working directory, ``/home/student/<assignment>``).
-    release_files: read-only course files laid over the workspace, as
-        (host path, path relative to the workspace).
-    answers: writable folder where `xray_handin.hand_in` saves answers.
-    runtime: writable folder with the connection file and kernel sockets,
+    Attributes
+    ----------
+    workspace : pathlib.Path
+        The private writable copy of the submission (becomes the kernel's
+        working directory, ``/home/student/<assignment>``).
+    release_files : tuple of (pathlib.Path, str)
+        Read-only course files laid over the workspace, as (host path,
+        path relative to the workspace).
+    answers : pathlib.Path
+        Writable folder where `xray_handin.hand_in` saves answers.
+    runtime : pathlib.Path
+        Writable folder with the connection file and kernel sockets,
         mounted at its host path so that the socket names agree.
-    python_prefixes: read-only Python installations (the student
-        environment and the interpreter it was made from).
-    hidden_dirs: folders inside those that the sandbox sees empty (the base
+    python_prefixes : tuple of pathlib.Path
+        Read-only Python installations (the student environment and the
+        interpreter it was made from).
+    hidden_dirs : tuple of pathlib.Path
+        Folders inside those that the sandbox sees empty (the base
         interpreter's own site-packages, which may hold anything).
+    assignment : str
+        Name of the kernel's working folder under ``/home/student``.
     """
 
     workspace: Path
@@ -118,6 +140,24 @@ def student_environment(student_python: str) -> tuple[tuple, tuple]:
     The student environment must be a virtual environment without the
     instructor package; its base installation is shown without its own
     site-packages.
+
+    Parameters
+    ----------
+    student_python : str
+        Path of the student environment's interpreter (``<env>/bin/python``).
+
+    Returns
+    -------
+    prefixes : tuple of pathlib.Path
+        The environment, and its base installation when that is elsewhere.
+    hidden : tuple of pathlib.Path
+        The base installation's site-packages folders, shown empty.
+
+    Raises
+    ------
+    SandboxUnavailable
+        If ``student_python`` does not exist or is not in a virtual
+        environment, or if the environment holds the instructor package.
     """
     python = Path(student_python)
     env = python.parent.parent.absolute()
@@ -224,6 +264,28 @@ def sandbox_command(kernel_cmd: list, mounts: Mounts, limits: Limits, uid: int |
     Either way `syscall_filter` refuses new user namespaces and the other
     calls a kernel never needs. ``launch_dir``, a folder the sandbox never
     sees, receives bwrap's options and the compiled filter.
+
+    Parameters
+    ----------
+    kernel_cmd : list of str
+        The kernel's command line; its first item is the student
+        interpreter.
+    mounts : Mounts
+        The host folders the sandbox sees.
+    limits : Limits
+        The resource caps.
+    uid : int or None
+        The uid the kernel runs as when grading as root (`sandbox_uid`);
+        None when grading as an ordinary user.
+    launch_dir : str or path-like
+        Folder for bwrap's options and the filter, created (mode 0700) if
+        missing.
+
+    Returns
+    -------
+    list of str
+        The wrapped command: a shell that opens the options and the filter
+        and becomes bwrap, which runs (setpriv,) prlimit and the kernel.
     """
     student_python = kernel_cmd[0]
     if uid is None:
