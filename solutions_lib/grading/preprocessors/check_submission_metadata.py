@@ -16,6 +16,26 @@ class CheckSubmissionMetadata(CheckCellMetadata):
     """
 
     def preprocess(self, nb, resources):
+        """Check every cell's nbgrader metadata, as `CheckCellMetadata` does.
+
+        Parameters
+        ----------
+        nb : nbformat.NotebookNode
+            The submitted notebook.
+        resources : dict
+            nbgrader's resources.
+
+        Returns
+        -------
+        nb : nbformat.NotebookNode
+        resources : dict
+
+        Raises
+        ------
+        nbgrader.nbgraderformat.ValidationError
+            If a cell's metadata is invalid, including metadata of another
+            format version.
+        """
         try:
             return super().preprocess(nb, resources)
         except (SchemaTooOldError, SchemaTooNewError) as error:

@@ -19,6 +19,22 @@ class ClearHiddenTestsSafely(ClearHiddenTests):
     """
 
     def preprocess_cell(self, cell, resources, index):
+        """Clear the hidden tests of an autograded test cell; leave any other cell as it is.
+
+        Parameters
+        ----------
+        cell : nbformat.NotebookNode
+            One cell of the graded notebook.
+        resources : dict
+            nbgrader's resources.
+        index : int
+            The cell's index in the notebook.
+
+        Returns
+        -------
+        cell : nbformat.NotebookNode
+        resources : dict
+        """
         if not is_autograded_test(cell):
             return cell, resources
         try:

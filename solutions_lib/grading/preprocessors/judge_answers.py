@@ -60,12 +60,46 @@ class JudgeAnswers(NbGraderPreprocessor):
     ).tag(config=True)
 
     def choose_dataset(self, course_root, student: str, answers_dir) -> assignments.DatasetChoice:
-        """The data set a student is judged on: the assigned one (`assignments_file`), else `default_dataset`."""
+        """The data set a student is judged on: the assigned one (`assignments_file`), else `default_dataset`.
+
+        Parameters
+        ----------
+        course_root : str or path-like
+            The course folder, which ``assignments_file`` is relative to.
+        student : str
+            The student's id.
+        answers_dir : str or path-like or None
+            The submission's answers folder, where the data set named in
+            the notebook is read from; None when the notebook was not run.
+
+        Returns
+        -------
+        assignments.DatasetChoice
+            The data set, with what the student is told about it.
+        """
         table = assignments.read_table(os.path.join(course_root, self.assignments_file))
         notebook_name = judgement.notebook_dataset_name(answers_dir) if answers_dir else None
         return assignments.choose(table, student, notebook_name, self.default_dataset)
 
     def preprocess(self, nb, resources):
+        """Judge every autograded test cell of ``nb`` and put its verdict in its outputs.
+
+        Parameters
+        ----------
+        nb : nbformat.NotebookNode
+            The executed submission.
+        resources : dict
+            nbgrader's resources; ``resources["nbgrader"]`` names the
+            student, assignment and notebook, holds ``answers_dir`` and
+            ``run_record`` from `SandboxedExecute` (and possibly the
+            judging pool's verdicts), and receives the verdicts for
+            `SaveVerdictGrades`.
+
+        Returns
+        -------
+        nb : nbformat.NotebookNode
+        resources : dict
+        """
         info = resources["nbgrader"]
         course = CourseDirectory(config=self.config)
         spec = handins.instructor_spec(course, self.config, info["assignment"], info["notebook"]).handins

@@ -34,10 +34,40 @@ class LimitOutputBytes(LimitOutput):
                                  ).tag(config=True)
 
     def preprocess(self, nb, resources):
+        """Limit the outputs of every cell, with the whole notebook's byte budget.
+
+        Parameters
+        ----------
+        nb : nbformat.NotebookNode
+            The graded notebook.
+        resources : dict
+            nbgrader's resources.
+
+        Returns
+        -------
+        nb : nbformat.NotebookNode
+        resources : dict
+        """
         self._left = self.max_notebook_bytes
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
+        """`LimitOutput`'s line limits, then the byte caps, on one cell's outputs.
+
+        Parameters
+        ----------
+        cell : nbformat.NotebookNode
+            One cell of the graded notebook.
+        resources : dict
+            nbgrader's resources.
+        index : int
+            The cell's index in the notebook.
+
+        Returns
+        -------
+        cell : nbformat.NotebookNode
+        resources : dict
+        """
         cell, resources = super().preprocess_cell(cell, resources, index)
         if cell.cell_type == "code":
             if self._left < self.max_cell_bytes:

@@ -14,7 +14,18 @@ REPLACEMENT = "[output removed by the autograder: it repeated the grader's hidde
 
 
 def hidden_lines(hidden: dict) -> set[str]:
-    """The distinctive lines of every hidden test region (``hidden``: grade_id -> the text of its regions)."""
+    """The distinctive lines of every hidden test region.
+
+    Parameters
+    ----------
+    hidden : dict
+        grade_id -> the text of the cell's hidden test regions.
+
+    Returns
+    -------
+    set of str
+        Their lines, stripped, of at least `MIN_LINE_LENGTH` characters.
+    """
     lines = set()
     for source in hidden.values():
         lines.update(line.strip() for line in source.splitlines() if len(line.strip()) >= MIN_LINE_LENGTH)
@@ -31,6 +42,21 @@ class RemoveGraderEchoes(NbGraderPreprocessor):
     """
 
     def preprocess(self, nb, resources):
+        """Read the notebook's hidden test lines, then clean every cell's outputs.
+
+        Parameters
+        ----------
+        nb : nbformat.NotebookNode
+            The executed submission.
+        resources : dict
+            nbgrader's resources; ``resources["nbgrader"]`` names the
+            assignment and notebook.
+
+        Returns
+        -------
+        nb : nbformat.NotebookNode
+        resources : dict
+        """
         info = resources["nbgrader"]
         course = CourseDirectory(config=self.config)
         spec = handins.instructor_spec(course, self.config, info["assignment"], info["notebook"])
@@ -38,6 +64,22 @@ class RemoveGraderEchoes(NbGraderPreprocessor):
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
+        """Replace each output of a code cell that repeats a hidden test line.
+
+        Parameters
+        ----------
+        cell : nbformat.NotebookNode
+            One cell of the executed submission.
+        resources : dict
+            nbgrader's resources.
+        index : int
+            The cell's index in the notebook.
+
+        Returns
+        -------
+        cell : nbformat.NotebookNode
+        resources : dict
+        """
         if cell.cell_type == "code" and self._lines:
             cell.outputs = [self._clean(output) for output in cell.get("outputs", [])]
         return cell, resources

@@ -26,6 +26,27 @@ class RepairSubmission(NbGraderPreprocessor):
     """
 
     def preprocess(self, nb, resources):
+        """Rebuild ``nb`` on the released notebook if its nbgrader cells differ from the release's.
+
+        Parameters
+        ----------
+        nb : nbformat.NotebookNode
+            The submitted notebook.
+        resources : dict
+            nbgrader's resources; ``resources["nbgrader"]`` names the
+            student, assignment and notebook.
+
+        Returns
+        -------
+        nb : nbformat.NotebookNode
+            The notebook, repaired if it needed it (a new notebook then).
+        resources : dict
+
+        Raises
+        ------
+        FileNotFoundError
+            If the released notebook does not exist.
+        """
         info = resources["nbgrader"]
         release = self._release_notebook(info["assignment"], info["notebook"])
         outcome = notebook_repair.repair(nb, release)

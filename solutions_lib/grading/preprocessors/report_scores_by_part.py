@@ -9,7 +9,18 @@ NOTE_METADATA = "xray_feedback_note"  # marks the note this step puts at the top
 
 
 def pending_note(points: float) -> nbformat.NotebookNode:
-    """The markdown cell that heads the page while ``points`` of written answers wait for hand grading."""
+    """The markdown cell that heads the page while ``points`` of written answers wait for hand grading.
+
+    Parameters
+    ----------
+    points : float
+        The points still to be graded by hand.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        A markdown cell, marked with `NOTE_METADATA` in its metadata.
+    """
     text = (f"**The score above is the automatic part only.** {points:g} points for written answers "
             "are still to be graded by hand and will be added to it.")
     return nbformat.v4.new_markdown_cell(text, metadata={NOTE_METADATA: True})
@@ -28,6 +39,23 @@ class ReportScoresByPart(GetGrades):
     """
 
     def preprocess(self, nb, resources):
+        """nbgrader's scores, then the automatic part only while hand grading is pending.
+
+        Parameters
+        ----------
+        nb : nbformat.NotebookNode
+            The graded notebook.
+        resources : dict
+            nbgrader's resources; ``resources["nbgrader"]`` names the
+            student, assignment and notebook and the gradebook's
+            ``db_url``, and receives ``score`` and ``max_score``.
+
+        Returns
+        -------
+        nb : nbformat.NotebookNode
+            The notebook, headed by `pending_note` while hand grading is pending.
+        resources : dict
+        """
         nb, resources = super().preprocess(nb, resources)
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gradebook:  # read every score before the session closes

@@ -23,6 +23,22 @@ class RestoreHiddenTests(OverwriteCells):
     """
 
     def preprocess_cell(self, cell, resources, cell_index):
+        """Overwrite a locked cell from the gradebook, as `OverwriteCells` does, warning only on a real change.
+
+        Parameters
+        ----------
+        cell : nbformat.NotebookNode
+            One cell of the submission.
+        resources : dict
+            nbgrader's resources.
+        cell_index : int
+            The cell's index in the notebook.
+
+        Returns
+        -------
+        cell : nbformat.NotebookNode
+        resources : dict
+        """
         grade_id = cells.grade_id(cell)
         if grade_id and is_locked(cell):
             try:

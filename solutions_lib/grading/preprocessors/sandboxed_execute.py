@@ -26,7 +26,13 @@ class NotebookTimeout(RuntimeError):
 
 
 class ExecutionStopped(Exception):
-    """Execution stopped before the notebook's end, for the reason in ``stop``."""
+    """Execution stopped before the notebook's end, for the reason in ``stop``.
+
+    Parameters
+    ----------
+    stop : records.Stop
+        Why, and in which cell; its message is the exception's.
+    """
 
     def __init__(self, stop: records.Stop):
         super().__init__(stop.message)
@@ -69,6 +75,12 @@ class SandboxedExecute(Execute):
     that may ignore the interrupt) and ``shutdown_kernel`` is
     ``immediate`` (the submission's exit hooks get no time after its last
     cell, nor past the time cap).
+
+    Parameters
+    ----------
+    **kwargs
+        Traitlets options and configuration, as for nbgrader's `Execute`;
+        ``kernel_manager_class`` defaults to `SandboxedKernelManager`.
     """
 
     sandbox = Bool(True, help=(
@@ -135,14 +147,39 @@ class SandboxedExecute(Execute):
         return sandbox.Limits(self.memory_limit_mb, self.max_processes, self.max_file_size_mb, self.tmp_size_mb)
 
     def resolve_student_python(self, course_root) -> str:
-        """The configured student Python, else the course's .venv-student, else the one beside this environment."""
+        """The configured student Python, else the course's .venv-student, else the one beside this environment.
+
+        Parameters
+        ----------
+        course_root : str or path-like
+            The course folder.
+
+        Returns
+        -------
+        str
+            Path of the student interpreter; it need not exist
+            (`sandbox.student_environment` checks it).
+        """
         if self.student_python:
             return self.student_python
         in_course = os.path.join(course_root, ".venv-student", "bin", "python")
         return in_course if os.path.exists(in_course) else sandbox.default_student_python()
 
     def resolve_release_directory(self, course_root, assignment: str) -> str:
-        """The configured release folder, else the course's release/<assignment>."""
+        """The configured release folder, else the course's release/<assignment>.
+
+        Parameters
+        ----------
+        course_root : str or path-like
+            The course folder.
+        assignment : str
+            The assignment's name.
+
+        Returns
+        -------
+        str
+            The folder; it need not exist.
+        """
         course = self._course()
         return self.release_directory or os.path.join(course_root, course.release_directory, assignment)
 
@@ -157,6 +194,33 @@ class SandboxedExecute(Execute):
         return self.km
 
     def preprocess(self, nb: NotebookNode, resources: dict, km=None):
+        """Execute the submission in the sandbox and keep its answers in the course's answers store.
+
+        Parameters
+        ----------
+        nb : nbformat.NotebookNode
+            The submission as nbgrader has sanitized it; its cells get
+            their outputs in place.
+        resources : dict
+            nbgrader's resources; ``resources["nbgrader"]`` names the
+            student and assignment, and receives ``answers_dir`` (the
+            answers folder) and ``run_record`` (the `records.RunRecord`).
+        km : optional
+            Unused: the kernel manager is always made by
+            `create_kernel_manager`.
+
+        Returns
+        -------
+        nb : nbformat.NotebookNode
+        resources : dict
+
+        Raises
+        ------
+        sandbox.SandboxUnavailable
+            If the sandbox is on and cannot be started here.
+        FileNotFoundError
+            If the release folder does not exist.
+        """
         info = resources["nbgrader"]
         root = self._course().root
         store = records.answers_folder(root, self.answers_directory, info["student"], info["assignment"])
@@ -193,6 +257,41 @@ class SandboxedExecute(Execute):
         nor the gradebook nor the course folder: the parallel grader's
         workers call it with only the release files and the student
         environment at hand.
+
+        Parameters
+        ----------
+        nb : nbformat.NotebookNode
+            The notebook to execute.
+        submission_dir : str or path-like
+            The submission's folder as submitted (links intact).
+        store : str or path-like
+            The submission's answers folder (`records.answers_folder`).
+        student, assignment : str
+            Whose submission, of which assignment (for the record and the
+            kernel's working folder).
+        release_dir : str or path-like
+            The release files the notebook reads.
+        student_python : str
+            The student environment's interpreter.
+        skipped : iterable of str, optional
+            Why each file left out before this call was left out.
+        resources : dict, optional
+            nbgrader's resources, passed to the execution; empty if None.
+        ignore : iterable of str, optional
+            nbgrader's ignore patterns.
+
+        Returns
+        -------
+        records.RunRecord
+            How the run went, as written in ``store``.
+
+        Raises
+        ------
+        sandbox.SandboxUnavailable
+            If the sandbox is on and its tools or the student environment
+            are unusable.
+        FileNotFoundError
+            If ``release_dir`` does not exist.
         """
         if self.sandbox:
             sandbox.require_tools()
@@ -231,7 +330,13 @@ class SandboxedExecute(Execute):
         return None
 
     def on_notebook_start(self, notebook) -> None:
-        """nbclient's hook once the kernel is ready: the notebook's time starts."""
+        """nbclient's hook once the kernel is ready: the notebook's time starts.
+
+        Parameters
+        ----------
+        notebook : nbformat.NotebookNode
+            The notebook being executed (unused).
+        """
         self._started = time.monotonic()
 
     def on_cell_start(self, cell, cell_index: int) -> None:
@@ -239,6 +344,18 @@ class SandboxedExecute(Execute):
 
         The log line (`PROGRESS_WORD` cell N of M, its nbgrader id, the
         time so far) is what `release.progress_printer` shows.
+
+        Parameters
+        ----------
+        cell : nbformat.NotebookNode
+            The cell about to run.
+        cell_index : int
+            Its index in the notebook.
+
+        Raises
+        ------
+        NotebookTimeout
+            If the notebook has run past ``notebook_timeout``.
         """
         elapsed = time.monotonic() - self._started
         if elapsed > self.notebook_timeout:
@@ -250,7 +367,18 @@ class SandboxedExecute(Execute):
                           code_cells.index(cell_index) + 1, len(code_cells), f" ({label})" if label else "", elapsed)
 
     def timeout_func(self, cell) -> int:
-        """nbclient's hook for a cell's timeout: `timeout`, but never past the notebook's cap (at least 1 s)."""
+        """nbclient's hook for a cell's timeout: `timeout`, but never past the notebook's cap (at least 1 s).
+
+        Parameters
+        ----------
+        cell : nbformat.NotebookNode
+            The cell about to run (unused: every cell gets the same).
+
+        Returns
+        -------
+        int
+            Seconds the cell may run.
+        """
         left = self.notebook_timeout - (time.monotonic() - self._started)
         per_cell = self.timeout if self.timeout and self.timeout > 0 else math.inf
         return max(1, int(min(left, per_cell)))
@@ -260,6 +388,26 @@ class SandboxedExecute(Execute):
 
         Anything that goes wrong once the student's code has run (a crashed
         or mute kernel, malformed messages) stops this notebook only.
+
+        Parameters
+        ----------
+        cell : nbformat.NotebookNode
+            The cell to execute; it gets its outputs, and a note when
+            execution stops in it.
+        resources : dict
+            nbgrader's resources.
+        index : int
+            The cell's index in the notebook.
+
+        Returns
+        -------
+        cell : nbformat.NotebookNode
+        resources : dict
+
+        Raises
+        ------
+        ExecutionStopped
+            If a cap was hit or the kernel died or was lost in this cell.
         """
         try:
             return super().preprocess_cell(cell, resources, index)

@@ -23,7 +23,19 @@ HTML_LIKE = re.compile(r"<[A-Za-z!/?]|&#|" + SCRIPT_SCHEME.pattern, re.I)
 
 
 def clean_html(text: str) -> str:
-    """``text`` with every tag, attribute and link scheme outside the allow-lists escaped (bleach)."""
+    """``text`` with every tag, attribute and link scheme outside the allow-lists escaped (bleach).
+
+    Parameters
+    ----------
+    text : str
+        HTML, or markdown holding HTML.
+
+    Returns
+    -------
+    str
+        The cleaned text; script link schemes are renamed
+        (``javascript-blocked:``) so that they no longer run.
+    """
     cleaned = bleach.clean(text, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS)
     # Also markdown's own [text](javascript:...) links; an entity would not do, markdown decodes it in URLs.
     return SCRIPT_SCHEME.sub(r"\1-blocked\2:", cleaned)
@@ -34,6 +46,16 @@ def clean_markdown(source: str) -> str:
 
     Markdown and maths without HTML pass untouched (cleaning would escape
     the ``>`` of a quote or the ``&`` of an aligned equation).
+
+    Parameters
+    ----------
+    source : str
+        The markdown.
+
+    Returns
+    -------
+    str
+        ``source`` itself, or cleaned by `clean_html`.
     """
     return clean_html(source) if HTML_LIKE.search(source) else source
 
@@ -58,6 +80,22 @@ class SanitizeStudentHtml(NbGraderPreprocessor):
         help="Output types removed from graded notebooks (their text/plain form is kept).").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
+        """Clean an unlocked markdown cell's source, or a code cell's rich outputs.
+
+        Parameters
+        ----------
+        cell : nbformat.NotebookNode
+            One cell of the graded notebook.
+        resources : dict
+            nbgrader's resources.
+        index : int
+            The cell's index in the notebook.
+
+        Returns
+        -------
+        cell : nbformat.NotebookNode
+        resources : dict
+        """
         if cell.cell_type == "markdown" and not is_locked(cell):
             cell.source = clean_markdown(cell.source)
         elif cell.cell_type == "code":

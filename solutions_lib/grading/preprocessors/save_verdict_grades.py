@@ -22,6 +22,23 @@ class SaveVerdictGrades(SaveAutoGrades):
     """
 
     def preprocess_cell(self, cell, resources, cell_index):
+        """Save the score of one cell: by its verdict for an autograded test cell, else as nbgrader does.
+
+        Parameters
+        ----------
+        cell : nbformat.NotebookNode
+            One cell of the graded notebook.
+        resources : dict
+            nbgrader's resources; ``resources["nbgrader"]["verdicts"]``
+            (`VERDICTS_RESOURCE`) holds `JudgeAnswers`' verdicts.
+        cell_index : int
+            The cell's index in the notebook.
+
+        Returns
+        -------
+        cell : nbformat.NotebookNode
+        resources : dict
+        """
         if not cells.is_autograded_test(cell):
             return super().preprocess_cell(cell, resources, cell_index)
         grade = self.gradebook.find_grade(cells.grade_id(cell), self.notebook_id, self.assignment_id,

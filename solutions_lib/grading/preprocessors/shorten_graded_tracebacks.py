@@ -11,6 +11,22 @@ class ShortenGradedTracebacks(NbGraderPreprocessor):
     """Replace tracebacks in graded cells with one ``ename: evalue`` line."""
 
     def preprocess_cell(self, cell, resources, index):
+        """Shorten each error output's traceback of a graded cell to its ``ename: evalue`` line.
+
+        Parameters
+        ----------
+        cell : nbformat.NotebookNode
+            One cell of the graded notebook.
+        resources : dict
+            nbgrader's resources.
+        index : int
+            The cell's index in the notebook.
+
+        Returns
+        -------
+        cell : nbformat.NotebookNode
+        resources : dict
+        """
         if is_grade(cell):
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
