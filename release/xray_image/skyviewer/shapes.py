@@ -48,6 +48,25 @@ class Sizes:
             object.__setattr__(self, f.name, _check_size(f.name, getattr(self, f.name)))
 
     def updated(self, **changes) -> Sizes:
+        """A copy with some sizes changed (this one is left as it is).
+
+        Parameters
+        ----------
+        **changes : float
+            New values by name: ``radius``, ``width``, ``height`` (arcsec,
+            positive) and ``angle`` (degrees, any finite value).
+
+        Returns
+        -------
+        Sizes
+            The new sizes; unchanged fields are copied.
+
+        Raises
+        ------
+        ValueError
+            For a name other than the four above, or a value that is not a
+            finite number (a size that is not positive too).
+        """
         unknown = set(changes) - {f.name for f in fields(self)}
         if unknown:
             raise ValueError(f"unknown size {sorted(unknown)}: use radius, width, height, angle")
@@ -93,15 +112,59 @@ class Shape:
     # ------------------------------------------------------------ making
     @classmethod
     def new(cls, kind: str, ra: float, dec: float, sizes: Sizes) -> Shape:
-        """A shape of ``kind`` at (ra, dec) with the matching ``sizes``."""
+        """A shape of ``kind`` at (ra, dec) with the matching ``sizes``.
+
+        Parameters
+        ----------
+        kind : {"circle", "box"}
+            The kind of shape.
+        ra, dec : float
+            Centre, ICRS degrees.
+        sizes : Sizes
+            Where the sizes come from: ``radius`` for a circle; ``width``,
+            ``height`` (arcsec) and ``angle`` (degrees) for a box. The
+            others are ignored.
+
+        Returns
+        -------
+        Shape
+            The new shape (``include=True``).
+
+        Raises
+        ------
+        ValueError
+            If ``kind`` is not ``"circle"`` or ``"box"``, or ``ra`` or
+            ``dec`` is not finite.
+        """
         if kind not in KINDS:
             raise ValueError(f"shape kind must be one of {KINDS}, got {kind!r}")
         chosen = {name: getattr(sizes, name) for name in SIZE_FIELDS[kind]}
         return cls(kind, ra, dec, **chosen)
 
     def resized(self, **sizes) -> Shape:
-        """A copy with new sizes; sizes that do not apply to this kind are
-        ignored (a circle has no angle)."""
+        """A copy with new sizes.
+
+        Sizes that do not apply to this kind are ignored (a circle has no
+        angle).
+
+        Parameters
+        ----------
+        **sizes : float
+            New values by name: ``radius`` for a circle; ``width``,
+            ``height`` (arcsec) and ``angle`` (degrees, stored modulo 360)
+            for a box. Other names are ignored.
+
+        Returns
+        -------
+        Shape
+            The resized copy, or this shape itself when no size applies.
+
+        Raises
+        ------
+        ValueError
+            If a size that applies is not a finite number, or (other than
+            the angle) not positive.
+        """
         mine = {k: v for k, v in sizes.items() if k in SIZE_FIELDS[self.kind]}
         return replace(self, **mine) if mine else self
 
@@ -139,8 +202,32 @@ class Shape:
 
     @classmethod
     def from_region(cls, region, wcs: WCS | None = None) -> Shape:
-        """A shape from a ``regions`` circle or rectangle (sky, or pixel
-        with ``wcs``). Other region types raise ``ValueError``."""
+        """A shape from a ``regions`` circle or rectangle.
+
+        Sky regions are used as they are, pixel regions through ``wcs``.
+        Other region types raise ``ValueError``.
+
+        Parameters
+        ----------
+        region : regions.Region
+            A ``CircleSkyRegion`` or ``RectangleSkyRegion`` in any sky frame
+            (the centre is converted to ICRS), or a ``CirclePixelRegion`` or
+            ``RectanglePixelRegion``, converted to the sky through ``wcs``.
+        wcs : astropy.wcs.WCS, optional
+            The image's celestial WCS; needed only for pixel regions.
+
+        Returns
+        -------
+        Shape
+            The circle or box, sizes in arcsec and angle in degrees; a region
+            whose ``meta`` has ``include=0`` (a DS9 exclusion) gives
+            ``include=False``.
+
+        Raises
+        ------
+        ValueError
+            For any other kind of region, or a pixel region without ``wcs``.
+        """
         if isinstance(region, PixelRegion):
             if not isinstance(region, (CirclePixelRegion, RectanglePixelRegion)):
                 raise ValueError(f"only circles and boxes can be drawn, not {_kind_name(region)}")
@@ -161,9 +248,29 @@ class Shape:
 
     # ------------------------------------------------------ geometry
     def outline(self, wcs: WCS | None = None) -> list[list[float]]:
-        """Corners of a box as ICRS ``[ra, dec]`` degrees, through ``wcs``
-        (the image's, so the outline is what the mask covers; a tangent
-        plane at the box centre when ``None``)."""
+        """Corners of a box as ICRS ``[ra, dec]`` degrees.
+
+        They are computed through ``wcs`` (the image's, so the outline is
+        what the mask covers; a tangent plane at the box centre when
+        ``None``).
+
+        Parameters
+        ----------
+        wcs : astropy.wcs.WCS, optional
+            The WCS whose pixel grid the box is laid out on; by default
+            `local_wcs` at the box centre.
+
+        Returns
+        -------
+        list of [float, float]
+            The four corners, ``[ra, dec]`` in ICRS degrees, in order around
+            the box.
+
+        Raises
+        ------
+        ValueError
+            If the shape is a circle.
+        """
         if self.kind != "box":
             raise ValueError("only boxes have corners")
         wcs = wcs if wcs is not None else local_wcs(self.ra, self.dec)
@@ -173,8 +280,28 @@ class Shape:
 
     def contains(self, ra: float, dec: float, wcs: WCS | None = None,
                  tolerance: float = 0.0) -> bool:
-        """Whether the sky position (ICRS deg) falls on the shape, or within
-        ``tolerance`` arcsec of its centre (so tiny shapes can be picked)."""
+        """Whether a sky position falls on the shape, or near its centre.
+
+        The position is in ICRS degrees; within ``tolerance`` arcsec of the
+        centre counts as on the shape (so tiny shapes can be picked).
+
+        Parameters
+        ----------
+        ra, dec : float
+            The position, ICRS degrees.
+        wcs : astropy.wcs.WCS, optional
+            The WCS in whose pixels the test is made (the image's, so that
+            the answer agrees with the notebook's mask); by default
+            `local_wcs` at the shape's centre.
+        tolerance : float, optional
+            Distance from the centre, in arcsec, within which the position
+            counts as on the shape whatever its size. Default 0.
+
+        Returns
+        -------
+        bool
+            True when the position is on the shape or near enough its centre.
+        """
         point = SkyCoord(ra, dec, unit="deg", frame="icrs")
         if point.separation(self.center).arcsec <= tolerance:
             return True
@@ -184,7 +311,20 @@ class Shape:
 
 
 def local_wcs(ra: float, dec: float, pixel_arcsec: float = 0.5) -> WCS:
-    """A small tangent-plane WCS centred on (ra, dec), north up, east left."""
+    """A small tangent-plane WCS centred on (ra, dec), north up, east left.
+
+    Parameters
+    ----------
+    ra, dec : float
+        Tangent point, ICRS degrees.
+    pixel_arcsec : float, optional
+        Pixel size in arcsec along both axes. Default 0.5.
+
+    Returns
+    -------
+    astropy.wcs.WCS
+        A 2-D ``RA---TAN``/``DEC--TAN`` WCS in the ICRS, with no image size.
+    """
     wcs = WCS(naxis=2)
     wcs.wcs.ctype = ["RA---TAN", "DEC--TAN"]
     wcs.wcs.crval = [ra, dec]

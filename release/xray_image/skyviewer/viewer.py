@@ -17,24 +17,47 @@ __all__ = ["SkyViewer", "show_viewer"]
 class SkyViewer:
     """Interactive map of a FITS image for drawing circle and box regions.
 
+    Display the object (the last expression of a cell) to show it. Under
+    nbgrader, outside Jupyter and in headless runs it shows nothing (see
+    :func:`skyviewer.skip_reason`); the methods still work on the region list.
+    Such a skipped viewer prints one line saying why, and reads neither
+    ``image`` nor ``exposure`` nor ``regions``.
+
     Parameters
     ----------
     image : str, pathlib.Path, astropy HDUList or image HDU
         The image to show (the first HDU with 2-D data and a celestial WCS).
-    height : int
-        Height of the map in pixels.
+    height : int, optional
+        Height of the map in (CSS) pixels. Default 600.
     exposure : str, pathlib.Path, HDUList or HDU, optional
         Exposure map of the same shape; the map starts zoomed to the pixels
         it exposes. Without it, the pixels with counts nearby are used.
-    colormap, stretch : str
+    colormap, stretch : str, optional
         Aladin Lite colour map (e.g. "cubehelix", "grayscale", "viridis")
-        and stretch ("log", "sqrt", "linear", "asinh", "pow2").
+        and stretch ("log", "sqrt", "linear", "asinh", "pow2"). Defaults
+        "cubehelix" and "log".
     regions : str or path, optional
         DS9 regions to start with (see :meth:`load_regions`).
 
-    Display the object (the last expression of a cell) to show it. Under
-    nbgrader, outside Jupyter and in headless runs it shows nothing (see
-    :func:`skyviewer.skip_reason`); the methods still work on the region list.
+    Raises
+    ------
+    FileNotFoundError
+        If ``image``, ``exposure`` or ``regions`` names a file that does
+        not exist.
+    TypeError
+        If ``image`` or ``exposure`` is not a path, HDUList or image HDU.
+    ValueError
+        If ``image`` or ``exposure`` holds no 2-D image with a celestial
+        WCS, the exposure map's shape differs from the image's, or a line
+        of ``regions`` cannot be used.
+
+    Examples
+    --------
+    In a notebook cell, with the image in ``data/``:
+
+    >>> from skyviewer import SkyViewer
+    >>> viewer = SkyViewer("data/image.fits", height=600)
+    >>> viewer  # the last expression of the cell: shows the map
     """
 
     def __init__(self, image, height: int = 600, *, exposure=None,
@@ -98,29 +121,163 @@ class SkyViewer:
         ``replace=False``). Returns how many were loaded. Raises
         ``ValueError`` naming the bad line, or ``FileNotFoundError``; then
         nothing changes.
+
+        Any frame and units that DS9 writes are read (``fk5``, sexagesimal,
+        sizes in ``"`` or ``'``); regions in ``image`` coordinates are
+        placed through the image's WCS. Only circles and boxes can be
+        loaded. Loading can be undone with :meth:`undo`.
+
+        Parameters
+        ----------
+        text_or_path : str or pathlib.Path
+            DS9 region text (such as the output of :meth:`region_string`),
+            or the path of a region file. A string is read as a path when it
+            is a single line without ``(`` that does not start with ``#``.
+        replace : bool, optional
+            Replace the current regions (default), or add to them.
+
+        Returns
+        -------
+        int
+            How many regions were loaded.
+
+        Raises
+        ------
+        FileNotFoundError
+            If the region file does not exist.
+        ValueError
+            Naming the first line that cannot be used: one DS9 syntax
+            cannot read (e.g. a misspelt shape, or a shape before any frame
+            line such as ``icrs``), a shape other than a circle or a box, or
+            ``image`` coordinates when the viewer is skipped (it has no
+            image WCS then).
+
+        Examples
+        --------
+        Save the DS9 text of what is drawn, clear the map, and load the
+        text back to keep editing it:
+
+        >>> viewer.add_circle(150.1, 2.2, radius=20)
+        >>> viewer.add_box(150.12, 2.21, width=60, height=30, angle=45)
+        >>> text = viewer.region_string()
+        >>> viewer.clear()
+        >>> viewer.load_regions(text)
+        2
+
+        The regions of a file are added to those drawn with
+        ``viewer.load_regions("mask.reg", replace=False)``.
         """
         return self._editor.load(text_or_path, replace=replace)
 
     def add_circle(self, ra: float, dec: float, radius: float | None = None) -> None:
-        """Add a circle at ICRS (ra, dec) degrees; radius in arcsec (default:
-        the size for new circles)."""
+        """Add a circle at ICRS (ra, dec) degrees.
+
+        The radius is in arcsec (default: the size for new circles). The
+        new circle is not selected, and any selection is dropped.
+
+        Parameters
+        ----------
+        ra, dec : float
+            Centre, ICRS degrees.
+        radius : float, optional
+            Radius in arcsec, positive. By default the radius for new
+            circles (the size field; 10 arcsec at first). Giving one does
+            not change that default.
+
+        Raises
+        ------
+        ValueError
+            If ``radius`` is not a positive finite number, or ``ra`` or
+            ``dec`` is not finite.
+
+        Examples
+        --------
+        A 20 arcsec circle; the DS9 text gives the radius in degrees:
+
+        >>> viewer.add_circle(150.1, 2.2, radius=20)
+        >>> viewer.region_string().splitlines()[-1]
+        'circle(150.10000000,2.20000000,0.00555556)'
+        """
         sizes = {} if radius is None else {"radius": radius}
         self._editor.add("circle", ra, dec, **sizes)
 
     def add_box(self, ra: float, dec: float, width: float | None = None,
                 height: float | None = None, angle: float | None = None) -> None:
-        """Add a box at ICRS (ra, dec) degrees; width and height in arcsec,
-        angle in degrees, DS9's convention (defaults: the sizes for new boxes)."""
+        """Add a box at ICRS (ra, dec) degrees.
+
+        Width and height are in arcsec, the angle in degrees, DS9's
+        convention (defaults: the sizes for new boxes).
+
+        The new box is not selected, and any selection is dropped.
+
+        Parameters
+        ----------
+        ra, dec : float
+            Centre, ICRS degrees.
+        width, height : float, optional
+            Side lengths in arcsec, positive. By default the sizes for new
+            boxes (the size fields; 30 arcsec at first). Giving them does
+            not change those defaults.
+        angle : float, optional
+            Rotation in degrees, DS9's convention: at 0 the width lies along
+            the RA (east-west) axis, and a larger angle turns the box
+            counter-clockwise as seen on a north-up, east-left map (30 tilts
+            the width 30 degrees from west towards north). Kept modulo 360.
+            By default the angle for new boxes (0 at first).
+
+        Raises
+        ------
+        ValueError
+            If ``width`` or ``height`` is not a positive finite number,
+            ``angle`` is not finite, or ``ra`` or ``dec`` is not finite.
+
+        Examples
+        --------
+        A 60 x 30 arcsec box turned by 45 degrees; the DS9 text gives the
+        sides in degrees:
+
+        >>> viewer.add_box(150.12, 2.21, width=60, height=30, angle=45)
+        >>> viewer.region_string().splitlines()[-1]
+        'box(150.12000000,2.21000000,0.01666667,0.00833333,45.00000000)'
+        """
         given = {"width": width, "height": height, "angle": angle}
         self._editor.add("box", ra, dec, **{k: v for k, v in given.items() if v is not None})
 
     def select(self, index: int | None) -> None:
-        """Select region ``index`` (0-based, negative from the end) so that the
-        size fields edit it; ``None`` deselects."""
+        """Select region ``index`` so that the size fields edit it; ``None`` deselects.
+
+        The index is 0-based, negative from the end.
+
+        Parameters
+        ----------
+        index : int or None
+            Index of the region in :attr:`shapes`, from 0; negative counts
+            from the end. ``None`` deselects.
+
+        Raises
+        ------
+        IndexError
+            If there is no region ``index``.
+        """
         self._editor.select(index)
 
     def remove(self, index: int | None = None) -> None:
-        """Remove region ``index`` (default: the selected one, else the last)."""
+        """Remove region ``index`` (default: the selected one, else the last).
+
+        Nothing is selected afterwards; :meth:`undo` brings the region
+        back. With no regions drawn it does nothing.
+
+        Parameters
+        ----------
+        index : int, optional
+            Index of the region in :attr:`shapes`, from 0; negative counts
+            from the end.
+
+        Raises
+        ------
+        IndexError
+            If regions are drawn but there is no region ``index``.
+        """
         self._editor.remove(index)
 
     def undo(self) -> bool:
@@ -202,7 +359,32 @@ def _overlay_item(shape, wcs) -> dict:
 
 
 def show_viewer(image, height: int = 600, **kwargs) -> SkyViewer:
-    """Make a :class:`SkyViewer`, display it and return it."""
+    """Make a :class:`SkyViewer`, display it and return it.
+
+    A skipped viewer (see :class:`SkyViewer`) is returned without being
+    displayed.
+
+    Parameters
+    ----------
+    image : str, pathlib.Path, astropy HDUList or image HDU
+        The image to show, as for :class:`SkyViewer`.
+    height : int, optional
+        Height of the map in (CSS) pixels. Default 600.
+    **kwargs
+        The keyword arguments of :class:`SkyViewer`: ``exposure``,
+        ``colormap``, ``stretch``, ``regions``.
+
+    Returns
+    -------
+    SkyViewer
+        The viewer, to draw on and to read :meth:`SkyViewer.region_string`
+        from.
+
+    Raises
+    ------
+    FileNotFoundError, TypeError, ValueError
+        As :class:`SkyViewer` raises them.
+    """
     viewer = SkyViewer(image, height=height, **kwargs)
     if viewer.widget is not None:
         from IPython.display import display

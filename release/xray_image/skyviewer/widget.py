@@ -57,6 +57,15 @@ class SkyViewerWidget(anywidget.AnyWidget):
 
     ``image_fits`` is the image as a FITS file (float32, WCS only); it and
     Aladin Lite go to each view when it asks (see the module's docstring).
+
+    Parameters
+    ----------
+    image_fits : bytes
+        The image as a FITS file (see ``utils.image.fits_bytes``); keyword
+        only. It is kept in the kernel, not in a trait.
+    **kwargs
+        Initial values of the traits (``height``, ``_display``, ``_view``,
+        ``tool``, ...), passed on to ``anywidget.AnyWidget``.
     """
 
     _esm: Final = STATIC / "widget.js"
@@ -97,7 +106,29 @@ class SkyViewerWidget(anywidget.AnyWidget):
         self.on_msg(self._dispatch)
 
     def on_event(self, event: str, handler: Callable[[dict], None]) -> None:
-        """Call ``handler(message)`` for each ``event`` message from the browser."""
+        """Call ``handler(message)`` for each ``event`` message from the browser.
+
+        There is one handler per event: a second call for the same event
+        replaces the first. A ``ValueError`` or ``IndexError`` raised by the
+        handler (a refused edit) is shown in :attr:`status` instead of
+        propagating.
+
+        Parameters
+        ----------
+        event : str
+            One of ``"click"``, ``"size"``, ``"undo"``, ``"delete"``,
+            ``"clear"``, ``"deselect"``, ``"ready"``, ``"error"``.
+        handler : callable
+            Called with the message, a dict whose ``"event"`` key is
+            ``event``: a click also has ``"tool"``, ``"ra"`` and ``"dec"``
+            (ICRS degrees), a size change ``"name"`` and ``"value"``, an
+            error ``"message"``.
+
+        Raises
+        ------
+        ValueError
+            If ``event`` is not one of the above.
+        """
         if event not in EVENTS:
             raise ValueError(f"unknown event {event!r}; known: {EVENTS}")
         self._handlers[event] = handler

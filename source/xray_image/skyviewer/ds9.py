@@ -23,7 +23,24 @@ PRECISION = 8  # decimals of degrees: 0.04 milliarcsec
 
 
 def write_ds9(shapes) -> str:
-    """DS9 text for ``shapes`` (an empty string when there are none)."""
+    """DS9 region text for ``shapes``.
+
+    The text is what ``regions`` writes: a header line, the frame line
+    ``icrs``, then one ``circle`` or ``box`` line per shape, positions and
+    sizes in degrees with 8 decimals (a box angle too, in degrees).
+    Exclusions (``include=False``) end with the comment ``# include=0``,
+    as ``regions`` writes them.
+
+    Parameters
+    ----------
+    shapes : iterable of Shape
+        The shapes to write, in order.
+
+    Returns
+    -------
+    str
+        The DS9 text; an empty string when there are no shapes.
+    """
     regions = Regions([shape.to_region() for shape in shapes])
     return regions.serialize(format="ds9", precision=PRECISION)
 
@@ -31,9 +48,31 @@ def write_ds9(shapes) -> str:
 def read_ds9(text: str, wcs: WCS | None = None) -> list[Shape]:
     """The circles and boxes in DS9 region ``text``.
 
-    Raises ``ValueError`` naming the first line that cannot be used: one
-    that ``regions`` cannot read (`ds9_lines.DS9LineError`), a shape that
-    is not a circle or a box, or image coordinates when no ``wcs`` is given.
+    Anything ``regions`` reads is accepted: any sky frame (converted to
+    ICRS), sexagesimal positions, sizes in degrees, arcmin or arcsec, and
+    ``image`` coordinates when ``wcs`` is given. Blank text has no shapes.
+
+    Parameters
+    ----------
+    text : str
+        DS9 region text (the contents of a ``.reg`` file).
+    wcs : astropy.wcs.WCS, optional
+        The image's celestial WCS, needed only for regions given in
+        ``image`` (pixel) coordinates.
+
+    Returns
+    -------
+    list of Shape
+        One shape per region, in the order of the text; DS9 exclusions
+        (``-circle(...)``) come back with ``include=False``.
+
+    Raises
+    ------
+    ValueError
+        Naming the first line that cannot be used: one that ``regions``
+        cannot read (a `ds9_lines.DS9LineError`, itself a ``ValueError``),
+        a shape that is not a circle or a box, or image coordinates when no
+        ``wcs`` is given.
     """
     shapes = []
     for index, region in enumerate(parse_ds9(text)):

@@ -23,7 +23,17 @@ NO_FRAME_HINT = " (put a frame line such as 'icrs' or 'fk5' above it)"
 
 
 class DS9LineError(ValueError):
-    """A line of DS9 text that cannot be read: its number (from 1), its text, and why."""
+    """A line of DS9 text that cannot be read: its number (from 1), its text, and why.
+
+    Parameters
+    ----------
+    number : int
+        Line number in the text, counting from 1.
+    line : str
+        The line's text, stripped of surrounding blanks.
+    reason : str
+        Why ``regions`` cannot read it (its error or warning message).
+    """
 
     def __init__(self, number: int, line: str, reason: str):
         self.number, self.line, self.reason = number, line, reason
@@ -33,8 +43,24 @@ class DS9LineError(ValueError):
 def parse_ds9(text: str) -> Regions:
     """The regions in DS9 ``text``; blank text has none.
 
-    Raises `DS9LineError` for the first line that ``regions`` cannot read
-    or would skip.
+    Parameters
+    ----------
+    text : str
+        DS9 region text.
+
+    Returns
+    -------
+    regions.Regions
+        The regions as ``regions`` reads them (sky or pixel regions, any
+        shape ``regions`` knows), in the order of the text.
+
+    Raises
+    ------
+    DS9LineError
+        For the first line that ``regions`` cannot read or would skip with
+        a warning (a misspelt shape, a shape before any frame line, a bad
+        size). When every line reads on its own terms but the whole text
+        does not, the error names the last line.
     """
     if not text.strip():
         return Regions([])
@@ -49,7 +75,21 @@ def parse_ds9(text: str) -> Regions:
 
 
 def region_lines(text: str) -> list[tuple[int, str]]:
-    """(number, text) of the line each region of ``text`` comes from, in the order `parse_ds9` gives them."""
+    """(number, text) of the line each region of ``text`` comes from, in the order `parse_ds9` gives them.
+
+    Parameters
+    ----------
+    text : str
+        DS9 region text, as given to `parse_ds9`.
+
+    Returns
+    -------
+    list of (int, str)
+        For each region, the number (from 1) and the stripped text of its
+        line. Lines without a region (comments, frame lines, blank lines)
+        do not appear; lines after one that ``regions`` cannot read add
+        nothing.
+    """
     found = []
     for number, line, prefix, _ in _prefixes(text):
         if prefix is not None:

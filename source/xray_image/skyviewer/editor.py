@@ -88,14 +88,52 @@ class RegionEditor:
         return write_ds9(self._shapes)
 
     def on_change(self, callback) -> None:
-        """Call ``callback(editor)`` after every change."""
+        """Call ``callback(editor)`` after every change.
+
+        That is after each call of a method that sets the shapes, the
+        selection or the sizes for new shapes, even when the value stays
+        the same; removing or clearing when no shape is drawn, and undoing
+        with nothing to undo, return without calling it.
+
+        Parameters
+        ----------
+        callback : callable
+            Called with this editor as its one argument. Callbacks run in
+            the order they were added.
+        """
         self._listeners.append(callback)
 
     # ---------------------------------------------------------- changes
     def add(self, kind: str, ra: float, dec: float, **sizes) -> int:
-        """Place a ``kind`` shape at ICRS (ra, dec) degrees with the sizes
-        for new shapes (or the ``sizes`` given); returns its index. The new
-        shape is not selected, and any selection is dropped."""
+        """Place a ``kind`` shape at ICRS (ra, dec) degrees; return its index.
+
+        It gets the sizes for new shapes (or the ``sizes`` given). The new
+        shape is not selected, and any selection is dropped.
+
+        Parameters
+        ----------
+        kind : {"circle", "box"}
+            The kind of shape.
+        ra, dec : float
+            Centre, ICRS degrees.
+        **sizes : float
+            Sizes for this shape only, overriding the sizes for new shapes
+            (which stay as they are): ``radius``, ``width``, ``height``
+            (arcsec) and ``angle`` (degrees, DS9's convention). Sizes the
+            kind does not have (a circle's width) are ignored.
+
+        Returns
+        -------
+        int
+            Index of the new shape (the last one).
+
+        Raises
+        ------
+        ValueError
+            For an unknown ``kind`` or size name, a size that is not a
+            finite number (or not positive, other than the angle), or a
+            non-finite ``ra``/``dec``. Nothing changes then.
+        """
         if kind not in KINDS:
             raise ValueError(f"shape kind must be one of {KINDS}, got {kind!r}")
         shape = Shape.new(kind, ra, dec, self._sizes.updated(**sizes))
@@ -106,8 +144,19 @@ class RegionEditor:
         return len(self._shapes) - 1
 
     def select(self, index: int | None) -> None:
-        """Select shape ``index`` (negative counts from the end), or
-        deselect with ``None``."""
+        """Select shape ``index`` (negative counts from the end), or deselect with ``None``.
+
+        Parameters
+        ----------
+        index : int or None
+            Index of the shape, from 0; negative counts from the end.
+            ``None`` deselects.
+
+        Raises
+        ------
+        IndexError
+            If there is no shape ``index``.
+        """
         if index is not None:
             index = self._index(index)
         self._selected = index
@@ -115,8 +164,24 @@ class RegionEditor:
         self._changed()
 
     def select_at(self, ra: float, dec: float) -> int | None:
-        """Select the shape under the sky position (the smallest one where
-        shapes overlap); deselect when there is none. Returns the index."""
+        """Select the shape under a sky position; return its index.
+
+        Where shapes overlap the smallest one is selected; when there is
+        none, the selection is dropped.
+
+        A position within 4 arcsec of a shape's centre picks it too, so
+        that tiny shapes can be selected.
+
+        Parameters
+        ----------
+        ra, dec : float
+            The position (e.g. of a click), ICRS degrees.
+
+        Returns
+        -------
+        int or None
+            Index of the selected shape, or ``None`` when nothing is there.
+        """
         if not self._shapes:
             self.select(None)
             return None
@@ -132,10 +197,35 @@ class RegionEditor:
         return best
 
     def set_size(self, name: str, value: float) -> str:
-        """Change one size field. With a shape selected that shape changes
-        (a field it does not have, such as a circle's width, is refused);
-        otherwise the sizes for new shapes do. Returns ``"shape"`` or
-        ``"new"`` accordingly."""
+        """Change one size field.
+
+        With a shape selected that shape changes (a field it does not have,
+        such as a circle's width, is refused); otherwise the sizes for new
+        shapes do. Returns ``"shape"`` or ``"new"`` accordingly.
+
+        Consecutive edits of the same selected shape undo in one step;
+        changes to the sizes for new shapes are not undone.
+
+        Parameters
+        ----------
+        name : {"radius", "width", "height", "angle"}
+            The size field.
+        value : float
+            The new value: arcsec for ``radius``, ``width`` and ``height``
+            (positive), degrees for ``angle`` (DS9's convention).
+
+        Returns
+        -------
+        {"shape", "new"}
+            What changed: the selected shape, or the sizes for new shapes.
+
+        Raises
+        ------
+        ValueError
+            If the selected shape has no such field, the name is not one of
+            the four, or the value is not a finite number (or not positive,
+            other than the angle). Nothing changes then.
+        """
         shape = self.selected_shape
         if shape is None:
             self._sizes = self._sizes.updated(**{name: value})
@@ -156,7 +246,21 @@ class RegionEditor:
         return "shape"
 
     def remove(self, index: int | None = None) -> None:
-        """Remove shape ``index``; by default the selected one, else the last."""
+        """Remove shape ``index``; by default the selected one, else the last.
+
+        Nothing is selected afterwards. With no shapes drawn it does
+        nothing, whatever ``index`` is.
+
+        Parameters
+        ----------
+        index : int, optional
+            Index of the shape, from 0; negative counts from the end.
+
+        Raises
+        ------
+        IndexError
+            If shapes are drawn but there is no shape ``index``.
+        """
         if not self._shapes:
             return
         if index is None:
@@ -185,11 +289,38 @@ class RegionEditor:
         return True
 
     def load(self, text_or_path, replace: bool = True) -> int:
-        """Load DS9 regions from a string or a ``.reg`` file; they replace
-        the shapes (or are appended with ``replace=False``). Nothing is
-        selected afterwards. Returns how many were loaded; on an error
-        (``ValueError`` naming the line, ``FileNotFoundError``) nothing
-        changes."""
+        """Load DS9 regions from a string or a ``.reg`` file.
+
+        They replace the shapes (or are appended with ``replace=False``).
+        Nothing is selected afterwards. Returns how many were loaded; on an
+        error (``ValueError`` naming the line, ``FileNotFoundError``)
+        nothing changes.
+
+        The load can be undone. Blank text loads no regions (and so, with
+        ``replace=True``, removes every shape).
+
+        Parameters
+        ----------
+        text_or_path : str or os.PathLike
+            DS9 region text, or the path of a region file. A path object is
+            always a path; a string is taken as a path when it is one
+            non-blank line that holds no ``(`` and does not start with ``#``.
+        replace : bool, optional
+            Replace the current shapes (default) or append to them.
+
+        Returns
+        -------
+        int
+            How many regions were loaded.
+
+        Raises
+        ------
+        FileNotFoundError
+            If ``text_or_path`` is taken as a path and no such file exists.
+        ValueError
+            Naming the first line of the text that cannot be used (see
+            `skyviewer.read_ds9`).
+        """
         shapes = tuple(read_ds9(_region_text(text_or_path), wcs=self.wcs))
         self._remember()
         self._shapes = shapes if replace else self._shapes + shapes
