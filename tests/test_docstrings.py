@@ -1,10 +1,11 @@
 """Docstrings follow numpydoc (issue 25), as astropy's and regions' do.
 
-Every public function and method of the package (`DOCUMENTED` matches all
-its modules) must document every argument in a numpydoc ``Parameters``
-section. A public class's constructor arguments may be documented in the
-class docstring (numpydoc's place for them) or in ``__init__``'s. The check
-on Google-style headers also covers the whole package.
+Every public function and method of the package, and of the sky viewer
+that ships to students (`DOCUMENTED` matches all their modules; students
+read its docstrings with ``help``), must document every argument in a
+numpydoc ``Parameters`` section. A public class's constructor arguments may
+be documented in the class docstring (numpydoc's place for them) or in
+``__init__``'s. The check on Google-style headers covers both as a whole.
 """
 import ast
 import re
@@ -15,9 +16,14 @@ import pytest
 import solutions_lib
 
 PACKAGE = Path(solutions_lib.__file__).parent
+REPO = PACKAGE.parent  # the checkout the package is imported from
+SKYVIEWER = REPO / "source" / "xray_image" / "skyviewer"  # the release copy is generated from it
 
-# Every module of the package; a new module is held to the rule from its first commit.
-DOCUMENTED = ("**/*.py",)  # paths relative to solutions_lib/, glob patterns
+# Every module of the package and of the sky viewer; a new module is held to the rule from its first commit.
+DOCUMENTED = {  # root folder: glob patterns of paths relative to it
+    PACKAGE: ("**/*.py",),
+    SKYVIEWER: ("**/*.py",),
+}
 
 GOOGLE_HEADER = re.compile(r"^\s*(Args|Arguments|Keyword Args|Keyword Arguments|Returns|Yields|Raises):\s*$",
                            re.MULTILINE)
@@ -25,10 +31,11 @@ GOOGLE_HEADER = re.compile(r"^\s*(Args|Arguments|Keyword Args|Keyword Arguments|
 
 def documented_files() -> list[Path]:
     files = []
-    for pattern in DOCUMENTED:
-        matched = sorted(PACKAGE.glob(pattern))
-        assert matched, f"{pattern} in DOCUMENTED matches no file under solutions_lib/"
-        files.extend(matched)
+    for root, patterns in DOCUMENTED.items():
+        for pattern in patterns:
+            matched = sorted(root.glob(pattern))
+            assert matched, f"{pattern} in DOCUMENTED matches no file under {root}"
+            files.extend(matched)
     return files
 
 
@@ -78,7 +85,7 @@ def public_functions(tree: ast.Module):
     yield from visit(tree.body, "", None)
 
 
-def undocumented(path: Path, root: Path = PACKAGE.parent) -> list[str]:
+def undocumented(path: Path, root: Path = REPO) -> list[str]:
     """One line per public function of ``path`` whose Parameters section misses or invents an argument.
 
     Lines start with the path relative to ``root`` and the line number.
@@ -113,14 +120,14 @@ def test_public_functions_document_every_argument():
 
 def test_no_google_style_docstrings():
     found = []
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in sorted(p for root in DOCUMENTED for p in root.rglob("*.py")):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
                 doc = ast.get_docstring(node, clean=False) or ""
                 for match in GOOGLE_HEADER.finditer(doc):
                     what = getattr(node, "name", "module docstring")
-                    found.append(f"{path.relative_to(PACKAGE.parent)}: {what}: {match.group(0).strip()}")
+                    found.append(f"{path.relative_to(REPO)}: {what}: {match.group(0).strip()}")
     assert not found, "Google-style section headers; use numpydoc sections:\n" + "\n".join(found)
 
 
