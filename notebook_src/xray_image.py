@@ -961,24 +961,27 @@ plot_profile_with_model(guess_profile, guess, title="First guess");
 #
 # Sampling this posterior well takes several pieces: a prior, a likelihood, coordinates in which
 # the sampler moves easily, the posterior maximum to start from, a repair for walkers that get
-# stuck, and the sampler with its convergence checks. The next six cells hold one piece each.
-# They only *define* things (functions, constants), so each runs in an instant; all the slow
-# work happens in the last cell of the section, the one that leaves its result in `chains`.
+# stuck, and the sampler with its convergence checks. The next six code cells hold one piece
+# each. They only *define* things (functions, constants), so each runs in an instant; all the
+# slow work happens in the fit cell after them (step 7), the one that leaves its result in
+# `chains`.
 #
-# The functions take either model: 6 parameters in the order of `paramnames`, or 9 in the order
-# of `paramnames2`, so that section 7 can use them again. You can write the single model now
-# and come back for the second one later.
+# In the solution the functions take either model: 6 parameters in the order of `paramnames`,
+# or 9 in the order of `paramnames2`, so that section 7 can use them again. You can write the
+# single model now and come back for the second one later.
 #
 # **Your turn.** Write each piece in its cell. The pieces follow the suggestions above; if your
 # own method has no use for one (a Metropolis sampler has no walkers to regroup), delete the
 # `raise NotImplementedError()` line in that cell and leave it empty.
-#
+
+# %% [markdown]
 # #### Step 1: the prior
 #
 # Write down which parameter values you allow before looking at what the data say about them:
 # here, a function `in_prior(theta)` that is `True` where the prior density is not zero, and the
 # bounds of every parameter in one table, `PRIOR_BOUNDS`. Use the priors of your generative model
-# (section 4), with bounds taken from the data's own scale; the cell prints them for your data set.
+# (section 4), with bounds taken from the data's own scale, and print the table to see what they
+# come to for your data set.
 
 # %% nbgrader={"grade": false, "grade_id": "prior", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
