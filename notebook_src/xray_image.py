@@ -704,6 +704,10 @@ paramnames2 = paramnames + ["S02", "rc2", "beta2"]
 #   fades at least as fast as the extended halo, so it cannot masquerade as a second halo;
 # * background: $\ln B$ uniform between $\ln(10^{-4} \bar N)$ and $\ln(100 \bar N)$ (counts per pixel).
 #
+# The single-beta model of section 6 keeps the priors on the centre, $r_c$, $\beta$ and $B$, and
+# its one normalisation has $\ln S_0$ uniform between $\ln(10^{-9} R)$ and $\ln(100 R)$ (per
+# pixel; at $S_0 = R$ a pixel at the mean exposure would hold every count of the image by itself).
+#
 # **Deterministic relations**, for each good pixel $i$ with position $(x_i, y_i)$ and exposure
 # $E_i$: $r_i = \sqrt{(x_i - x_0)^2 + (y_i - y_0)^2}$ and
 # $\mu_i = \bigl[S_0 (1 + r_i^2/r_c^2)^{1/2 - 3\beta} + S_{02} (1 + r_i^2/r_{c2}^2)^{1/2 - 3\beta_2}\bigr] E_i + B$.
@@ -952,20 +956,105 @@ plot_profile_with_model(guess_profile, guess, title="First guess");
 #
 # Use as many cells as you like, but leave the result in `chains` in the cell marked for it.
 
-# %% nbgrader={"grade": false, "grade_id": "fit_single", "locked": false, "schema_version": 3, "solution": true, "task": false}
-# %%time
+# %% [markdown]
+# ### The solution, one step at a time
+#
+# Sampling this posterior well takes several pieces: a prior, a likelihood, coordinates in which
+# the sampler moves easily, the posterior maximum to start from, a repair for walkers that get
+# stuck, and the sampler with its convergence checks. The next six code cells hold one piece
+# each. They only *define* things (functions, constants), so each runs in an instant; all the
+# slow work happens in the fit cell after them (step 7), the one that leaves its result in
+# `chains`.
+#
+# In the solution the functions take either model: 6 parameters in the order of `paramnames`,
+# or 9 in the order of `paramnames2`, so that section 7 can use them again. You can write the
+# single model now and come back for the second one later.
+#
+# **Your turn.** Write each piece in its cell. The pieces follow the suggestions above; if your
+# own method has no use for one (a Metropolis sampler has no walkers to regroup), delete the
+# `raise NotImplementedError()` line in that cell and leave it empty.
+
+# %% [markdown]
+# #### Step 1: the prior
+#
+# Write down which parameter values you allow before looking at what the data say about them:
+# here, a function `in_prior(theta)` that is `True` where the prior density is not zero, and the
+# bounds of every parameter in one table, `PRIOR_BOUNDS`. Use the priors of your generative model
+# (section 4), with bounds taken from the data's own scale, and print the table to see what they
+# come to for your data set.
+
+# %% nbgrader={"grade": false, "grade_id": "prior", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+# Two scales read off the good pixels, so that the bounds move with the data: the count rate (the
+# brightness at which one pixel at the mean exposure would hold every count of the image) and the
+# mean counts per good pixel.
+count_rate = data["flatim"].sum() / data["flatex"].mean()  # counts/s/cm^2 with an exposure map in cm^2 s
+counts_per_pixel = data["flatim"].mean()
+APERTURE = 100.0  # pixels: the two-component model's total flux F is counted inside this radius
+CORE_RATIO = 2.0  # rc2 >= CORE_RATIO * rc: component 1 is the compact core
+PRIOR_BOUNDS = {  # (lower, upper) in natural units, for both models unless marked
+    "x0": (0.0, nx - 1.0),
+    "y0": (0.0, ny - 1.0),
+    "S0": (1e-9 * count_rate, 1e2 * count_rate),  # one component only; log-uniform
+    "F": (1e-6 * count_rate, 1e2 * count_rate),  # two components: total flux inside APERTURE; log-uniform
+    "f": (0.0, 0.5),  # two components: the compact one's share of F; uniform
+    "rc": (1.0, float(max(nx, ny))),  # rc and rc2 (pixels); log-uniform
+    "beta": (0.3, 3.0),  # beta and beta2; uniform
+    "B": (1e-4 * counts_per_pixel, 1e2 * counts_per_pixel),  # counts per pixel; log-uniform
+}
+
+
+def flux_inside(rc, beta, radius=APERTURE):
+    """Flux inside `radius` of one beta component with S0 = 1 (the closed form of section 7)."""
+    a = 1.5 - 3.0 * np.asarray(beta, dtype=float)
+    t = np.log1p((radius / np.asarray(rc, dtype=float)) ** 2)
+    flat = np.abs(a) < 1e-8  # beta = 1/2: the logarithmic limit
+    return np.pi * rc**2 * np.where(flat, t, np.expm1(a * t) / np.where(flat, 1.0, a))
+
+
+def within(name, value):
+    """True if value lies inside the bounds PRIOR_BOUNDS[name] (ends included)."""
+    low, high = PRIOR_BOUNDS[name]
+    return low <= value <= high
+
+
+def in_prior(theta):
+    """True where the prior density is not zero; theta in paramnames (6) or paramnames2 (9) order."""
+    p = dict(zip(paramnames2, theta))
+    if not (within("x0", p["x0"]) and within("y0", p["y0"]) and within("rc", p["rc"])
+            and within("beta", p["beta"]) and within("B", p["B"])):
+        return False
+    if len(theta) == 6:
+        return within("S0", p["S0"])
+    if not (within("rc", p["rc2"]) and within("beta", p["beta2"])
+            and p["rc2"] >= CORE_RATIO * p["rc"] and p["beta"] >= p["beta2"]):
+        return False
+    flux_1, flux_2 = p["S0"] * flux_inside(p["rc"], p["beta"]), p["S02"] * flux_inside(p["rc2"], p["beta2"])
+    total = flux_1 + flux_2
+    return bool(within("F", total) and within("f", flux_1 / total))
+
+
+for name, (low, high) in PRIOR_BOUNDS.items():
+    print(f"{name:>4}: {low:.4g} to {high:.4g}")
+### END SOLUTION
+
+# %% [markdown]
+# #### Step 2: the likelihood
+#
+# Write a function `log_likelihood(theta)` that returns the Poisson $\ln \mathcal{L}$ of the good
+# pixels for parameters `theta`, leaving out the constant $-\sum_i \ln N_i!$. Every step of the
+# sampler calls it, so this is where speed matters (see the suggestions above).
+
+# %% nbgrader={"grade": false, "grade_id": "likelihood", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
 import math
 
-import emcee
 from numba import prange
-from scipy.optimize import minimize
 
 
-# --- Likelihood ------------------------------------------------------------------------------
 @njit(parallel=True, fastmath=True)
-def log_likelihood(theta, x, y, exposure, counts):
-    """Poisson ln L = sum over good pixels of (N ln mu - mu), leaving out the constant -ln N!.
+def pixel_log_likelihood(theta, x, y, exposure, counts):
+    """Poisson ln L = sum over pixels of (N ln mu - mu), leaving out the constant -ln N!.
 
     theta: 6 parameters (paramnames order) for one beta component, or 9 (paramnames2) for two.
     prange shares the pixels among the CPU cores and adds up their partial sums; fastmath lets
@@ -999,55 +1088,24 @@ def log_likelihood(theta, x, y, exposure, counts):
 PIXELS = (data["flatx"].astype(np.float64), data["flaty"].astype(np.float64), data["flatex"], data["flatim"])
 
 
-def loglike(theta):
-    """ln L for parameters in the order of paramnames (6 values) or paramnames2 (9 values)."""
-    return log_likelihood(np.asarray(theta, dtype=np.float64), *PIXELS)
+def log_likelihood(theta):
+    """ln L of the good pixels for parameters in paramnames (6 values) or paramnames2 (9 values) order."""
+    return pixel_log_likelihood(np.asarray(theta, dtype=np.float64), *PIXELS)
+### END SOLUTION
 
+# %% [markdown]
+# #### Step 3: coordinates for the sampler, and the Jacobian
+#
+# The sampler does not have to move in the natural parameters. Write the change to coordinates
+# `z` in which the posterior is rounder (`params_to_z`) and back (`z_to_params`), and the
+# log-posterior in those coordinates, `log_posterior(z)`: the log-likelihood plus the log of the
+# prior density in `z`. A prior that is flat in the natural parameters is not flat in `z`, so
+# that density is the Jacobian of the change (see the suggestions of sections 6 and 7).
 
-# --- Prior -----------------------------------------------------------------------------------
-# Uniform in x0 and y0 over the image and in beta (and beta2) on [0.3, 3]; uniform in the
-# logarithms of the scale parameters between limits set by the data, not by one instrument's units:
-# the count rate (the brightness at which one pixel at the mean exposure would hold every count of
-# the image) and the mean counts per good pixel. Core radii from 1 pixel to the size of the image.
-count_rate = data["flatim"].sum() / data["flatex"].mean()  # counts/s/cm^2 with an exposure map in cm^2 s
-counts_per_pixel = data["flatim"].mean()
-LOG_UNIFORM = {"S0": (1e-9 * count_rate, 1e2 * count_rate), "rc": (1.0, max(nx, ny)),
-               "B": (1e-4 * counts_per_pixel, 1e2 * counts_per_pixel), "rc2": (1.0, max(nx, ny))}
-BETA_LIMITS = (0.3, 3.0)
-# The two-component model has no separate priors on S0 and S02 (see section 7). Instead: the total
-# flux F inside APERTURE pixels, log-uniform, and the compact component's share f of it, uniform.
-APERTURE = 100.0
-FLUX_LIMITS = (1e-6 * count_rate, 1e2 * count_rate)
-MAX_SHARE = 0.5
-
-
-def flux_inside(rc, beta, radius=APERTURE):
-    """Flux inside `radius` of one beta component with S0 = 1 (the closed form of section 7)."""
-    a = 1.5 - 3.0 * np.asarray(beta, dtype=float)
-    t = np.log1p((radius / np.asarray(rc, dtype=float)) ** 2)
-    flat = np.abs(a) < 1e-8  # beta = 1/2: the logarithmic limit
-    return np.pi * rc**2 * np.where(flat, t, np.expm1(a * t) / np.where(flat, 1.0, a))
-
-
-def in_prior(theta):
-    """True where the prior density is not zero (either model; the flux and share are checked
-    in log_posterior)."""
-    p = dict(zip(paramnames2, theta))
-    if not (0.0 <= p["x0"] <= nx - 1 and 0.0 <= p["y0"] <= ny - 1):
-        return False
-    two = "S02" in p
-    if not all(low <= p[k] <= high for k, (low, high) in LOG_UNIFORM.items() if k in p and not (two and k == "S0")):
-        return False
-    if not all(BETA_LIMITS[0] <= p[k] <= BETA_LIMITS[1] for k in ("beta", "beta2") if k in p):
-        return False
-    if two:  # component 1 is the compact core: at most half the halo's radius, and at least as steep
-        return p["rc2"] >= 2.0 * p["rc"] and p["beta"] >= p["beta2"]
-    return True
-
-
-# --- Coordinates for the sampler ---------------------------------------------------------------
+# %% nbgrader={"grade": false, "grade_id": "sampler_coordinates", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
 # z = (x0, y0, ln S0, u, w, ln B) for one component and (x0, y0, ln F, u, w, ln B, t, u2, w2) for
-# two, with t = logit(f / MAX_SHARE) for the compact share f. Logs make the log-uniform priors flat
+# two, with t = logit(f / f_max) for the compact share f. Logs make the log-uniform priors flat
 # and straighten the S0-rc correlation; in t the edge f = 0 moves to -infinity, so walkers cannot
 # get stuck against it. Each (rc, beta) pair becomes
 #     w = 1 / (3 beta - 1/2),   u = ln rc + (ln w) / 2,
@@ -1056,9 +1114,10 @@ def in_prior(theta):
 # ridge in (rc, beta). In (u, w) the ridge is nearly straight and the posterior nearly Gaussian,
 # which an ensemble sampler likes; in (ln rc, beta) it is a curved banana with long tails.
 RC_BETA_INDICES = {6: [(3, 4)], 9: [(3, 4), (7, 8)]}
+MAX_SHARE = PRIOR_BOUNDS["f"][1]
 
 
-def to_natural(z):
+def z_to_params(z):
     """Sampler coordinates (along the last axis) to parameters in paramnames(2) order."""
     z = np.asarray(z, dtype=float)
     n = z.shape[-1]
@@ -1075,8 +1134,8 @@ def to_natural(z):
     return theta
 
 
-def to_sampler(theta):
-    """Inverse of to_natural."""
+def params_to_z(theta):
+    """Inverse of z_to_params."""
     theta = np.asarray(theta, dtype=float)
     n = theta.shape[-1]
     z = theta.copy()
@@ -1098,24 +1157,34 @@ def log_posterior(z):
 
     The prior is flat in (ln rc, beta); in (u, w) its density gains the Jacobian
     |d(ln rc, beta) / d(u, w)| = 1 / (3 w^2), i.e. - 2 ln w per component in the log. The
-    prior is flat in the share f = MAX_SHARE / (1 + exp(-t)); in t it gains
+    prior is flat in the share f = f_max / (1 + exp(-t)); in t it gains
     |df/dt|, proportional to 1 / ((1 + exp(-t)) (1 + exp(t))).
     """
     w = np.array([z[i_beta] for _, i_beta in RC_BETA_INDICES[len(z)]])
     if np.any(w <= 0):  # beta would be negative or infinite
         return -np.inf
-    log_jacobian = -2.0 * np.sum(np.log(w))
-    if len(z) == 9:
-        if not math.log(FLUX_LIMITS[0]) <= z[2] <= math.log(FLUX_LIMITS[1]):
-            return -np.inf
-        log_jacobian -= np.logaddexp(0.0, -z[6]) + np.logaddexp(0.0, z[6])
-    theta = to_natural(z)
+    theta = z_to_params(z)
     if not in_prior(theta):
         return -np.inf
-    return loglike(theta) + log_jacobian
+    log_jacobian = -2.0 * np.sum(np.log(w))
+    if len(z) == 9:
+        log_jacobian -= np.logaddexp(0.0, -z[6]) + np.logaddexp(0.0, z[6])
+    return log_likelihood(theta) + log_jacobian
+### END SOLUTION
+
+# %% [markdown]
+# #### Step 4: the posterior maximum, and its width
+#
+# Write `find_maximum(starts)`, which climbs to the peak of the log-posterior from a few starting
+# points and keeps the best, and `peak_covariance(z)`, which estimates from the curvature at the
+# peak how wide the posterior is there. The fit cell uses the width only to size the small ball
+# in which the walkers start; the samples themselves come from the sampler.
+
+# %% nbgrader={"grade": false, "grade_id": "posterior_maximum", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+from scipy.optimize import minimize
 
 
-# --- Maximum, then MCMC ------------------------------------------------------------------------
 def find_maximum(starts, trial_evaluations=200):
     """The posterior maximum in sampler coordinates, by Powell's method (no gradients needed).
 
@@ -1126,13 +1195,13 @@ def find_maximum(starts, trial_evaluations=200):
         value = log_posterior(z)
         return -value if np.isfinite(value) else 1e300
 
-    trials = [minimize(negative, to_sampler(start), method="Powell", options={"maxfev": trial_evaluations})
+    trials = [minimize(negative, params_to_z(start), method="Powell", options={"maxfev": trial_evaluations})
               for start in starts]
     best = min(trials, key=lambda result: result.fun)
     return minimize(negative, best.x, method="Powell", options={"xtol": 1e-3, "ftol": 1e-7}).x
 
 
-def laplace_covariance(z, step=1e-2):
+def peak_covariance(z, step=1e-2):
     """Covariance of the Gaussian that matches ln P near its peak z: the inverse of minus its
     Hessian, from central differences. Falls back to a tiny diagonal if z is not a proper peak."""
     n = len(z)
@@ -1147,8 +1216,18 @@ def laplace_covariance(z, step=1e-2):
     if np.all(np.isfinite(hessian)) and np.all(np.linalg.eigvalsh(-hessian) > 0):
         return np.linalg.inv(-hessian)
     return np.diag(np.full(n, step**2))
+### END SOLUTION
 
+# %% [markdown]
+# #### Step 5: regrouping stranded walkers
+#
+# After the burn-in, a walker can sit far below the others in $\ln p$, stuck in a poor corner of
+# the posterior (see the suggestions of section 7). Write `regroup_stranded(positions, log_p, rng)`,
+# which moves each such walker onto a randomly chosen good one, and returns the new positions and
+# how many walkers moved. It changes only where chains start, not what they sample.
 
+# %% nbgrader={"grade": false, "grade_id": "regroup_walkers", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
 def regroup_stranded(positions, log_p, rng, drop=20.0):
     """Move walkers whose ln p lies more than `drop` below the median onto good walkers.
 
@@ -1167,16 +1246,29 @@ def regroup_stranded(positions, log_p, rng, drop=20.0):
         if np.isfinite(log_posterior(nudged)):
             positions[i] = nudged
     return positions, stranded.size
+### END SOLUTION
+
+# %% [markdown]
+# #### Step 6: running the sampler until it has converged
+#
+# Write `sample_posterior(z_max, ...)`: start the walkers in a small ball about the maximum, run
+# a burn-in, regroup stranded walkers, sample, and run on while $R$ or $n_\mathrm{eff}$ fall short
+# of what the tests below ask. It returns the chains in natural units, shaped
+# `(n_chains, n_samples, n_params)`. Seed every random number it draws.
+
+# %% nbgrader={"grade": false, "grade_id": "run_sampler", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+import emcee
 
 
-def sample(z_max, n_walkers, n_burn, n_steps, seed, min_neff):
+def sample_posterior(z_max, n_walkers, n_burn, n_steps, seed, min_neff):
     """emcee with differential-evolution moves from a small ball about z_max; chains in natural units.
 
     Each walker is one chain: (n_walkers, n_samples, n_params), burn-in removed. If the chains
     fall short of R < 1.05 or min_neff effective samples, they are run for longer (three times at most).
     """
     rng = np.random.default_rng(seed)
-    ball = 0.25 * laplace_covariance(z_max)  # half the width of the Gaussian approximation
+    ball = 0.25 * peak_covariance(z_max)  # half the width of the Gaussian approximation
     start = []
     while len(start) < n_walkers:  # keep only starting points inside the prior
         z = rng.multivariate_normal(z_max, ball)
@@ -1192,7 +1284,7 @@ def sample(z_max, n_walkers, n_burn, n_steps, seed, min_neff):
     sampler.reset()  # forget the burn-in
     sampler.run_mcmc(state, n_steps)
     for attempt in range(4):
-        chains = to_natural(np.swapaxes(sampler.get_chain(), 0, 1))  # emcee stores (step, walker, parameter)
+        chains = z_to_params(np.swapaxes(sampler.get_chain(), 0, 1))  # emcee stores (step, walker, parameter)
         R = cr.GelmanRubinR(chains)
         try:  # throw=True, as in the tests: n_eff is only trusted once the autocorrelation has decayed
             neff = cr.effective_samples(chains, maxlag=750, throw=True)
@@ -1205,21 +1297,31 @@ def sample(z_max, n_walkers, n_burn, n_steps, seed, min_neff):
     print(f"{n_walkers} walkers x {sampler.iteration} steps after {n_burn} of burn-in; acceptance "
           f"{np.mean(sampler.acceptance_fraction):.2f}; max R = {R.max():.3f}, min n_eff = {neff.min():.0f}")
     return chains
+### END SOLUTION
 
+# %% [markdown]
+# #### Step 7: the fit
+#
+# Now the pieces do the work: find the maximum of the single-beta posterior, show it against the
+# data, and sample. This is the slow cell of the section. Leave the chains in `chains`.
 
+# %% nbgrader={"grade": false, "grade_id": "fit_single", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %%time
+### BEGIN SOLUTION
 # The maximum of the single-beta posterior, from my guess and, as a check, from a larger core.
 starts = []
 for S0_factor, rc in ((1.0, guess["rc"]), (0.3, 25.0)):
     start = dict(guess, S0=guess["S0"] * S0_factor, rc=rc)
     starts.append([start[name] for name in paramnames])
-fit1_max = dict(zip(paramnames, to_natural(find_maximum(starts))))
+fit1_max = dict(zip(paramnames, z_to_params(find_maximum(starts))))
 print("maximum:", ", ".join(f"{k} = {v:.4g}" for k, v in fit1_max.items()))
 plot_profile_with_model(Profile(data, fit1_max["x0"], fit1_max["y0"]), fit1_max, title="Posterior maximum")
 
 # 12 walkers (emcee needs at least twice as many as parameters), each run 760 steps after the
 # burn-in: the tests need chains longer than maxlag = 750, and that gives 300 or more effective
 # samples, half as many again as the test asks for.
-chains = sample(to_sampler(list(fit1_max.values())), n_walkers=12, n_burn=60, n_steps=760, seed=1, min_neff=250)
+chains = sample_posterior(params_to_z(list(fit1_max.values())), n_walkers=12, n_burn=60, n_steps=760, seed=1,
+                          min_neff=250)
 ### END SOLUTION
 
 # %% [markdown]
@@ -1414,6 +1516,11 @@ plot_profile_with_model(fit_profile, fit, views=("per_pixel", "brightness", "rat
 # * **Use more walkers than the minimum**: with 18 walkers for 9 parameters the chains mix far
 #   more slowly than with 24 or more.
 
+# %% [markdown]
+# The functions of section 6 take nine parameters as well as six, so what is new in the cell
+# below is only where the search for the maximum starts. From there it finds the maximum and
+# samples, as before. Leave the chains in `chains2`.
+
 # %% nbgrader={"grade": false, "grade_id": "fit_double", "locked": false, "schema_version": 3, "solution": true, "task": false}
 # %%time
 ### BEGIN SOLUTION
@@ -1423,7 +1530,8 @@ plot_profile_with_model(fit_profile, fit, views=("per_pixel", "brightness", "rat
 # typical halo, in two sizes. (Splitting the single-beta profile in two is tempting, but for a
 # cool core that fit is a compromise between core and halo that describes neither.)
 x0, y0, S0, rc, beta, B = (fit1_max[name] for name in paramnames)
-halo_rc, core_rc = max(rc, 2.0), max(1.0, min(3.0, rc / 2.0))
+rc_min = PRIOR_BOUNDS["rc"][0]
+halo_rc, core_rc = max(rc, CORE_RATIO * rc_min), max(rc_min, min(3.0, rc / CORE_RATIO))
 core_beta = max(0.9, beta)
 core_S0 = 1e-3 * S0 * flux_inside(halo_rc, beta) / flux_inside(core_rc, core_beta)
 starts2 = [
@@ -1431,14 +1539,15 @@ starts2 = [
     [x0, y0, 0.95 * S0, 3.0, 0.9, B, 0.05 * S0, 30.0, 0.65],
     [x0, y0, 0.9 * S0, 6.0, 0.9, B, 0.1 * S0, 40.0, 0.65],
 ]
-fit2_max = dict(zip(paramnames2, to_natural(find_maximum(starts2))))
+fit2_max = dict(zip(paramnames2, z_to_params(find_maximum(starts2))))
 print("maximum:", ", ".join(f"{k} = {v:.4g}" for k, v in fit2_max.items()))
 
 # 24 walkers: with 18, the minimum for 9 parameters, the chains mixed far more slowly. Even so
 # each walker needs about 60 steps to forget where it was (twice as many as for the single model),
 # so 760 steps give about 165 effective samples for the slowest parameter, a little more than the
-# test's 150; sample() runs longer when they fall short.
-chains2 = sample(to_sampler(list(fit2_max.values())), n_walkers=24, n_burn=100, n_steps=760, seed=2, min_neff=165)
+# test's 150; sample_posterior() runs longer when they fall short.
+chains2 = sample_posterior(params_to_z(list(fit2_max.values())), n_walkers=24, n_burn=100, n_steps=760, seed=2,
+                           min_neff=165)
 ### END SOLUTION
 
 # %%
